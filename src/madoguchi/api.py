@@ -1,0 +1,45 @@
+"""The JSON API at /api/v1 (OpenAPI at /api/v1/openapi.json), one error shape throughout."""
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from madoguchi.core.errors import ServiceError
+from madoguchi.queueing.api import router as queue_router
+
+api = NinjaAPI(title="Madoguchi API", version="1", urls_namespace="api-v1",
+               description="書かない・待たない・回らない窓口 — queue, board and tickets.")
+
+
+def _error(request, status: int, code: str, message: str, detail=None):
+    return api.create_response(request, {"code": code, "message": message, "detail": detail},
+                               status=status)
+
+
+@api.exception_handler(ServiceError)
+def service_error(request, exc: ServiceError):
+    return _error(request, exc.status, exc.code, exc.message, exc.detail)
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request, exc):
+    return _error(request, 401, "unauthorized",
+                  "認証が必要です。トークンまたはログイン情報を確認してください。")
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    return _error(request, 422, "invalid_request", "入力内容に誤りがあります。", exc.errors)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, 404, "not_found", "見つかりません。")
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, "http_error", str(exc))
+
+
+api.add_router("/", queue_router)

@@ -1,0 +1,127 @@
+"""Command line: ``madoguchi demo | serve | manage …`` (also ``python -m madoguchi``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _setup(settings_module: str = "madoguchi.settings.base") -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    import django
+
+    django.setup()
+
+
+def _print_demo_banner(host: str, port: int, simulate: bool) -> None:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"http://{shown}:{port}"
+    lines = [
+        "",
+        "Madoguchi デモを起動しました (demo mode — do not use with real data)",
+        "",
+        "画面 / Screens:",
+        f"  トップ              {base}/",
+        f"  発券機 (kiosk)       {base}/o/demo/kiosk/?device=demo-kiosk",
+        f"  窓口 (counter)       {base}/o/demo/counter/        (ログイン: staff / staff)",
+        f"  ロビー表示 (display) {base}/o/demo/display/",
+        f"  混雑状況 (public)    {base}/o/demo/board/",
+        f"  フロア管理 (super.)  {base}/o/demo/supervisor/     (ログイン: admin / admin)",
+        f"  管理画面 (admin)     {base}/admin/                  (ログイン: admin / admin)",
+        f"  API (OpenAPI)        {base}/api/v1/docs",
+        "",
+        "デモ用ログイン / Demo log-ins:",
+        "  窓口職員 staff / staff      管理者 admin / admin",
+        "  API トークン: Authorization: Bearer demo-kiosk (発券機) / demo-staff (窓口職員)",
+        "",
+        ("来庁者と職員の動きをシミュレーションしています (--simulate)" if simulate
+         else "画面を動かし続けるには --simulate を付けて起動してください"),
+        "終了: Ctrl+C",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    os.environ["MADOGUCHI_DEMO"] = "1"
+    os.environ.setdefault("MADOGUCHI_DEBUG", "0")
+    db = Path(args.db).resolve()
+    if "MADOGUCHI_DATABASE_URL" not in os.environ:
+        os.environ["MADOGUCHI_SQLITE_PATH"] = str(db)
+    hosts = os.environ.get("MADOGUCHI_ALLOWED_HOSTS", "")
+    os.environ["MADOGUCHI_ALLOWED_HOSTS"] = ",".join(
+        h for h in [hosts, "127.0.0.1", "localhost", args.host, "[::1]"] if h)
+    _setup()
+    from django.core.management import call_command
+
+    from madoguchi.queueing.demo import DEMO_OFFICE, Simulator, load_demo_data, seed_morning
+
+    call_command("migrate", interactive=False, verbosity=0)
+    office = load_demo_data()
+    seed_morning(office)
+    if args.simulate:
+        Simulator(DEMO_OFFICE, tick=args.tick).start()
+    _print_demo_banner(args.host, args.port, args.simulate)
+    return _run_uvicorn(args.host, args.port, workers=1)
+
+
+def _run_uvicorn(host: str, port: int, workers: int) -> int:
+    import uvicorn
+
+    uvicorn.run("madoguchi.asgi:application", host=host, port=port, workers=workers,
+                log_level=os.environ.get("MADOGUCHI_UVICORN_LOG_LEVEL", "warning"),
+                timeout_graceful_shutdown=2, proxy_headers=True)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup()
+    if args.migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=1)
+    print(f"Madoguchi serving on http://{args.host}:{args.port}/ (role: "
+          f"{os.environ.get('MADOGUCHI_ROLE', 'all')})", flush=True)
+    return _run_uvicorn(args.host, args.port, workers=args.workers)
+
+
+def cmd_manage(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "madoguchi.settings.base")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["madoguchi manage", *argv])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="madoguchi", description="Madoguchi 窓口システム")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="デモを起動 (SQLite, demo data, demo log-ins)")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--db", default="madoguchi-demo.sqlite3", help="SQLite file (default: ./madoguchi-demo.sqlite3)")
+    demo.add_argument("--simulate", action="store_true", help="来庁者と職員の動きをシミュレーション")
+    demo.add_argument("--tick", type=float, default=2.0, help=argparse.SUPPRESS)
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="本番用に起動 (settings from MADOGUCHI_* variables)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--migrate", action="store_true", help="起動前にマイグレーションを適用")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("manage", help="Django の管理コマンド (e.g. madoguchi manage createsuperuser)",
+                   add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "manage":
+        return cmd_manage(argv[1:])
+    args = build_parser().parse_args(argv)
+    return args.func(args)

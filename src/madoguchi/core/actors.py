@@ -1,0 +1,81 @@
+"""Who is acting: a staff member (session or token), a device, or the system.
+
+Services take ``actor=`` and check permissions against it, so the same rule
+holds whether the call came from a screen, the API or the CLI.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from .errors import Forbidden
+from .models import ROLE_RANK, ApiToken, Role, StaffMembership, TokenKind, hash_token
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # "staff" | "kiosk" | "display" | "system"
+    label: str
+    user_id: int | None = None
+    token_id: int | None = None
+    # office id -> role; None means every office (superuser, system).
+    roles: dict[int, str] | None = field(default=None)
+    device_office_id: int | None = None
+
+    def role_at(self, office_id: int) -> str | None:
+        if self.roles is None:
+            return Role.ADMIN
+        return self.roles.get(office_id)
+
+    def can_issue(self, office_id: int) -> bool:
+        if self.kind == "kiosk":
+            return self.device_office_id == office_id
+        return self.kind in {"staff", "system"} and self.role_at(office_id) is not None
+
+    def require_issue(self, office_id: int) -> None:
+        if not self.can_issue(office_id):
+            raise Forbidden("この庁舎で整理券を発行する権限がありません。", code="forbidden_office")
+
+    def require_staff(self, office_id: int, minimum: str = Role.COUNTER_STAFF) -> None:
+        if self.kind not in {"staff", "system"}:
+            raise Forbidden("職員用の操作です。発券機・表示盤の端末からは実行できません。",
+                            code="forbidden_role")
+        role = self.role_at(office_id)
+        if role is None:
+            raise Forbidden("この庁舎の職員ではないため操作できません。", code="forbidden_office")
+        if ROLE_RANK[Role(role)] < ROLE_RANK[Role(minimum)]:
+            raise Forbidden("この操作には上位の権限が必要です。", code="forbidden_role")
+
+
+SYSTEM = Actor(kind="system", label="system")
+
+
+def _roles_for_user(user) -> dict[int, str] | None:
+    if user.is_superuser:
+        return None
+    return dict(StaffMembership.objects.filter(user=user).values_list("office_id", "role"))
+
+
+def actor_for_user(user) -> Actor:
+    return Actor(kind="staff", label=user.get_username(), user_id=user.pk,
+                 roles=_roles_for_user(user))
+
+
+def actor_for_token(raw: str) -> Actor | None:
+    """Resolve a bearer token; demo tokens only work in demo mode."""
+    try:
+        token = ApiToken.objects.select_related("user").get(key_hash=hash_token(raw), is_active=True)
+    except ApiToken.DoesNotExist:
+        return None
+    if token.is_demo and not settings.DEMO:
+        return None
+    if token.kind == TokenKind.STAFF:
+        if token.user is None or not token.user.is_active:
+            return None
+        roles = _roles_for_user(token.user)
+        if roles is not None:
+            roles = {k: v for k, v in roles.items() if k == token.office_id}
+        return Actor(kind="staff", label=f"{token.user.get_username()} ({token.name})",
+                     user_id=token.user_id, token_id=token.pk, roles=roles)
+    return Actor(kind=token.kind, label=token.name, token_id=token.pk,
+                 roles={}, device_office_id=token.office_id)

@@ -1,0 +1,65 @@
+"""Server-Sent Events streaming: replay, heartbeat and anti-buffering headers.
+
+The stream loop only reads from the broker; it never touches the ORM (it runs
+in the event loop, and 10,000 streams must not hold 10,000 connections).
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+
+from .broker import Event, get_broker
+
+
+def parse_last_event_id(request) -> int | None:
+    raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+async def initial_events(office: str, last_id: int | None,
+                         snapshot: Callable[[], Awaitable[Event]]) -> list[Event]:
+    """What a (re)connecting client needs: the missed events, or else the latest snapshot."""
+    history = await get_broker().history(office)
+    if last_id is not None and history and history[0].id <= last_id + 1:
+        return [e for e in history if e.id > last_id]
+    boards = [e for e in history if e.kind == "board"]
+    if boards:
+        return [boards[-1]]
+    return [await snapshot()]
+
+
+def sse_response(office: str, last_id: int | None,
+                 snapshot: Callable[[], Awaitable[Event]]) -> StreamingHttpResponse:
+    broker = get_broker()
+
+    async def stream() -> AsyncIterator[bytes]:
+        sub = await broker.subscribe(office)  # before the replay, so nothing falls between
+        try:
+            sent = -1
+            yield f"retry: 3000\n: {' ' * 2048}\n\n".encode()  # defeat proxy buffers
+            for event in await initial_events(office, last_id, snapshot):
+                sent = max(sent, event.id)
+                yield event.wire
+            heartbeat = settings.LIVE_HEARTBEAT_SECONDS
+            while True:
+                try:
+                    event = await asyncio.wait_for(sub.queue.get(), timeout=heartbeat)
+                except TimeoutError:
+                    yield b": heartbeat\n\n"
+                    continue
+                if event.id <= sent:
+                    continue
+                sent = event.id
+                yield event.wire
+        finally:
+            broker.unsubscribe(sub)
+
+    response = StreamingHttpResponse(stream(), content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response

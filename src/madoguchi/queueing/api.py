@@ -1,0 +1,137 @@
+"""Queue API (``/api/v1``). Who may call what is stated on each route."""
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import Router
+
+from madoguchi.core.auth import api_auth
+
+from . import selectors, services
+from .models import Office, Ticket
+from .schemas import (
+    BoardOut,
+    CallTicketIn,
+    CounterOut,
+    ErrorOut,
+    IssuedOut,
+    IssueIn,
+    OfficeOut,
+    TicketEnvelope,
+    TicketStatusOut,
+    TransferIn,
+)
+
+router = Router(tags=["queue"])
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 503: ErrorOut}
+
+
+def status_url(request, ticket: Ticket) -> str:
+    path = reverse("ticket-page", args=[ticket.public_id])
+    return f"{settings.PUBLIC_URL}{path}" if settings.PUBLIC_URL else request.build_absolute_uri(path)
+
+
+def ticket_out(ticket: Ticket) -> dict:
+    return {"ticket": {
+        "id": ticket.public_id, "number": ticket.number, "category": ticket.category.code,
+        "state": ticket.state, "counter": ticket.counter.label if ticket.counter_id else None,
+        "issued_at": ticket.issued_at, "recall_count": ticket.recall_count,
+    }}
+
+
+@router.get("/offices", response=list[OfficeOut], summary="庁舎・拠点の一覧 (public)")
+def list_offices(request):
+    return list(Office.objects.values("code", "name"))
+
+
+@router.get("/offices/{code}/board", response={200: BoardOut, 404: ErrorOut},
+            summary="混雑状況 (public)")
+def board(request, code: str):
+    return selectors.board_snapshot(get_object_or_404(Office, code=code))
+
+
+@router.get("/offices/{code}/counters", response={200: list[CounterOut], 404: ErrorOut},
+            summary="窓口の一覧 (public)")
+def list_counters(request, code: str):
+    office = get_object_or_404(Office, code=code)
+    return [{"id": str(c.pk), "name": c.label, "categories": [cat.code for cat in c.categories.all()]}
+            for c in selectors.office_counters(office)]
+
+
+@router.post("/offices/{code}/tickets", auth=api_auth, response={201: IssuedOut, **ERRORS},
+             summary="整理券を発行 (kiosk token or staff of the office)")
+def issue_ticket(request, code: str, payload: IssueIn):
+    ticket = services.ticket_issue(actor=request.actor, office_code=code, category_code=payload.category)
+    return 201, {"id": ticket.public_id, "number": ticket.number, "category": payload.category,
+                 "waiting_ahead": selectors.ticket_people_ahead(ticket),
+                 "status_url": status_url(request, ticket)}
+
+
+@router.get("/tickets/{ticket_id}", response={200: TicketStatusOut, 404: ErrorOut},
+            summary="整理券の状態 (public; the id is unguessable)")
+def ticket_status(request, ticket_id: str):
+    ticket = selectors.get_ticket(ticket_id)
+    if ticket is None:
+        return 404, {"code": "ticket_not_found", "message": "整理券が見つかりません。", "detail": None}
+    return selectors.ticket_status(ticket)
+
+
+@router.post("/tickets/{ticket_id}/resume", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+             summary="保留を解除して待ちに戻す (staff of the office)")
+def resume(request, ticket_id: str):
+    return ticket_out(services.ticket_resume(actor=request.actor, ticket_id=ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/cancel", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+             summary="整理券を取り消す (staff of the office)")
+def cancel(request, ticket_id: str):
+    return ticket_out(services.ticket_cancel(actor=request.actor, ticket_id=ticket_id))
+
+
+@router.post("/counters/{counter_id}/call-next", auth=api_auth,
+             response={200: TicketEnvelope, 204: None, **ERRORS},
+             summary="次の番号を呼出 (staff); 204 when nobody waits")
+def call_next(request, counter_id: str):
+    ticket = services.ticket_call_next(actor=request.actor, counter_id=counter_id)
+    if ticket is None:
+        return 204, None
+    return ticket_out(ticket)
+
+
+@router.post("/counters/{counter_id}/call", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+             summary="指定した番号を呼出 (staff)")
+def call_ticket(request, counter_id: str, payload: CallTicketIn):
+    return ticket_out(services.ticket_call(actor=request.actor, counter_id=counter_id,
+                                           ticket_id=payload.ticket))
+
+
+@router.post("/counters/{counter_id}/recall", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+             summary="再呼出 (staff)")
+def recall(request, counter_id: str):
+    return ticket_out(services.ticket_recall(actor=request.actor, counter_id=counter_id))
+
+
+@router.post("/counters/{counter_id}/hold", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+             summary="保留 (staff)")
+def hold(request, counter_id: str):
+    return ticket_out(services.ticket_hold(actor=request.actor, counter_id=counter_id))
+
+
+@router.post("/counters/{counter_id}/finish", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+             summary="完了 (staff)")
+def finish(request, counter_id: str):
+    return ticket_out(services.ticket_finish(actor=request.actor, counter_id=counter_id))
+
+
+@router.post("/counters/{counter_id}/no-show", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+             summary="不在 (staff)")
+def no_show(request, counter_id: str):
+    return ticket_out(services.ticket_no_show(actor=request.actor, counter_id=counter_id))
+
+
+@router.post("/counters/{counter_id}/transfer", auth=api_auth,
+             response={200: TicketEnvelope, **ERRORS}, summary="回送 (staff)")
+def transfer(request, counter_id: str, payload: TransferIn):
+    return ticket_out(services.ticket_transfer(actor=request.actor, counter_id=counter_id,
+                                               category_code=payload.category))
+

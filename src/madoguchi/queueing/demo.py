@@ -1,0 +1,138 @@
+"""Demo office modelled on the seed's 混雑状況 table, and a visitor simulator."""
+
+import logging
+import random
+import threading
+import time
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from madoguchi.core.actors import Actor, actor_for_user
+from madoguchi.core.auth import DEMO_GROUP
+from madoguchi.core.errors import ServiceError
+from madoguchi.core.models import ApiToken, Role, StaffMembership, TokenKind, hash_token
+
+from . import services
+from .models import Category, Counter, CounterCategory, Office, Section, Ticket, TicketState
+
+log = logging.getLogger(__name__)
+
+DEMO_OFFICE = "demo"
+
+# code, name, name_en, range, fast lane, prior minutes
+DEMO_CATEGORIES = [
+    ("moving", "転入・転出・世帯変更等の異動届出", "Moving in/out, household changes", 1001, 1500, False, 12),
+    ("fastlane", "ファストレーン(インターネット事前申請)", "Fast lane (applied online in advance)", 1501, 1700, True, 6),
+    ("family-register", "婚姻・出生等の戸籍届出・特別永住者関係", "Marriage, birth and family register; special permanent residents", 1701, 1900, False, 15),
+    ("address", "住居表示付番申請・学区外申請", "House numbering; out-of-district school requests", 1901, 1999, False, 10),
+    ("certificates", "住民票・印鑑証明・戸籍等の証明書発行", "Certificates (residence, seal, family register)", 2001, 2999, False, 5),
+    ("seal", "印鑑登録・仮ナンバー(自動車臨時運行許可)", "Seal registration; temporary vehicle permits", 3001, 3500, False, 8),
+]
+
+# counter number -> category codes in the order it serves them
+DEMO_COUNTERS = {
+    1: ["moving"], 2: ["moving"], 3: ["moving", "address"], 4: ["fastlane", "moving"],
+    5: ["family-register"], 6: ["certificates"], 7: ["certificates", "seal"], 8: ["seal", "address"],
+}
+
+DEMO_LOGINS = [("staff", "staff", Role.COUNTER_STAFF), ("admin", "admin", Role.ADMIN)]
+DEMO_TOKENS = [("demo-kiosk", TokenKind.KIOSK, None), ("demo-staff", TokenKind.STAFF, "staff"),
+               ("demo-display", TokenKind.DISPLAY, None)]
+
+
+@transaction.atomic
+def load_demo_data() -> Office:
+    """Idempotent: running `madoguchi demo` twice keeps one demo office."""
+    office, _ = Office.objects.update_or_create(
+        code=DEMO_OFFICE, defaults={"name": "デモ市役所 本庁舎 市民課", "name_en": "Demo City Hall, Citizens Division"})
+    section, _ = Section.objects.get_or_create(office=office, name="市民課")
+    categories = {}
+    for order, (code, name, name_en, start, end, fast, minutes) in enumerate(DEMO_CATEGORIES):
+        categories[code], _ = Category.objects.update_or_create(
+            office=office, code=code, defaults={
+                "section": section, "name": name, "name_en": name_en, "range_start": start,
+                "range_end": end, "display_order": order, "is_fast_lane": fast,
+                "prior_service_minutes": minutes, "is_active": True})
+    for number, codes in DEMO_COUNTERS.items():
+        counter, _ = Counter.objects.get_or_create(office=office, number=number)
+        for position, code in enumerate(codes):
+            CounterCategory.objects.update_or_create(
+                counter=counter, category=categories[code], defaults={"position": position})
+    group, _ = Group.objects.get_or_create(name=DEMO_GROUP)
+    User = get_user_model()
+    users = {}
+    for username, password, role in DEMO_LOGINS:
+        user, created = User.objects.get_or_create(username=username)
+        if created or not user.check_password(password):
+            user.set_password(password)
+        user.is_staff = role == Role.ADMIN
+        user.is_superuser = role == Role.ADMIN
+        user.save()
+        user.groups.add(group)
+        StaffMembership.objects.update_or_create(user=user, office=office, defaults={"role": role})
+        users[username] = user
+    for key, kind, username in DEMO_TOKENS:
+        if not ApiToken.objects.filter(key_hash=hash_token(key)).exists():
+            token = ApiToken(name=f"デモ用 {key}", kind=kind, office=office,
+                             user=users.get(username), is_demo=True)
+            token.set_key(key)
+            token.save()
+    return office
+
+
+def seed_morning(office: Office, *, visitors: int = 14, rng: random.Random | None = None) -> None:
+    """A few tickets already issued and called so the screens are not empty."""
+    rng = rng or random.Random(7)
+    if Ticket.objects.filter(office=office, state__in=[TicketState.WAITING, TicketState.CALLED]).exists():
+        return
+    actor = Actor(kind="system", label="デモデータ")
+    codes = [c.code for c in office.categories.all()]
+    weights = [5, 1, 2, 1, 6, 2][: len(codes)]
+    for _ in range(visitors):
+        services.ticket_issue(actor=actor, office_code=office.code,
+                              category_code=rng.choices(codes, weights)[0])
+    for counter in Counter.objects.filter(office=office).order_by("number")[:5]:
+        services.ticket_call_next(actor=actor, counter_id=counter.pk)
+
+
+class Simulator(threading.Thread):
+    """Visitors keep arriving and clerks keep serving, so every screen moves."""
+
+    def __init__(self, office_code: str, *, tick: float = 2.0, seed: int | None = None):
+        super().__init__(name="madoguchi-simulator", daemon=True)
+        self.office_code = office_code
+        self.tick = tick
+        self.rng = random.Random(seed)
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        staff = get_user_model().objects.filter(username="staff").first()
+        actor = actor_for_user(staff) if staff else Actor(kind="system", label="simulator")
+        actor = Actor(kind="system", label="シミュレーター", roles=actor.roles)
+        office = Office.objects.get(code=self.office_code)
+        codes = list(office.categories.filter(is_active=True).values_list("code", flat=True))
+        weights = [5, 1, 2, 1, 6, 2][: len(codes)] + [1] * max(0, len(codes) - 6)
+        counters = list(Counter.objects.filter(office=office).values_list("pk", flat=True))
+        while not self.stopped.wait(self.tick):
+            try:
+                if self.rng.random() < 0.7:
+                    services.ticket_issue(actor=actor, office_code=self.office_code,
+                                          category_code=self.rng.choices(codes, weights)[0])
+                counter_id = self.rng.choice(counters)
+                roll = self.rng.random()
+                if roll < 0.45:
+                    services.ticket_call_next(actor=actor, counter_id=counter_id)
+                elif roll < 0.5:
+                    services.ticket_recall(actor=actor, counter_id=counter_id)
+                elif roll < 0.53:
+                    services.ticket_hold(actor=actor, counter_id=counter_id)
+                elif roll < 0.55:
+                    services.ticket_no_show(actor=actor, counter_id=counter_id)
+            except ServiceError:
+                pass  # e.g. nobody at that counter: the next tick does something else
+            except Exception:
+                log.exception("simulator step failed")

@@ -1,0 +1,242 @@
+"""Offices, sections, categories (受付区分), counters, tickets and their event log."""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Office(models.Model):
+    code = models.SlugField(_("コード"), max_length=32, unique=True,
+                            help_text=_("URL に使う半角英数字 (例: honcho)"))
+    name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("名称（英語）"), max_length=100, blank=True)
+    display_order = models.PositiveIntegerField(_("表示順"), default=0)
+
+    class Meta:
+        verbose_name = _("庁舎・拠点")
+        verbose_name_plural = _("庁舎・拠点")
+        ordering = ["display_order", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Section(models.Model):
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="sections",
+                               verbose_name=_("庁舎・拠点"))
+    name = models.CharField(_("課名"), max_length=100)
+
+    class Meta:
+        verbose_name = _("課")
+        verbose_name_plural = _("課")
+        ordering = ["office", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Category(models.Model):
+    """One queue (受付区分) with its own ticket-number range."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="categories",
+                               verbose_name=_("庁舎・拠点"))
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="categories", verbose_name=_("課"))
+    code = models.SlugField(_("コード"), max_length=32, help_text=_("API で使う半角英数字"))
+    name = models.CharField(_("手続き内容"), max_length=100)
+    name_en = models.CharField(_("手続き内容（英語）"), max_length=150, blank=True)
+    range_start = models.PositiveIntegerField(_("発券番号（開始）"))
+    range_end = models.PositiveIntegerField(_("発券番号（終了）"))
+    display_order = models.PositiveIntegerField(_("表示順"), default=0)
+    is_fast_lane = models.BooleanField(_("ファストレーン"), default=False,
+                                       help_text=_("予約・事前申請の方。他の区分より先に呼び出します。"))
+    prior_service_minutes = models.PositiveIntegerField(
+        _("標準処理時間（分）"), default=5,
+        help_text=_("実績がまだないときの待ち時間の目安に使う、1人あたりの処理時間"))
+    is_active = models.BooleanField(_("発券中"), default=True)
+
+    class Meta:
+        verbose_name = _("受付区分")
+        verbose_name_plural = _("受付区分")
+        ordering = ["office", "display_order", "range_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "code"], name="category_code_per_office"),
+            models.CheckConstraint(condition=Q(range_start__lte=models.F("range_end")),
+                                   name="category_range_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.range_start}～{self.range_end})"
+
+    def clean(self):
+        if self.range_start is None or self.range_end is None:
+            return
+        if self.range_start > self.range_end:
+            raise ValidationError(_("発券番号の開始は終了以下にしてください。"))
+        overlapping = Category.objects.filter(
+            office_id=self.office_id, range_start__lte=self.range_end,
+            range_end__gte=self.range_start).exclude(pk=self.pk)
+        if overlapping.exists():
+            raise ValidationError(
+                _("発券番号の範囲が「%(other)s」と重なっています。番号で区分を見分けられるよう、重ならない範囲にしてください。")
+                % {"other": overlapping.first()})
+
+
+class Counter(models.Model):
+    """A numbered desk that serves some categories."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="counters",
+                               verbose_name=_("庁舎・拠点"))
+    number = models.PositiveIntegerField(_("窓口番号"))
+    name = models.CharField(_("表示名"), max_length=50, blank=True,
+                            help_text=_("空欄なら「○番窓口」"))
+    categories = models.ManyToManyField(Category, through="CounterCategory",
+                                        related_name="counters", verbose_name=_("受付区分"))
+    is_open = models.BooleanField(_("受付中"), default=True)
+
+    class Meta:
+        verbose_name = _("窓口")
+        verbose_name_plural = _("窓口")
+        ordering = ["office", "number"]
+        constraints = [models.UniqueConstraint(fields=["office", "number"], name="counter_number_per_office")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.number}番窓口"
+
+
+class CounterCategory(models.Model):
+    counter = models.ForeignKey(Counter, on_delete=models.CASCADE, verbose_name=_("窓口"))
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, verbose_name=_("受付区分"))
+    position = models.PositiveIntegerField(_("順序"), default=0)
+
+    class Meta:
+        verbose_name = _("窓口の受付区分")
+        verbose_name_plural = _("窓口の受付区分")
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["counter", "category"], name="counter_category_once")]
+
+    def __str__(self):
+        return f"{self.counter} – {self.category.name}"
+
+
+class TicketSequence(models.Model):
+    """Last number issued per category and business day; the row lock serialises kiosks."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE)
+    business_date = models.DateField()
+    last_number = models.PositiveIntegerField(null=True)
+    wrapped = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["category", "business_date"], name="one_sequence_per_day")]
+
+
+class TicketState(models.TextChoices):
+    WAITING = "waiting", _("待ち")
+    CALLED = "called", _("呼出中")
+    HELD = "held", _("保留")
+    DONE = "done", _("完了")
+    NO_SHOW = "no_show", _("不在")
+    CANCELLED = "cancelled", _("取消")
+
+
+ACTIVE_STATES = (TicketState.WAITING, TicketState.CALLED, TicketState.HELD)
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Ticket(models.Model):
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="tickets")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="tickets",
+                                 verbose_name=_("受付区分"))
+    issued_category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    business_date = models.DateField()
+    number = models.PositiveIntegerField(_("番号"))
+    state = models.CharField(_("状態"), max_length=10, choices=TicketState.choices,
+                             default=TicketState.WAITING)
+    is_fast_lane = models.BooleanField(default=False)
+    # Queue position: the original issue time, kept across transfers.
+    issued_at = models.DateTimeField(_("発券日時"))
+    counter = models.ForeignKey(Counter, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("窓口"))
+    called_at = models.DateTimeField(null=True, blank=True)
+    first_called_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    recall_count = models.PositiveIntegerField(default=0)
+    service_seconds = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("整理券")
+        verbose_name_plural = _("整理券")
+        constraints = [
+            models.UniqueConstraint(fields=["office", "business_date", "number"],
+                                    condition=Q(state__in=ACTIVE_STATES),
+                                    name="active_number_unique"),
+            models.UniqueConstraint(fields=["counter"], condition=Q(state=TicketState.CALLED),
+                                    name="one_called_ticket_per_counter"),
+            models.CheckConstraint(condition=~Q(state=TicketState.CALLED) | Q(counter__isnull=False),
+                                   name="called_ticket_has_counter"),
+        ]
+        indexes = [
+            models.Index(fields=["office", "business_date", "state"]),
+            models.Index(fields=["category", "business_date", "state", "issued_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.number} ({self.get_state_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+
+class EventKind(models.TextChoices):
+    ISSUED = "issued", _("発券")
+    CALLED = "called", _("呼出")
+    RECALLED = "recalled", _("再呼出")
+    HELD = "held", _("保留")
+    RESUMED = "resumed", _("保留解除")
+    TRANSFERRED = "transferred", _("回送")
+    DONE = "done", _("完了")
+    NO_SHOW = "no_show", _("不在")
+    CANCELLED = "cancelled", _("取消")
+
+
+class TicketEvent(models.Model):
+    """Immutable record of one ticket transition; statistics are computed from these."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("操作"), max_length=12, choices=EventKind.choices)
+    at = models.DateTimeField(_("日時"))
+    business_date = models.DateField()
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    counter = models.ForeignKey(Counter, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    from_state = models.CharField(max_length=10, blank=True)
+    to_state = models.CharField(max_length=10)
+    actor = models.CharField(_("操作者"), max_length=150)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("整理券の履歴")
+        verbose_name_plural = _("整理券の履歴")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["office", "business_date", "kind"])]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("TicketEvent rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("TicketEvent rows are append-only")

@@ -1,0 +1,86 @@
+from datetime import datetime
+
+from ninja import Schema
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    detail: object | None = None
+
+
+class OfficeOut(Schema):
+    code: str
+    name: str
+
+
+class BoardRowOut(Schema):
+    category: str
+    name: str
+    range: tuple[int, int]
+    last_called: int | None
+    next_number: int | None
+    waiting: int
+    wait_minutes: int
+    on_hold: int
+
+
+class CallingOut(Schema):
+    number: int
+    counter: str
+
+
+class BoardOut(Schema):
+    office: str
+    updated_at: datetime
+    rows: list[BoardRowOut]
+    calling: list[CallingOut]
+
+
+class CounterOut(Schema):
+    id: str
+    name: str
+    categories: list[str]
+
+
+class IssueIn(Schema):
+    category: str
+
+
+class IssuedOut(Schema):
+    id: str
+    number: int
+    category: str
+    waiting_ahead: int
+    status_url: str
+
+
+class TransferIn(Schema):
+    category: str
+
+
+class CallTicketIn(Schema):
+    ticket: str
+
+
+class TicketOut(Schema):
+    id: str
+    number: int
+    category: str
+    state: str
+    counter: str | None
+    issued_at: datetime
+    recall_count: int
+
+
+class TicketEnvelope(Schema):
+    ticket: TicketOut
+
+
+class TicketStatusOut(Schema):
+    number: int
+    category: str
+    state: str
+    waiting_ahead: int
+    wait_minutes: int
+    counter: str | None

@@ -1,0 +1,165 @@
+"""Reads for screens and the API. The board is one function with a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Avg, Count, IntegerField, OuterRef, Q, Subquery
+
+from madoguchi.core.timeutil import business_date, now, to_jst
+
+from .estimates import estimate_wait_minutes
+from .models import (
+    Category,
+    Counter,
+    CounterCategory,
+    EventKind,
+    Office,
+    Ticket,
+    TicketEvent,
+    TicketState,
+)
+
+# Recent service times decide the estimate; older ones describe another part of the day.
+SERVICE_WINDOW = dt.timedelta(minutes=90)
+MIN_SAMPLES = 3
+
+
+def _queue_order():
+    return ("-is_fast_lane", "issued_at", "id")
+
+
+def _mean_service_minutes(office: Office, today: dt.date, categories) -> dict[int, float]:
+    """Recent mean service minutes per category, falling back to the category's prior."""
+    rows = (Ticket.objects
+            .filter(office=office, business_date=today, state=TicketState.DONE,
+                    finished_at__gte=now() - SERVICE_WINDOW, service_seconds__isnull=False)
+            .values("category_id")
+            .annotate(mean=Avg("service_seconds"), n=Count("id")))
+    measured = {r["category_id"]: r["mean"] / 60 for r in rows if r["n"] >= MIN_SAMPLES}
+    return {c.pk: measured.get(c.pk, float(c.prior_service_minutes)) for c in categories}
+
+
+def _open_counters(office: Office) -> dict[int, int]:
+    rows = (CounterCategory.objects.filter(counter__office=office, counter__is_open=True)
+            .values("category_id").annotate(n=Count("counter_id")))
+    return {r["category_id"]: r["n"] for r in rows}
+
+
+def board_snapshot(office: Office) -> dict:
+    """The 混雑状況 table for one office, in the public API's shape. Four queries."""
+    today = business_date()
+    todays = Ticket.objects.filter(category=OuterRef("pk"), business_date=today)
+    last_called = (TicketEvent.objects
+                   .filter(category=OuterRef("pk"), business_date=today,
+                           kind__in=[EventKind.CALLED])
+                   .order_by("-id").values("ticket__number")[:1])
+    next_waiting = (todays.filter(state=TicketState.WAITING).order_by(*_queue_order())
+                    .values("number")[:1])
+    categories = list(
+        Category.objects.filter(office=office, is_active=True)
+        .annotate(
+            waiting=Count("tickets", filter=Q(tickets__business_date=today,
+                                              tickets__state=TicketState.WAITING)),
+            on_hold=Count("tickets", filter=Q(tickets__business_date=today,
+                                              tickets__state=TicketState.HELD)),
+            last_called=Subquery(last_called, output_field=IntegerField()),
+            next_number=Subquery(next_waiting, output_field=IntegerField()),
+        )
+        .order_by("display_order", "range_start")
+    )
+    service = _mean_service_minutes(office, today, categories)
+    open_counters = _open_counters(office)
+    calling = (Ticket.objects.filter(office=office, business_date=today, state=TicketState.CALLED)
+               .select_related("counter").order_by("-called_at"))
+    return {
+        "office": office.code,
+        "updated_at": to_jst(now()).isoformat(timespec="seconds"),
+        "rows": [
+            {
+                "category": c.code,
+                "name": c.name,
+                "range": [c.range_start, c.range_end],
+                "last_called": c.last_called,
+                "next_number": c.next_number,
+                "waiting": c.waiting,
+                "wait_minutes": estimate_wait_minutes(
+                    people_ahead=c.waiting, mean_service_minutes=service[c.pk],
+                    open_counters=open_counters.get(c.pk, 0)),
+                "on_hold": c.on_hold,
+            }
+            for c in categories
+        ],
+        "calling": [{"number": t.number, "counter": t.counter.label} for t in calling],
+    }
+
+
+def ticket_people_ahead(ticket: Ticket) -> int:
+    """Waiting tickets in the same queue that will be called before this one."""
+    if ticket.state != TicketState.WAITING:
+        return 0
+    # Every ticket of one category shares its fast-lane flag, so within the
+    # queue the order is simply the original issue time.
+    before = Q(issued_at__lt=ticket.issued_at) | Q(issued_at=ticket.issued_at, id__lt=ticket.pk)
+    return (Ticket.objects.filter(category_id=ticket.category_id, business_date=ticket.business_date,
+                                  state=TicketState.WAITING)
+            .filter(before).count())
+
+
+def ticket_status(ticket: Ticket) -> dict:
+    """Public view of one ticket: no personal data (there is none on a ticket)."""
+    ahead = ticket_people_ahead(ticket)
+    wait = 0
+    if ticket.state == TicketState.WAITING:
+        category = ticket.category
+        mean = _mean_service_minutes(ticket.office, ticket.business_date, [category])[category.pk]
+        wait = estimate_wait_minutes(people_ahead=ahead, mean_service_minutes=mean,
+                                     open_counters=_open_counters(ticket.office).get(category.pk, 0))
+    state = ticket.state
+    if ticket.is_active and ticket.business_date != business_date():
+        state = "expired"
+    return {
+        "number": ticket.number,
+        "category": ticket.category.code,
+        "state": state,
+        "waiting_ahead": ahead,
+        "wait_minutes": wait,
+        "counter": ticket.counter.label if ticket.counter_id and state == TicketState.CALLED else None,
+    }
+
+
+def get_ticket(public_id: str) -> Ticket | None:
+    return (Ticket.objects.select_related("category", "office", "counter")
+            .filter(public_id=public_id).first())
+
+
+def counter_queue(counter: Counter) -> dict:
+    """What one counter's screen lists: its current ticket, who waits, who is held."""
+    today = business_date()
+    category_ids = list(counter.categories.values_list("pk", flat=True))
+    base = Ticket.objects.filter(category_id__in=category_ids, business_date=today).select_related("category")
+    return {
+        "current": Ticket.objects.filter(counter=counter, state=TicketState.CALLED)
+        .select_related("category").first(),
+        "waiting": list(base.filter(state=TicketState.WAITING).order_by(*_queue_order())[:50]),
+        "waiting_count": base.filter(state=TicketState.WAITING).count(),
+        "held": list(base.filter(state=TicketState.HELD).order_by("issued_at")[:50]),
+    }
+
+
+def office_counters(office: Office) -> list[Counter]:
+    return list(Counter.objects.filter(office=office).prefetch_related("categories").order_by("number"))
+
+
+def office_today_totals(office: Office) -> dict:
+    today = business_date()
+    rows = (TicketEvent.objects.filter(office=office, business_date=today)
+            .values("kind").annotate(n=Count("id")))
+    counts = {r["kind"]: r["n"] for r in rows}
+    return {"issued": counts.get(EventKind.ISSUED, 0), "done": counts.get(EventKind.DONE, 0),
+            "no_show": counts.get(EventKind.NO_SHOW, 0), "transferred": counts.get(EventKind.TRANSFERRED, 0)}
+
+
+def counters_current(office: Office) -> dict[int, Ticket]:
+    return {t.counter_id: t for t in Ticket.objects.filter(
+        office=office, business_date=business_date(), state=TicketState.CALLED)}

@@ -1,0 +1,320 @@
+"""Ticket lifecycle: the only code that writes tickets.
+
+State machine (``TicketState``)::
+
+    issue ─► waiting ──call──► called ──finish──► done
+               ▲  ▲              │ │ └──no_show─► no_show
+               │  └──transfer────┘ │
+               └─resume─ held ◄─hold┘        waiting/held ──cancel──► cancelled
+
+Call-next rule (documented for clerks in docs/queue-rules.md): among the
+waiting tickets of the counter's categories, fast-lane tickets come first;
+then the earliest *original* issue time (a transfer keeps its place); ties go
+to the lower internal id. A counter that still has a called ticket finishes it
+first (the screen asks before doing so).
+
+Concurrency: every function runs in one short transaction. The counter row is
+locked before any ticket row (fixed order, so no deadlock); call-next takes
+the first unlocked waiting ticket (``SKIP LOCKED``) so two clerks never get the
+same one; issuing locks the category's daily sequence row. On SQLite,
+IMMEDIATE transactions serialise writers instead.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from madoguchi.core.actors import Actor
+from madoguchi.core.db import atomic_with_retry
+from madoguchi.core.errors import Conflict, NotFound
+from madoguchi.core.timeutil import business_date, now
+
+from . import live
+from .models import (
+    ACTIVE_STATES,
+    Category,
+    Counter,
+    EventKind,
+    Office,
+    Ticket,
+    TicketEvent,
+    TicketSequence,
+    TicketState,
+)
+
+
+def _append_event(ticket: Ticket, *, kind: str, actor: Actor, from_state: str,
+                  counter: Counter | None = None, detail: dict | None = None) -> None:
+    TicketEvent.objects.create(
+        ticket=ticket, office_id=ticket.office_id, kind=kind, at=now(),
+        business_date=ticket.business_date, category_id=ticket.category_id,
+        counter=counter, from_state=from_state, to_state=ticket.state,
+        actor=actor.label, detail=detail or {},
+    )
+
+
+def _get_office(code: str) -> Office:
+    try:
+        return Office.objects.get(code=code)
+    except Office.DoesNotExist:
+        raise NotFound("指定された庁舎・拠点が見つかりません。", code="office_not_found") from None
+
+
+def _get_category(office: Office, code: str) -> Category:
+    try:
+        return Category.objects.get(office=office, code=code)
+    except Category.DoesNotExist:
+        raise NotFound("指定された受付区分が見つかりません。", code="category_not_found") from None
+
+
+def _lock_counter(counter_id, actor: Actor) -> Counter:
+    try:
+        counter = Counter.objects.select_for_update().select_related("office").get(pk=int(counter_id))
+    except (Counter.DoesNotExist, ValueError, TypeError):
+        raise NotFound("指定された窓口が見つかりません。", code="counter_not_found") from None
+    actor.require_staff(counter.office_id)
+    return counter
+
+
+def _current_ticket(counter: Counter) -> Ticket | None:
+    return (Ticket.objects.select_for_update()
+            .filter(counter=counter, state=TicketState.CALLED).first())
+
+
+def _require_current(counter: Counter) -> Ticket:
+    ticket = _current_ticket(counter)
+    if ticket is None:
+        raise Conflict(f"{counter.label}で呼出中の番号はありません。", code="no_current_ticket")
+    return ticket
+
+
+def _get_ticket_for_update(public_id: str) -> Ticket:
+    try:
+        return Ticket.objects.select_for_update().get(public_id=public_id)
+    except Ticket.DoesNotExist:
+        raise NotFound("指定された整理券が見つかりません。", code="ticket_not_found") from None
+
+
+def _next_number(category: Category, seq: TicketSequence) -> int:
+    """Next free number in the range: after the last one, wrapping around and
+    skipping numbers that are still active today (anywhere in the office)."""
+    start, end = category.range_start, category.range_end
+    first = start if seq.last_number is None or seq.last_number >= end else seq.last_number + 1
+    if not seq.wrapped and (seq.last_number is None or seq.last_number < end):
+        return first  # numbers so far only went up: this one was never issued today
+    active = set(Ticket.objects.filter(
+        office_id=category.office_id, business_date=seq.business_date,
+        state__in=ACTIVE_STATES, number__gte=start, number__lte=end,
+    ).values_list("number", flat=True))
+    size = end - start + 1
+    for step in range(size):
+        candidate = start + (first - start + step) % size
+        if candidate not in active:
+            return candidate
+    raise Conflict(
+        f"「{category.name}」の番号（{start}～{end}）がすべて使用中のため発券できません。職員にお声がけください。",
+        code="range_exhausted")
+
+
+@atomic_with_retry()
+def ticket_issue(*, actor: Actor, office_code: str, category_code: str) -> Ticket:
+    office = _get_office(office_code)
+    actor.require_issue(office.pk)
+    category = _get_category(office, category_code)
+    if not category.is_active:
+        raise Conflict(f"「{category.name}」は現在発券していません。", code="category_closed")
+    today = business_date()
+    TicketSequence.objects.bulk_create(
+        [TicketSequence(category=category, business_date=today)], ignore_conflicts=True)
+    seq = TicketSequence.objects.select_for_update().get(category=category, business_date=today)
+    number = _next_number(category, seq)
+    if seq.last_number is not None and number <= seq.last_number:
+        seq.wrapped = True
+    seq.last_number = number
+    seq.save(update_fields=["last_number", "wrapped"])
+    at = now()
+    ticket = Ticket.objects.create(
+        office=office, category=category, issued_category=category, business_date=today,
+        number=number, state=TicketState.WAITING, is_fast_lane=category.is_fast_lane, issued_at=at,
+    )
+    _append_event(ticket, kind=EventKind.ISSUED, actor=actor, from_state="")
+    live.board_changed(office)
+    return ticket
+
+
+def _call(ticket: Ticket, counter: Counter, actor: Actor, *, kind: str = EventKind.CALLED) -> Ticket:
+    from_state = ticket.state
+    at = now()
+    ticket.state = TicketState.CALLED
+    ticket.counter = counter
+    ticket.called_at = at
+    ticket.first_called_at = ticket.first_called_at or at
+    ticket.recall_count = 0
+    ticket.save(update_fields=["state", "counter", "called_at", "first_called_at", "recall_count"])
+    _append_event(ticket, kind=kind, actor=actor, from_state=from_state, counter=counter)
+    live.ticket_called(counter.office, ticket, counter, recall=False)
+    live.board_changed(counter.office)
+    return ticket
+
+
+def _finish(ticket: Ticket, counter: Counter, actor: Actor) -> Ticket:
+    at = now()
+    ticket.state = TicketState.DONE
+    ticket.finished_at = at
+    ticket.service_seconds = max(0, int((at - ticket.called_at).total_seconds()))
+    ticket.save(update_fields=["state", "finished_at", "service_seconds"])
+    _append_event(ticket, kind=EventKind.DONE, actor=actor, from_state=TicketState.CALLED,
+                  counter=counter)
+    live.board_changed(counter.office)
+    return ticket
+
+
+def _counter_category_ids(counter: Counter) -> list[int]:
+    return list(counter.categories.values_list("pk", flat=True))
+
+
+@atomic_with_retry()
+def ticket_call_next(*, actor: Actor, counter_id) -> Ticket | None:
+    """Call the next ticket for this counter, or None when nobody waits."""
+    counter = _lock_counter(counter_id, actor)
+    current = _current_ticket(counter)
+    if current is not None:
+        _finish(current, counter, actor)
+    ticket = (Ticket.objects
+              .filter(category_id__in=_counter_category_ids(counter), business_date=business_date(),
+                      state=TicketState.WAITING)
+              .order_by("-is_fast_lane", "issued_at", "id")
+              .select_for_update(skip_locked=True)
+              .first())
+    if ticket is None:
+        return None
+    return _call(ticket, counter, actor)
+
+
+@atomic_with_retry()
+def ticket_call(*, actor: Actor, counter_id, ticket_id: str) -> Ticket:
+    """Call a specific waiting or held ticket (e.g. an elderly visitor, or papers arrived)."""
+    counter = _lock_counter(counter_id, actor)
+    ticket = _get_ticket_for_update(ticket_id)
+    if ticket.office_id != counter.office_id:
+        raise NotFound("指定された整理券が見つかりません。", code="ticket_not_found")
+    if ticket.state not in (TicketState.WAITING, TicketState.HELD) or ticket.business_date != business_date():
+        raise Conflict(f"{ticket.number}番は「{ticket.get_state_display()}」のため呼び出せません。",
+                       code="illegal_transition")
+    current = _current_ticket(counter)
+    if current is not None:
+        _finish(current, counter, actor)
+    return _call(ticket, counter, actor)
+
+
+@atomic_with_retry()
+def ticket_recall(*, actor: Actor, counter_id) -> Ticket:
+    counter = _lock_counter(counter_id, actor)
+    ticket = _require_current(counter)
+    limit = settings.RECALL_LIMIT
+    if ticket.recall_count >= limit:
+        raise Conflict(f"再呼出は{limit}回までです。不在にするか、保留にしてください。",
+                       code="recall_limit", detail={"limit": limit})
+    ticket.recall_count += 1
+    ticket.called_at = now()
+    ticket.save(update_fields=["recall_count", "called_at"])
+    _append_event(ticket, kind=EventKind.RECALLED, actor=actor, from_state=TicketState.CALLED,
+                  counter=counter, detail={"recall": ticket.recall_count})
+    live.ticket_called(counter.office, ticket, counter, recall=True)
+    return ticket
+
+
+@atomic_with_retry()
+def ticket_hold(*, actor: Actor, counter_id) -> Ticket:
+    counter = _lock_counter(counter_id, actor)
+    ticket = _require_current(counter)
+    ticket.state = TicketState.HELD
+    ticket.counter = None
+    ticket.save(update_fields=["state", "counter"])
+    _append_event(ticket, kind=EventKind.HELD, actor=actor, from_state=TicketState.CALLED,
+                  counter=counter)
+    live.board_changed(counter.office)
+    return ticket
+
+
+@atomic_with_retry()
+def ticket_resume(*, actor: Actor, ticket_id: str) -> Ticket:
+    """A held ticket goes back to waiting, keeping its original place in the queue."""
+    ticket = _get_ticket_for_update(ticket_id)
+    actor.require_staff(ticket.office_id)
+    if ticket.state != TicketState.HELD:
+        raise Conflict(f"{ticket.number}番は保留中ではありません（{ticket.get_state_display()}）。",
+                       code="illegal_transition")
+    ticket.state = TicketState.WAITING
+    ticket.save(update_fields=["state"])
+    _append_event(ticket, kind=EventKind.RESUMED, actor=actor, from_state=TicketState.HELD)
+    live.board_changed(ticket.office)
+    return ticket
+
+
+@atomic_with_retry()
+def ticket_transfer(*, actor: Actor, counter_id, category_code: str) -> Ticket:
+    """回送: move the current ticket to another category's queue, keeping its issue time."""
+    counter = _lock_counter(counter_id, actor)
+    ticket = _require_current(counter)
+    target = _get_category(counter.office, category_code)
+    if target.pk == ticket.category_id:
+        raise Conflict("同じ受付区分には回送できません。", code="same_category")
+    source_id = ticket.category_id
+    ticket.state = TicketState.WAITING
+    ticket.category = target
+    ticket.is_fast_lane = target.is_fast_lane
+    ticket.counter = None
+    ticket.save(update_fields=["state", "category", "is_fast_lane", "counter"])
+    _append_event(ticket, kind=EventKind.TRANSFERRED, actor=actor, from_state=TicketState.CALLED,
+                  counter=counter, detail={"from_category": source_id})
+    live.board_changed(counter.office)
+    return ticket
+
+
+@atomic_with_retry()
+def ticket_finish(*, actor: Actor, counter_id) -> Ticket:
+    counter = _lock_counter(counter_id, actor)
+    return _finish(_require_current(counter), counter, actor)
+
+
+@atomic_with_retry()
+def ticket_no_show(*, actor: Actor, counter_id) -> Ticket:
+    counter = _lock_counter(counter_id, actor)
+    ticket = _require_current(counter)
+    ticket.state = TicketState.NO_SHOW
+    ticket.finished_at = now()
+    ticket.save(update_fields=["state", "finished_at"])
+    _append_event(ticket, kind=EventKind.NO_SHOW, actor=actor, from_state=TicketState.CALLED,
+                  counter=counter)
+    live.board_changed(counter.office)
+    return ticket
+
+
+@atomic_with_retry()
+def ticket_cancel(*, actor: Actor, ticket_id: str) -> Ticket:
+    ticket = _get_ticket_for_update(ticket_id)
+    actor.require_staff(ticket.office_id)
+    if ticket.state not in (TicketState.WAITING, TicketState.HELD):
+        raise Conflict(f"{ticket.number}番は「{ticket.get_state_display()}」のため取り消せません。",
+                       code="illegal_transition")
+    from_state = ticket.state
+    ticket.state = TicketState.CANCELLED
+    ticket.finished_at = now()
+    ticket.save(update_fields=["state", "finished_at"])
+    _append_event(ticket, kind=EventKind.CANCELLED, actor=actor, from_state=from_state)
+    live.board_changed(ticket.office)
+    return ticket
+
+
+@atomic_with_retry()
+def counter_set_open(*, actor: Actor, counter_id, is_open: bool) -> Counter:
+    """Open or pause a counter; only open counters count in the wait estimate."""
+    counter = _lock_counter(counter_id, actor)
+    if not is_open and Ticket.objects.filter(counter=counter, state=TicketState.CALLED).exists():
+        raise Conflict("呼出中の番号を完了・保留・不在にしてから休止してください。", code="counter_busy")
+    counter.is_open = is_open
+    counter.save(update_fields=["is_open"])
+    live.board_changed(counter.office)
+    return counter
+

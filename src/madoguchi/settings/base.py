@@ -1,0 +1,152 @@
+"""Base settings. Every knob comes from a ``MADOGUCHI_*`` environment variable.
+
+Defaults give a working single-process install on an embedded SQLite file, so a
+city's IT staff can try the system without provisioning anything.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"MADOGUCHI_{name}", default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    return int(value) if value not in (None, "") else default
+
+
+DEMO = env_bool("DEMO")
+DEBUG = env_bool("DEBUG")
+
+SECRET_KEY = env("SECRET_KEY") or ""
+if not SECRET_KEY:
+    if DEMO or DEBUG:
+        SECRET_KEY = "madoguchi-demo-only-secret-key-not-for-production"  # noqa: S105
+    else:
+        raise ImproperlyConfigured(
+            "MADOGUCHI_SECRET_KEY が設定されていません。本番では十分に長いランダムな値を設定してください。"
+            " (Set MADOGUCHI_SECRET_KEY, or run `madoguchi demo` for a demo.)"
+        )
+
+ALLOWED_HOSTS = [h.strip() for h in (env("ALLOWED_HOSTS") or "127.0.0.1,localhost").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in (env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o.strip()]
+
+# all: one process serves everything (demo); internal: staff screens and the
+# queue (LGWAN side); public: anonymous queue state for the internet side.
+ROLE = env("ROLE", "all")
+if ROLE not in {"all", "internal", "public"}:
+    raise ImproperlyConfigured("MADOGUCHI_ROLE must be all, internal or public")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "madoguchi.core",
+    "madoguchi.live",
+    "madoguchi.queueing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "madoguchi.urls"
+ASGI_APPLICATION = "madoguchi.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "madoguchi.core.context.madoguchi",
+            ],
+        },
+    },
+]
+
+
+def _database_from_env() -> dict:
+    url = env("DATABASE_URL")
+    if url:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    else:
+        path = env("SQLITE_PATH") or str(Path.cwd() / "madoguchi.sqlite3")
+        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # IMMEDIATE transactions take SQLite's write lock at BEGIN, so two
+        # kiosks serialise instead of failing with "database is locked"
+        # half-way through; WAL lets the board read while a write commits.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return config
+
+
+DATABASES = {"default": _database_from_env()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = ["madoguchi.core.auth.DemoAwareModelBackend"]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Tokyo"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = env("STATIC_ROOT") or str(BASE_DIR.parent.parent / "var" / "static")
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+REDIS_URL = env("REDIS_URL") or ""
+# Public base URL for links printed on tickets (QR codes). Empty: use the
+# host the kiosk reached.
+PUBLIC_URL = (env("PUBLIC_URL") or "").rstrip("/")
+RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
+# How many past live events each office keeps for Last-Event-ID replay.
+LIVE_REPLAY = env_int("LIVE_REPLAY", 200)
+LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 15)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,20 @@
+"""Test settings: the suite runs on SQLite unless MADOGUCHI_TEST_DATABASE_URL is set."""
+
+import os
+import tempfile
+
+os.environ.setdefault("MADOGUCHI_SECRET_KEY", "test-secret-key-only-for-the-test-suite")
+os.environ.setdefault("MADOGUCHI_SQLITE_PATH", os.path.join(tempfile.gettempdir(), "madoguchi-unused.sqlite3"))
+if os.environ.get("MADOGUCHI_TEST_DATABASE_URL"):
+    os.environ["MADOGUCHI_DATABASE_URL"] = os.environ["MADOGUCHI_TEST_DATABASE_URL"]
+
+from .base import *  # noqa: E402,F403
+from .base import DATABASES  # noqa: E402
+
+# A file, not memory: concurrency tests open several connections at once.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"madoguchi-test-{os.getpid()}.sqlite3")
+    }
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = ["*"]

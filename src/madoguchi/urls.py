@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from madoguchi.api import api
+from madoguchi.queueing import views as queue_views
+
+admin.site.site_header = "Madoguchi 管理"
+admin.site.site_title = "Madoguchi 管理"
+admin.site.index_title = "マスタデータ・アカウント"
+
+urlpatterns = [
+    # Async SSE view first: it shares the API prefix but must stream under ASGI.
+    path("api/v1/offices/<slug:code>/board/events", queue_views.board_events, name="board-events"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", queue_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("madoguchi.queueing.urls")),
+]
