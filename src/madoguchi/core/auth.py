@@ -32,6 +32,13 @@ class BearerToken(HttpBearer):
 class StaffSession(SessionAuth):
     """The logged-in staff screens may call the API with their session (CSRF checked)."""
 
+    def _get_key(self, request):
+        # Without a logged-in session this scheme does not apply: fall through
+        # to a plain 401 instead of a confusing CSRF refusal.
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
         if user is None:

@@ -97,6 +97,9 @@ class AuditLog(models.Model):
         verbose_name_plural = _("操作記録")
         ordering = ["-at"]
 
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("AuditLog rows are append-only")

@@ -137,6 +137,9 @@ class TicketSequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["category", "business_date"], name="one_sequence_per_day")]
 
+    def __str__(self):
+        return f"{self.category_id} {self.business_date} → {self.last_number}"
+
 
 class TicketState(models.TextChoices):
     WAITING = "waiting", _("待ち")
@@ -232,6 +235,9 @@ class TicketEvent(models.Model):
         verbose_name_plural = _("整理券の履歴")
         ordering = ["id"]
         indexes = [models.Index(fields=["office", "business_date", "kind"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.ticket_id} @ {self.at:%H:%M:%S}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

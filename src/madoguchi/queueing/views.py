@@ -23,7 +23,7 @@ from madoguchi.live.sse import parse_last_event_id, sse_response
 from . import selectors, services
 from .api import status_url
 from .live import publish_board_now
-from .models import Category, Counter, Office, TicketState
+from .models import Category, Counter, Office
 
 KIOSK_SESSION_KEY = "madoguchi_kiosk_token"
 
@@ -127,10 +127,11 @@ def ticket_page(request, ticket_id):
     if ticket is None:
         return render(request, "queueing/ticket_missing.html", status=404)
     status = selectors.ticket_status(ticket)
+    if request.GET.get("fragment") == "state":
+        return render(request, "queueing/_ticket_state.html", {"status": status})
     return render(request, "queueing/ticket.html", {
         "ticket": ticket, "office": ticket.office, "status": status,
         "issued_at": to_jst(ticket.issued_at), "status_json": json.dumps(status, ensure_ascii=False),
-        "states": TicketState,
     })
 
 

@@ -130,7 +130,7 @@ TIME_ZONE = "Asia/Tokyo"
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = env("STATIC_ROOT") or str(BASE_DIR.parent.parent / "var" / "static")
+STATIC_ROOT = env("STATIC_ROOT") or None  # set for collectstatic behind a web server
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

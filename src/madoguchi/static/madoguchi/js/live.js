@@ -1,0 +1,99 @@
+/* Live screens: one EventSource per page on /api/v1/offices/<code>/board/events.
+ * "board" events carry the whole 混雑状況 snapshot; "call" events announce a call.
+ * EventSource reconnects by itself and sends Last-Event-ID, so nothing is missed. */
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-live-office]");
+  if (!root || !window.EventSource) return;
+  var office = root.getAttribute("data-live-office");
+  var mode = root.getAttribute("data-live-mode");
+  var lang = document.documentElement.lang || "ja";
+  var T = window.MADOGUCHI_TEXT || {};
+  var statusEl = root.querySelector("[data-live-status]");
+
+  function fmt(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (_, k) { return values[k] == null ? "" : values[k]; });
+  }
+  function people(n) { return lang.indexOf("ja") === 0 ? n + "人" : String(n); }
+  function minutes(n) { return lang.indexOf("ja") === 0 ? n + "分" : n + " min"; }
+  function setStatus(text) { if (statusEl) statusEl.textContent = text; }
+
+  function renderBoardTable(board) {
+    var tbody = root.querySelector("[data-board-rows]");
+    if (!tbody) return;
+    board.rows.forEach(function (row) {
+      var tr = tbody.querySelector('tr[data-category="' + row.category + '"]');
+      if (!tr) return;
+      var cells = {
+        last_called: row.last_called == null ? "" : row.last_called,
+        next_number: row.next_number == null ? "" : row.next_number,
+        waiting: people(row.waiting), wait_minutes: minutes(row.wait_minutes), on_hold: people(row.on_hold)
+      };
+      Object.keys(cells).forEach(function (col) {
+        var td = tr.querySelector('[data-col="' + col + '"]');
+        if (td && td.textContent !== String(cells[col])) {
+          td.textContent = cells[col];
+          td.classList.remove("changed"); void td.offsetWidth; td.classList.add("changed");
+        }
+      });
+    });
+    var updated = root.querySelector("[data-board-updated]");
+    if (updated) updated.textContent = board.updated_at.slice(11, 16);
+  }
+
+  function renderCalling(board) {
+    var list = root.querySelector("[data-calling]");
+    if (!list) return;
+    list.textContent = "";
+    board.calling.forEach(function (c) {
+      var li = document.createElement("li");
+      var num = document.createElement(mode === "display" ? "span" : "strong");
+      num.className = "num"; num.textContent = c.number;
+      var to = document.createElement("span");
+      to.className = "to"; to.textContent = (mode === "display" ? "" : " → ") + c.counter;
+      li.appendChild(num); li.appendChild(to); list.appendChild(li);
+    });
+  }
+
+  var refreshTimer = null;
+  function scheduleRefresh() {
+    // Staff panels re-render on the server; coalesce bursts of events.
+    if (refreshTimer) return;
+    refreshTimer = setTimeout(function () {
+      refreshTimer = null;
+      var target = root.getAttribute("data-refresh-target");
+      var active = document.activeElement;
+      if (active && active.closest && active.closest(target) && active.tagName === "SELECT") return;
+      if (window.htmx) htmx.ajax("GET", root.getAttribute("data-refresh-url"), {target: target, swap: "outerHTML"});
+    }, 250);
+  }
+
+  var handlers = {
+    board: function (board) { renderBoardTable(board); renderCalling(board); },
+    display: function (board) { renderBoardTable(board); renderCalling(board); },
+    kiosk: function (board) {
+      board.rows.forEach(function (row) {
+        var el = root.querySelector('[data-kiosk-meta="' + row.category + '"]');
+        if (el && T.kioskMeta) el.textContent = fmt(T.kioskMeta, {w: row.waiting, m: row.wait_minutes});
+      });
+    },
+    refresh: scheduleRefresh,
+    ticket: function () { if (window.MadoguchiTicket) window.MadoguchiTicket.refresh(); }
+  };
+
+  var source = new EventSource("/api/v1/offices/" + encodeURIComponent(office) + "/board/events");
+  source.addEventListener("open", function () { setStatus(""); root.classList.remove("offline"); });
+  source.addEventListener("error", function () {
+    setStatus(T.offline || "接続が切れました。再接続しています…"); root.classList.add("offline");
+  });
+  source.addEventListener("board", function (e) {
+    var board = JSON.parse(e.data);
+    root.dataset.lastEventId = e.lastEventId;
+    (handlers[mode] || function () {})(board);
+    document.dispatchEvent(new CustomEvent("madoguchi:board", {detail: board}));
+  });
+  source.addEventListener("call", function (e) {
+    document.dispatchEvent(new CustomEvent("madoguchi:call", {detail: JSON.parse(e.data)}));
+  });
+  window.MadoguchiLive = {source: source, fmt: fmt};
+})();
