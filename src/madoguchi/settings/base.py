@@ -142,6 +142,8 @@ RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
 # How many past live events each office keeps for Last-Event-ID replay.
 LIVE_REPLAY = env_int("LIVE_REPLAY", 200)
 LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 15)
+# Compute board snapshots in the committing thread instead of the publisher thread.
+LIVE_INLINE = env_bool("LIVE_INLINE")
 
 LOGGING = {
     "version": 1,
