@@ -120,8 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from django.core.exceptions import ImproperlyConfigured
+
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "manage":
-        return cmd_manage(argv[1:])
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        if argv and argv[0] == "manage":
+            return cmd_manage(argv[1:])
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except ImproperlyConfigured as exc:
+        print(f"設定エラー / configuration error: {exc}", file=sys.stderr)
+        return 2
