@@ -116,21 +116,27 @@ class Simulator(threading.Thread):
         codes = list(office.categories.filter(is_active=True).values_list("code", flat=True))
         weights = [5, 1, 2, 1, 6, 2][: len(codes)] + [1] * max(0, len(codes) - 6)
         counters = list(Counter.objects.filter(office=office).values_list("pk", flat=True))
+        # Each clerk spends 20–90 s with a visitor, so wait estimates look like a real morning.
+        busy_until = {pk: 0.0 for pk in counters}
         while not self.stopped.wait(self.tick):
             try:
-                if self.rng.random() < 0.7:
+                if self.rng.random() < 0.3:
                     services.ticket_issue(actor=actor, office_code=self.office_code,
                                           category_code=self.rng.choices(codes, weights)[0])
-                counter_id = self.rng.choice(counters)
-                roll = self.rng.random()
-                if roll < 0.45:
+                for counter_id in counters:
+                    if time.monotonic() < busy_until[counter_id]:
+                        continue
+                    roll = self.rng.random()
+                    if roll < 0.04:
+                        services.ticket_recall(actor=actor, counter_id=counter_id)
+                        busy_until[counter_id] = time.monotonic() + 10
+                        continue
+                    if roll < 0.06:
+                        services.ticket_hold(actor=actor, counter_id=counter_id)
+                    elif roll < 0.08:
+                        services.ticket_no_show(actor=actor, counter_id=counter_id)
                     services.ticket_call_next(actor=actor, counter_id=counter_id)
-                elif roll < 0.5:
-                    services.ticket_recall(actor=actor, counter_id=counter_id)
-                elif roll < 0.53:
-                    services.ticket_hold(actor=actor, counter_id=counter_id)
-                elif roll < 0.55:
-                    services.ticket_no_show(actor=actor, counter_id=counter_id)
+                    busy_until[counter_id] = time.monotonic() + self.rng.uniform(20, 90)
             except ServiceError:
                 pass  # e.g. nobody at that counter: the next tick does something else
             except Exception:

@@ -16,6 +16,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": os.path.join(tempfile.gettempdir(), f"madoguchi-test-{os.getpid()}.sqlite3")
     }
+else:
+    # Several developers (or CI jobs) may share one PostgreSQL server.
+    suffix = os.environ.get("MADOGUCHI_TEST_DB_SUFFIX", "")
+    DATABASES["default"]["TEST"] = {"NAME": f"test_madoguchi{'_' + suffix if suffix else ''}"}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]
 # Publish board snapshots in the committing thread: deterministic in tests.

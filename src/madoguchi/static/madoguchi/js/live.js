@@ -8,7 +8,8 @@
   var office = root.getAttribute("data-live-office");
   var mode = root.getAttribute("data-live-mode");
   var lang = document.documentElement.lang || "ja";
-  var T = window.MADOGUCHI_TEXT || {};
+  // Pages define MADOGUCHI_TEXT in a script after this one: read it when needed.
+  function text() { return window.MADOGUCHI_TEXT || {}; }
   var statusEl = root.querySelector("[data-live-status]");
 
   function fmt(template, values) {
@@ -74,7 +75,8 @@
     kiosk: function (board) {
       board.rows.forEach(function (row) {
         var el = root.querySelector('[data-kiosk-meta="' + row.category + '"]');
-        if (el && T.kioskMeta) el.textContent = fmt(T.kioskMeta, {w: row.waiting, m: row.wait_minutes});
+        var template = text().kioskMeta;
+        if (el && template) el.textContent = fmt(template, {w: row.waiting, m: row.wait_minutes});
       });
     },
     refresh: scheduleRefresh,
@@ -84,7 +86,7 @@
   var source = new EventSource("/api/v1/offices/" + encodeURIComponent(office) + "/board/events");
   source.addEventListener("open", function () { setStatus(""); root.classList.remove("offline"); });
   source.addEventListener("error", function () {
-    setStatus(T.offline || "接続が切れました。再接続しています…"); root.classList.add("offline");
+    setStatus(text().offline || "接続が切れました。再接続しています…"); root.classList.add("offline");
   });
   source.addEventListener("board", function (e) {
     var board = JSON.parse(e.data);

@@ -1,0 +1,47 @@
+"""A real demo server and a headless Debian chromium, shared by the browser tests."""
+
+import pytest
+
+from ..live_server import ARTIFACTS, demo_server
+from ..services_available import CHROMIUM_ARGS, require_chromium
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory):
+    """``python -m madoguchi demo`` on a fresh SQLite file; yields its base URL."""
+    with demo_server(tmp_path_factory.mktemp("browser-server")) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, demo_url):
+    """Pages in fresh browser contexts (a kiosk, a lobby screen, a clerk's PC …)."""
+    contexts = []
+
+    def make(*, viewport=None, locale="ja-JP"):
+        context = browser.new_context(base_url=demo_url, locale=locale,
+                                      viewport=viewport or {"width": 1280, "height": 800})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
