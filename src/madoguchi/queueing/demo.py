@@ -3,6 +3,7 @@
 import logging
 import random
 import threading
+import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
