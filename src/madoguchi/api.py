@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from madoguchi.core.errors import ServiceError
+from madoguchi.opendata.api import router as opendata_router
 from madoguchi.queueing.api import router as queue_router
 
 api = NinjaAPI(title="Madoguchi API", version="1", urls_namespace="api-v1",
@@ -43,3 +44,4 @@ def http_error(request, exc: HttpError):
 
 
 api.add_router("/", queue_router)
+api.add_router("/", opendata_router)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "madoguchi.core",
     "madoguchi.live",
     "madoguchi.queueing",
+    "madoguchi.opendata",
 ]
 
 MIDDLEWARE = [
