@@ -260,3 +260,20 @@ def test_publish_accepts_only_the_open_data_shape(db, bad):
         stats_publish(office_code="demo", date=DAY, rows=[bad])
     assert raised.value.status == 422 and raised.value.code == "invalid_stats"
     assert not PublishedStats.objects.exists()
+
+
+def test_a_ticket_finished_after_midnight_counts_in_hour_23(client, office, kiosk, staff, monkeypatch):
+    clock = Clock(monkeypatch)
+    counter_id = office.counters.get(number=1).pk
+    clock.at("23:40")
+    services.ticket_issue(actor=kiosk, office_code="demo", category_code="moving")
+    clock.at("23:50")
+    services.ticket_call_next(actor=staff, counter_id=counter_id)
+    clock.current = dt.datetime(2025, 4, 2, 0, 10, tzinfo=JST)
+    services.ticket_finish(actor=staff, counter_id=counter_id)
+    monkeypatch.undo()
+
+    rows = client.get(f"/api/v1/offices/demo/stats.json?date={DAY}").json()["rows"]
+    assert rows == [row(23, "moving", issued=1, served=1, mean=10.0, p90=10.0)]
+    next_day = client.get("/api/v1/offices/demo/stats.json?date=2025-04-02").json()["rows"]
+    assert next_day == []
