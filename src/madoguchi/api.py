@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from madoguchi.core.errors import ServiceError
+from madoguchi.notices.api import router as notices_router
 from madoguchi.opendata.api import router as opendata_router
 from madoguchi.queueing.api import router as queue_router
 
@@ -45,3 +46,4 @@ def http_error(request, exc: HttpError):
 
 api.add_router("/", queue_router)
 api.add_router("/", opendata_router)
+api.add_router("/", notices_router)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "madoguchi.core",
     "madoguchi.live",
     "madoguchi.queueing",
+    "madoguchi.notices",
     "madoguchi.opendata",
 ]
 
@@ -147,6 +148,37 @@ LIVE_REPLAY = env_int("LIVE_REPLAY", 200)
 LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 15)
 # Compute board snapshots in the committing thread instead of the publisher thread.
 LIVE_INLINE = env_bool("LIVE_INLINE")
+
+# Turn notices (Web Push and email). VAPID: without a configured key, one is
+# generated once and kept in the database (never in code).
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY") or ""
+VAPID_SUBJECT = env("VAPID_SUBJECT") or "mailto:madoguchi@localhost"
+# Push endpoints are browsers' push services; the server POSTs to them, so only
+# these hosts (and their subdomains) are accepted, over HTTPS.
+NOTICES_PUSH_HOSTS = [h.strip() for h in (env("PUSH_HOSTS") or (
+    "fcm.googleapis.com,push.services.mozilla.com,web.push.apple.com,notify.windows.com"
+)).split(",") if h.strip()]
+NOTICES_PUSH_ALLOW_HTTP = False
+# "thread": the web process drains the outbox in a daemon thread; "off": run
+# `madoguchi manage notices_worker` separately.
+NOTICES_WORKER = env("NOTICES_WORKER", "thread")
+NOTICES_MAX_ATTEMPTS = env_int("NOTICES_MAX_ATTEMPTS", 3)
+NOTICES_RETRY_SECONDS = env_int("NOTICES_RETRY_SECONDS", 10)
+NOTICES_MAX_SUBSCRIPTIONS = env_int("NOTICES_MAX_SUBSCRIPTIONS", 5)
+# Email: SMTP when MADOGUCHI_EMAIL_HOST is set; the console in a demo.
+EMAIL_HOST = env("EMAIL_HOST") or ""
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("EMAIL_USER") or ""
+EMAIL_HOST_PASSWORD = env("EMAIL_PASSWORD") or ""
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env("EMAIL_FROM") or "madoguchi@localhost"
+EMAIL_BACKEND = env("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend")
+# Offer email notices only when mail can really leave (or in a demo).
+NOTICES_EMAIL_ENABLED = bool(EMAIL_HOST or env("EMAIL_BACKEND") or DEMO or DEBUG)
 
 LOGGING = {
     "version": 1,
