@@ -48,7 +48,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ["MADOGUCHI_DEMO"] = "1"
     os.environ.setdefault("MADOGUCHI_DEBUG", "0")
     db = Path(args.db).resolve()
-    if "MADOGUCHI_DATABASE_URL" not in os.environ:
+    if not os.environ.get("MADOGUCHI_DATABASE_URL"):  # unset or empty: SQLite at --db, as settings read it
         os.environ["MADOGUCHI_SQLITE_PATH"] = str(db)
     hosts = os.environ.get("MADOGUCHI_ALLOWED_HOSTS", "")
     os.environ["MADOGUCHI_ALLOWED_HOSTS"] = ",".join(
