@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 
@@ -31,8 +32,9 @@ class Event:
     kind: str
     data: str  # JSON text
 
-    @property
+    @cached_property
     def wire(self) -> bytes:
+        """The SSE bytes, encoded once and shared by every stream the event fans out to."""
         return f"id: {self.id}\nevent: {self.kind}\ndata: {self.data}\n\n".encode()
 
     def encode(self) -> str:
@@ -44,21 +46,47 @@ class Event:
         return cls(office=office, id=int(id_), kind=kind, data=data)
 
 
+def _wake(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 class Subscription:
     """One SSE stream's inbox. Drops the oldest event when a client is too slow:
-    board events are full snapshots, so the newest one is enough."""
+    board events are full snapshots, so the newest one is enough.
+
+    A deque and one waiter future rather than ``asyncio.Queue`` plus
+    ``asyncio.wait_for``: the latter wraps every wait in a new Task, which at
+    10,000 streams is most of the cost of fanning one event out.
+    """
 
     def __init__(self, office: str, maxsize: int = 32):
         self.office = office
-        self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=maxsize)
+        self.maxsize = maxsize
+        self.pending: collections.deque[Event] = collections.deque()
+        self._waiter: asyncio.Future | None = None
 
     def offer(self, event: Event) -> None:
-        if self.queue.full():
+        """Runs in the hub's loop."""
+        if len(self.pending) >= self.maxsize:
+            self.pending.popleft()
+        self.pending.append(event)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def get(self, timeout: float) -> Event | None:
+        """The next event, or None after ``timeout`` seconds without one (heartbeat time)."""
+        if not self.pending:
+            loop = asyncio.get_running_loop()
+            self._waiter = waiter = loop.create_future()
+            timer = loop.call_later(timeout, _wake, waiter)
             try:
-                self.queue.get_nowait()
-            except asyncio.QueueEmpty:
-                pass
-        self.queue.put_nowait(event)
+                await waiter
+            finally:
+                timer.cancel()
+                self._waiter = None
+        return self.pending.popleft() if self.pending else None
 
 
 class Hub:
@@ -79,8 +107,11 @@ class Hub:
 
     def dispatch(self, event: Event) -> None:
         """Runs in the hub's loop."""
-        for sub in list(self.subscribers.get(event.office, ())):
-            sub.offer(event)
+        subs = self.subscribers.get(event.office)
+        if subs:
+            event.wire  # noqa: B018 (encode once, before the fan-out)
+            for sub in list(subs):
+                sub.offer(event)
 
     def dispatch_threadsafe(self, event: Event) -> None:
         loop = self.loop

@@ -2,12 +2,17 @@
 
 The stream loop only reads from the broker; it never touches the ORM (it runs
 in the event loop, and 10,000 streams must not hold 10,000 connections).
+Once the first events are out, the stream also closes the database
+connection its request used (the view's own lookup, a first snapshot):
+Django keeps a request's connection until the request ends, and a stream's
+request ends only when the viewer leaves.
 """
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connections
 from django.http import StreamingHttpResponse
 
 from .broker import Event, get_broker
@@ -33,6 +38,13 @@ async def initial_events(office: str, last_id: int | None,
     return [await snapshot()]
 
 
+def _release_database() -> None:
+    """Close this request thread's connections (never one inside a transaction, e.g. in tests)."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close()
+
+
 def sse_response(office: str, last_id: int | None,
                  snapshot: Callable[[], Awaitable[Event]]) -> StreamingHttpResponse:
     broker = get_broker()
@@ -45,11 +57,11 @@ def sse_response(office: str, last_id: int | None,
             for event in await initial_events(office, last_id, snapshot):
                 sent = max(sent, event.id)
                 yield event.wire
+            await sync_to_async(_release_database)()
             heartbeat = settings.LIVE_HEARTBEAT_SECONDS
             while True:
-                try:
-                    event = await asyncio.wait_for(sub.queue.get(), timeout=heartbeat)
-                except TimeoutError:
+                event = await sub.get(heartbeat)
+                if event is None:
                     yield b": heartbeat\n\n"
                     continue
                 if event.id <= sent:

@@ -1,0 +1,220 @@
+"""Full ticket lifecycles per second on PostgreSQL: issue → call next → finish.
+
+Usage::
+
+    .venv/bin/python bench/lifecycles.py                       # HTTP, 1/2/4 uvicorn workers
+    .venv/bin/python bench/lifecycles.py --mode http --workers 4 --duration 30
+    .venv/bin/python bench/lifecycles.py --mode service        # service layer, in process
+
+What it measures
+----------------
+``http`` (the primary line, what a deployment sees): a real
+``madoguchi serve --workers N`` on a scratch PostgreSQL database
+(``madoguchi_bench``, created and dropped here) with the demo office. Eight
+clients, each a keep-alive HTTP/1.1 connection driven from one asyncio
+process, play a kiosk and a clerk at their own counter (1–8):
+``POST /api/v1/offices/demo/tickets`` with ``Bearer demo-kiosk``, then
+``POST /api/v1/counters/{id}/call-next`` and ``…/finish`` with
+``Bearer demo-staff``. The board publisher, the SSE broker and the audit
+event rows all run as in production.
+
+``service``: the same loop through ``services.ticket_issue`` /
+``ticket_call_next`` / ``ticket_finish`` in eight threads of one Python
+process (no HTTP, no ASGI) — what the database and the service code cost.
+
+Client *i* issues in the first category of counter *i* (counter 3 → moving,
+counter 7 → certificates, counter 8 → seal). Counters 7 and 8 share the seal
+queue, so now and then call-next at one of them finds nobody (204): that
+iteration is counted as ``empty_calls`` and not as a lifecycle. A lifecycle
+is a finished ticket; its latency is issue-sent → finish-returned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import threading
+import time
+
+from _common import (
+    HTTPConnection,
+    free_port,
+    machine,
+    prepare_demo_database,
+    print_json,
+    running,
+    scratch_database,
+    serve_command,
+    server_env,
+    summary_ms,
+    uptime_load,
+)
+
+CLIENT_CATEGORY = {1: "moving", 2: "moving", 3: "moving", 4: "fastlane", 5: "family-register",
+                   6: "certificates", 7: "certificates", 8: "seal"}
+DB_NAME = "madoguchi_bench"
+
+
+# ------------------------------------------------------------------ HTTP
+
+
+async def _http_client(port: int, counter_number: int, counter_id: str, stop_at: float,
+                       warm_until: float, out: dict) -> None:
+    conn = HTTPConnection(port)
+    await conn.connect()
+    kiosk = {"Authorization": "Bearer demo-kiosk", "Content-Type": "application/json"}
+    staff = {"Authorization": "Bearer demo-staff"}
+    body = json.dumps({"category": CLIENT_CATEGORY[counter_number]}).encode()
+    while True:
+        t0 = time.monotonic()
+        if t0 >= stop_at:
+            break
+        status, _, data = await conn.request("POST", "/api/v1/offices/demo/tickets", body, kiosk)
+        if status != 201:
+            out["errors"].append((status, data[:200]))
+            continue
+        status, _, data = await conn.request("POST", f"/api/v1/counters/{counter_id}/call-next",
+                                             b"", staff)
+        if status == 204:
+            if t0 >= warm_until:
+                out["empty_calls"] += 1
+            continue
+        if status != 200:
+            out["errors"].append((status, data[:200]))
+            continue
+        status, _, data = await conn.request("POST", f"/api/v1/counters/{counter_id}/finish",
+                                             b"", staff)
+        if status != 200:
+            out["errors"].append((status, data[:200]))
+            continue
+        t1 = time.monotonic()
+        if t0 >= warm_until:
+            out["latencies"].append(t1 - t0)
+            out["done_at"].append(t1)
+    conn.close()
+
+
+async def _http_run(port: int, clients: int, duration: float, warmup: float) -> dict:
+    conn = HTTPConnection(port)
+    status, _, data = await conn.request("GET", "/api/v1/offices/demo/counters")
+    conn.close()
+    counters = json.loads(data)
+    out = {"latencies": [], "done_at": [], "empty_calls": 0, "errors": []}
+    start = time.monotonic()
+    warm_until = start + warmup
+    stop_at = warm_until + duration
+    await asyncio.gather(*[
+        _http_client(port, i + 1, counters[i]["id"], stop_at, warm_until, out)
+        for i in range(clients)])
+    return out
+
+
+def run_http(workers: int, clients: int, duration: float, warmup: float) -> dict:
+    with scratch_database(DB_NAME) as url:
+        env = server_env(url)
+        prepare_demo_database(env)
+        port = free_port()
+        with running(serve_command(port, workers), env, port, f"lifecycles-w{workers}"):
+            load_before = uptime_load()
+            t = time.monotonic()
+            out = asyncio.run(_http_run(port, clients, duration, warmup))
+            wall = time.monotonic() - t - warmup
+    return _report(out, wall, {"mode": "http", "uvicorn_workers": workers, "clients": clients,
+                               "load_before": load_before})
+
+
+# ------------------------------------------------------------------ service layer
+
+
+def run_service(clients: int, duration: float, warmup: float) -> dict:
+    with scratch_database(DB_NAME) as url:
+        env = server_env(url)
+        prepare_demo_database(env)
+        os.environ.update({k: v for k, v in env.items() if k.startswith("MADOGUCHI_")})
+        os.environ["DJANGO_SETTINGS_MODULE"] = "madoguchi.settings.base"
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        from madoguchi.core.actors import actor_for_token
+        from madoguchi.queueing import services
+        from madoguchi.queueing.models import Counter
+
+        kiosk, staff = actor_for_token("demo-kiosk"), actor_for_token("demo-staff")
+        counter_ids = dict(Counter.objects.filter(office__code="demo").values_list("number", "pk"))
+        connections.close_all()
+        out = {"latencies": [], "done_at": [], "empty_calls": 0, "errors": []}
+        lock = threading.Lock()
+        start = time.monotonic()
+        warm_until, stop_at = start + warmup, start + warmup + duration
+
+        def client(number: int) -> None:
+            category, counter_id = CLIENT_CATEGORY[number], counter_ids[number]
+            try:
+                while (t0 := time.monotonic()) < stop_at:
+                    services.ticket_issue(actor=kiosk, office_code="demo", category_code=category)
+                    if services.ticket_call_next(actor=staff, counter_id=counter_id) is None:
+                        if t0 >= warm_until:
+                            with lock:
+                                out["empty_calls"] += 1
+                        continue
+                    services.ticket_finish(actor=staff, counter_id=counter_id)
+                    t1 = time.monotonic()
+                    if t0 >= warm_until:
+                        with lock:
+                            out["latencies"].append(t1 - t0)
+                            out["done_at"].append(t1)
+            except Exception as exc:  # record, do not hide
+                out["errors"].append(repr(exc))
+            finally:
+                connections.close_all()
+
+        load_before = uptime_load()
+        threads = [threading.Thread(target=client, args=(i + 1,)) for i in range(clients)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        wall = time.monotonic() - start - warmup
+        connections.close_all()
+    return _report(out, wall, {"mode": "service", "threads": clients, "load_before": load_before})
+
+
+# ------------------------------------------------------------------ report
+
+
+def _report(out: dict, wall: float, meta: dict) -> dict:
+    done = len(out["latencies"])
+    return {**meta, "measured_seconds": round(wall, 2), "lifecycles": done,
+            "lifecycles_per_s": round(done / wall, 1) if wall > 0 else None,
+            "requests_per_s": round(3 * done / wall, 1) if wall > 0 else None,
+            "latency": summary_ms(out["latencies"]), "empty_calls": out["empty_calls"],
+            "errors": len(out["errors"]), "first_errors": [str(e) for e in out["errors"][:3]],
+            "load_after": uptime_load()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mode", choices=["http", "service", "both"], default="both")
+    parser.add_argument("--workers", default="1,2,4",
+                        help="uvicorn worker counts to try, comma-separated (HTTP mode)")
+    parser.add_argument("--clients", type=int, default=8, choices=range(1, 9))
+    parser.add_argument("--duration", type=float, default=20.0, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    args = parser.parse_args(argv)
+    print_json("machine", machine())
+    if args.mode in ("http", "both"):
+        for w in [int(x) for x in args.workers.split(",")]:
+            print_json(f"http, {w} uvicorn worker(s)", run_http(w, args.clients, args.duration,
+                                                                args.warmup))
+    if args.mode in ("service", "both"):
+        print_json("service layer", run_service(args.clients, args.duration, args.warmup))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
