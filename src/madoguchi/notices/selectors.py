@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -11,6 +10,7 @@ from madoguchi.core.errors import NotFound
 from madoguchi.core.timeutil import to_jst
 
 from .models import EmailSubscription, NoticeDelivery, PushSubscription
+from .services import email_enabled
 
 
 def ticket_notices(ticket_id: str) -> dict:
@@ -24,7 +24,7 @@ def ticket_notices(ticket_id: str) -> dict:
     return {
         "push_subscriptions": PushSubscription.objects.filter(ticket_id=ticket_id).count(),
         "email_subscriptions": EmailSubscription.objects.filter(ticket_id=ticket_id).count(),
-        "email_enabled": bool(settings.NOTICES_EMAIL_ENABLED),
+        "email_enabled": email_enabled(),
         "deliveries": [{
             "channel": d.channel, "kind": d.kind, "status": d.status, "attempts": d.attempts,
             "created_at": to_jst(d.created_at).isoformat(timespec="seconds"),

@@ -72,6 +72,11 @@ def notices_enabled() -> bool:
     return settings.ROLE in ("all", "public")
 
 
+def email_enabled() -> bool:
+    """Email is offered when mail can really leave (SMTP or an explicit backend) or in a demo."""
+    return bool(settings.NOTICES_EMAIL_ENABLED or settings.EMAIL_HOST or settings.DEMO or settings.DEBUG)
+
+
 # ---------------------------------------------------------------- evaluation
 
 def _call_key(status: dict) -> str:
@@ -295,7 +300,7 @@ def email_subscribe(*, ticket_id: str, email: str, lang: str = "ja",
                     page_url: str = "") -> tuple[EmailSubscription, bool, dict]:
     """Register an address for one ticket's notices; it is deleted when the ticket ends."""
     status = _active_ticket(ticket_id)
-    if not settings.NOTICES_EMAIL_ENABLED:
+    if not email_enabled():
         raise NoticesUnavailable("このサーバーではメールでのお知らせを受け付けていません。",
                                  code="email_unavailable")
     email = (email or "").strip()
@@ -329,7 +334,8 @@ def email_unsubscribe(*, ticket_id: str, email: str) -> int:
 
 # ---------------------------------------------------------------- delivery records
 
-def delivery_claim(*, limit: int, lease: dt.timedelta) -> list[NoticeDelivery]:
+def delivery_claim(*, limit: int, lease: dt.timedelta,
+                   due_by: dt.datetime | None = None) -> list[NoticeDelivery]:
     """Take up to ``limit`` due deliveries for this worker; another worker skips them.
 
     The lease (``next_attempt_at`` pushed forward) makes a delivery due again
@@ -340,7 +346,7 @@ def delivery_claim(*, limit: int, lease: dt.timedelta) -> list[NoticeDelivery]:
 
     now = timezone.now()
     with transaction.atomic():
-        due = NoticeDelivery.objects.filter(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
+        due = NoticeDelivery.objects.filter(status=DeliveryStatus.QUEUED, next_attempt_at__lte=min(now, due_by or now))
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         ids = list(due.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])

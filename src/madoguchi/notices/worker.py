@@ -35,10 +35,13 @@ class NoticeWorker:
         self.processed = 0
 
     def run_once(self) -> int:
-        """Send every delivery due now, in batches. Returns how many were attempted."""
+        """Send every delivery that was due when the round began. Returns how many were attempted."""
+        from django.utils import timezone
+
+        started = timezone.now()
         done = 0
         while True:
-            batch = delivery_claim(limit=self.batch, lease=LEASE)
+            batch = delivery_claim(limit=self.batch, lease=LEASE, due_by=started)
             if not batch:
                 break
             for item in batch:

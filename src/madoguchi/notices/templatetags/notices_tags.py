@@ -1,7 +1,6 @@
 from django import template
-from django.conf import settings
 
-from madoguchi.notices.services import notices_enabled
+from madoguchi.notices.services import email_enabled, notices_enabled
 
 register = template.Library()
 
@@ -9,4 +8,4 @@ register = template.Library()
 @register.simple_tag
 def notices_flags() -> dict:
     """What the opt-in snippet may offer on this server (role and mail configuration)."""
-    return {"enabled": notices_enabled(), "email": bool(settings.NOTICES_EMAIL_ENABLED)}
+    return {"enabled": notices_enabled(), "email": email_enabled()}
