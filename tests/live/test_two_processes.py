@@ -124,3 +124,65 @@ def test_ticket_issued_on_one_server_shows_on_the_other(tmp_path, shared_postgre
         assert board_after.id > last and board_after.event == "board"
         assert {"number": ticket["number"], "counter": counter["name"]} in \
             json.loads(board_after.data)["calling"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stale_snapshot_is_never_published_after_a_fresher_one(
+        office, kiosk, settings, shared_redis, monkeypatch):
+    """Two processes' board publishers, modelled by two coalescers sharing Redis.
+
+    Publisher A reads the board, then (slow machine) waits before publishing.
+    Meanwhile a ticket is issued and publisher B publishes the fresh board. A's
+    snapshot must not be published last: every display would show the queue
+    without that ticket until something else happened.
+    """
+    import threading
+
+    from django.db import connection
+
+    from madoguchi.live.broker import Event, reset_broker
+    from madoguchi.live.publisher import Coalescer
+    from madoguchi.queueing import selectors, services
+    from madoguchi.queueing.live import publish_board
+
+    settings.REDIS_URL = shared_redis
+    settings.LIVE_INLINE = True
+    reset_broker()
+    real_snapshot = selectors.board_snapshot
+    a_has_read, b_published = threading.Event(), threading.Event()
+
+    def slow_for_a(office_):
+        board = real_snapshot(office_)
+        if threading.current_thread().name == "process-a":
+            a_has_read.set()
+            b_published.wait(1.5)
+        return board
+
+    monkeypatch.setattr(selectors, "board_snapshot", slow_for_a)
+    process_a = Coalescer(publish_board, name="madoguchi-board-publisher")
+    process_b = Coalescer(publish_board, name="madoguchi-board-publisher")
+
+    def run_a():
+        try:
+            process_a.mark(office.pk)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run_a, name="process-a")
+    try:
+        thread.start()
+        assert a_has_read.wait(10)
+        ticket = services.ticket_issue(actor=kiosk, office_code="demo", category_code="moving")
+        process_b.mark(office.pk)
+        b_published.set()
+        thread.join(10)
+        assert not thread.is_alive()
+        raw = redis.Redis.from_url(shared_redis).lrange("madoguchi:live:hist:demo", 0, -1)
+        boards = [json.loads(e.data) for e in map(Event.decode, (r.decode() for r in raw))
+                  if e.kind == "board"]
+        moving = next(r for r in boards[-1]["rows"] if r["category"] == "moving")
+        assert (moving["waiting"], moving["next_number"]) == (1, ticket.number), \
+            "the last board published is older than the ticket"
+    finally:
+        b_published.set()
+        reset_broker()

@@ -269,5 +269,5 @@ def test_concurrent_kiosks_and_clerks(office, kiosk, staff, local_broker):
 def test_concurrent_kiosks_and_clerks_postgresql(office, kiosk, staff, local_broker):
     """The same on PostgreSQL with more rounds: row locks and SKIP LOCKED, no deadlock."""
     assert connection.vendor == "postgresql"
-    _run_and_check(office, kiosk, staff, rounds=10)
+    _run_and_check(office, kiosk, staff, rounds=8)
 

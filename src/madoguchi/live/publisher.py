@@ -6,8 +6,10 @@ thread computes and publishes each dirty key once per round. With
 ``MADOGUCHI_LIVE_INLINE`` (tests) the work runs in the committing thread.
 """
 
+import contextlib
 import logging
 import threading
+import zlib
 from collections.abc import Callable
 
 from django.conf import settings
@@ -25,6 +27,7 @@ class Coalescer:
         self._dirty: set = set()
         self._cv = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._serial = threading.Lock()  # inline mode: committing threads take turns
 
     def mark(self, key) -> None:
         if getattr(settings, "LIVE_INLINE", False):
@@ -39,7 +42,8 @@ class Coalescer:
 
     def _run_one(self, key) -> None:
         try:
-            self._work(key)
+            with self._serial, _one_publisher_at_a_time(self._name, key):
+                self._work(key)
         except Exception:
             log.exception("live publisher %s failed for %r", self._name, key)
 
@@ -52,6 +56,30 @@ class Coalescer:
             close_old_connections()
             for key in keys:
                 self._run_one(key)
+
+
+@contextlib.contextmanager
+def _one_publisher_at_a_time(name: str, key):
+    """Read and publish a snapshot while no other process does the same.
+
+    Ids are assigned when an event is published, not when its snapshot is
+    read. Two processes (sharing Redis) could otherwise publish a snapshot read
+    before the other's commit *after* the other's fresher one, and every
+    display would keep the stale board until the next change. A database lock
+    (PostgreSQL: an advisory lock; SQLite: the IMMEDIATE write lock) makes the
+    later publisher read after the earlier one has published. One process has
+    one publisher thread (or ``_serial`` in inline mode), so it needs none.
+    """
+    if not settings.REDIS_URL:
+        yield
+        return
+    with transaction.atomic():
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            lock_id = zlib.crc32(f"{name}:{key!r}".encode()) - 2**31
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+        yield
 
 
 def publish_on_commit(office: str, kind: str, data: str) -> None:
