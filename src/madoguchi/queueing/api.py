@@ -6,6 +6,7 @@ from django.urls import reverse
 from ninja import Router
 
 from madoguchi.core.auth import api_auth
+from madoguchi.core.errors import NotFound
 
 from . import selectors, services
 from .models import Office, Ticket
@@ -53,7 +54,9 @@ def board(request, code: str):
 @router.get("/offices/{code}/counters", response={200: list[CounterOut], 404: ErrorOut},
             summary="窓口の一覧 (public)")
 def list_counters(request, code: str):
-    office = get_object_or_404(Office, code=code)
+    office = Office.objects.filter(code=code).first()
+    if office is None:
+        raise NotFound("指定された庁舎・拠点が見つかりません。", code="office_not_found")
     return [{"id": str(c.pk), "name": c.label, "categories": [cat.code for cat in c.categories.all()]}
             for c in selectors.office_counters(office)]
 
