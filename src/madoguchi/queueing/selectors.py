@@ -56,18 +56,23 @@ def board_snapshot(office: Office) -> dict:
                    .order_by("-id").values("ticket__number")[:1])
     next_waiting = (todays.filter(state=TicketState.WAITING).order_by(*_queue_order())
                     .values("number")[:1])
-    categories = list(
-        Category.objects.filter(office=office, is_active=True)
+    # A category that stopped issuing (受付終了) keeps its row while people are still in its
+    # queue: they must go on seeing their place, and the counts must add up.
+    categories = [
+        c for c in Category.objects.filter(office=office)
         .annotate(
             waiting=Count("tickets", filter=Q(tickets__business_date=today,
                                               tickets__state=TicketState.WAITING)),
             on_hold=Count("tickets", filter=Q(tickets__business_date=today,
                                               tickets__state=TicketState.HELD)),
+            called=Count("tickets", filter=Q(tickets__business_date=today,
+                                             tickets__state=TicketState.CALLED)),
             last_called=Subquery(last_called, output_field=IntegerField()),
             next_number=Subquery(next_waiting, output_field=IntegerField()),
         )
         .order_by("display_order", "range_start")
-    )
+        if c.is_active or c.waiting or c.on_hold or c.called
+    ]
     service = _mean_service_minutes(office, today, categories)
     open_counters = _open_counters(office)
     calling = (Ticket.objects.filter(office=office, business_date=today, state=TicketState.CALLED)
