@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.request
 from urllib.parse import urlsplit
 
 import requests
@@ -31,9 +32,18 @@ _local = threading.local()
 
 
 def _session() -> requests.Session:
+    """One keep-alive session per worker thread.
+
+    The environment is read once (HTTPS_PROXY / HTTP_PROXY for a public zone
+    behind a proxy), not per request: requests' per-request environment
+    lookup costs more than encrypting and sending the notice.
+    """
     session = getattr(_local, "session", None)
     if session is None:
         session = _local.session = requests.Session()
+        session.trust_env = False
+        proxies = urllib.request.getproxies()
+        session.proxies = {k: v for k, v in proxies.items() if k in ("http", "https")}
     return session
 
 
