@@ -1,9 +1,15 @@
+"""URLs by network zone (MADOGUCHI_ROLE): the public side serves only citizen pages and the API
+that reads anonymous state; staff screens, devices and the admin exist only inside."""
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from madoguchi.api import api
 from madoguchi.queueing import views as queue_views
+from madoguchi.queueing.urls import internal_urlpatterns, public_urlpatterns
+from madoguchi.zones import receiver
 
 admin.site.site_header = "Madoguchi 管理"
 admin.site.site_title = "Madoguchi 管理"
@@ -13,11 +19,19 @@ urlpatterns = [
     # Async SSE view first: it shares the API prefix but must stream under ASGI.
     path("api/v1/offices/<slug:code>/board/events", queue_views.board_events, name="board-events"),
     path("api/v1/", api.urls),
-    path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", queue_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("madoguchi.notices.urls")),
-    path("", include("madoguchi.queueing.urls")),
 ]
+
+if settings.ROLE in ("all", "internal"):
+    urlpatterns += [
+        path("admin/", admin.site.urls),
+        path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+        path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+        *internal_urlpatterns,
+    ]
+if settings.ROLE == "public":
+    urlpatterns.append(path("zone/v1/sync", receiver.sync, name="zone-sync"))
+
+urlpatterns += public_urlpatterns

@@ -1,6 +1,7 @@
 """A real demo server and a headless Debian chromium, shared by the browser tests."""
 
 import pytest
+from playwright.sync_api import expect
 
 from ..live_server import ARTIFACTS, demo_server
 from ..services_available import CHROMIUM_ARGS, require_chromium
@@ -11,6 +12,10 @@ def demo_url(tmp_path_factory):
     """``python -m madoguchi demo`` on a fresh SQLite file; yields its base URL."""
     with demo_server(tmp_path_factory.mktemp("browser-server")) as server:
         yield server.url
+
+
+# Generous waits: a loaded CI machine (2 cores) must not turn a slow screen into a failure.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +37,7 @@ def new_page(browser, demo_url):
     def make(*, viewport=None, locale="ja-JP"):
         context = browser.new_context(base_url=demo_url, locale=locale,
                                       viewport=viewport or {"width": 1280, "height": 800})
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)
         contexts.append(context)
         return context.new_page()
 

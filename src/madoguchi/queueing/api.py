@@ -1,12 +1,12 @@
 """Queue API (``/api/v1``). Who may call what is stated on each route."""
 
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Router
 
 from madoguchi.core.auth import api_auth
 from madoguchi.core.errors import NotFound
+from madoguchi.zones import public_state
 
 from . import selectors, services
 from .models import Office, Ticket
@@ -42,13 +42,16 @@ def ticket_out(ticket: Ticket) -> dict:
 
 @router.get("/offices", response=list[OfficeOut], summary="庁舎・拠点の一覧 (public)")
 def list_offices(request):
-    return list(Office.objects.values("code", "name"))
+    return public_state.list_offices()
 
 
 @router.get("/offices/{code}/board", response={200: BoardOut, 404: ErrorOut},
             summary="混雑状況 (public)")
 def board(request, code: str):
-    return selectors.board_snapshot(get_object_or_404(Office, code=code))
+    snapshot = public_state.get_board(code)
+    if snapshot is None:
+        raise NotFound("指定された庁舎・拠点が見つかりません。", code="office_not_found")
+    return snapshot
 
 
 @router.get("/offices/{code}/counters", response={200: list[CounterOut], 404: ErrorOut},
@@ -73,10 +76,10 @@ def issue_ticket(request, code: str, payload: IssueIn):
 @router.get("/tickets/{ticket_id}", response={200: TicketStatusOut, 404: ErrorOut},
             summary="整理券の状態 (public; the id is unguessable)")
 def ticket_status(request, ticket_id: str):
-    ticket = selectors.get_ticket(ticket_id)
-    if ticket is None:
+    status = public_state.get_ticket(ticket_id)
+    if status is None:
         return 404, {"code": "ticket_not_found", "message": "整理券が見つかりません。", "detail": None}
-    return selectors.ticket_status(ticket)
+    return status
 
 
 @router.post("/tickets/{ticket_id}/resume", auth=api_auth, response={200: TicketEnvelope, **ERRORS},

@@ -11,11 +11,16 @@ from .models import Counter, Office, Ticket
 
 
 def publish_board(office_id: int) -> Event:
+    from madoguchi.zones.sync import board_published
+
     from .selectors import board_snapshot
 
     office = Office.objects.get(pk=office_id)
-    data = json.dumps(board_snapshot(office), ensure_ascii=False, separators=(",", ":"))
-    return get_broker().publish(office.code, "board", data)
+    board = board_snapshot(office)
+    data = json.dumps(board, ensure_ascii=False, separators=(",", ":"))
+    event = get_broker().publish(office.code, "board", data)
+    board_published(office, board)
+    return event
 
 
 _boards = Coalescer(publish_board, name="madoguchi-board-publisher")
@@ -32,5 +37,16 @@ def ticket_called(office: Office, ticket: Ticket, counter: Counter, *, recall: b
     publish_on_commit(office.code, "call", data)
 
 
-async def publish_board_now(office_id: int) -> Event:
-    return await sync_to_async(publish_board)(office_id)
+def _publish_current_board(office_code: str) -> Event:
+    """For an SSE client that connects before any board event exists in the history."""
+    from madoguchi.zones import public_state
+
+    if public_state.is_public():
+        board = public_state.get_board(office_code)
+        data = json.dumps(board, ensure_ascii=False, separators=(",", ":"))
+        return get_broker().publish(office_code, "board", data)
+    return publish_board(Office.objects.get(code=office_code).pk)
+
+
+async def publish_board_now(office_code: str) -> Event:
+    return await sync_to_async(_publish_current_board)(office_code)

@@ -57,6 +57,9 @@ class Category(models.Model):
         _("標準処理時間（分）"), default=5,
         help_text=_("実績がまだないときの待ち時間の目安に使う、1人あたりの処理時間"))
     is_active = models.BooleanField(_("発券中"), default=True)
+    notify_ahead = models.PositiveIntegerField(
+        _("通知する待ち人数"), default=5,
+        help_text=_("通知を希望した方に、前の待ち人数がこの人数以下になったときにお知らせします。"))
 
     class Meta:
         verbose_name = _("受付区分")

@@ -4,9 +4,10 @@ Views only read through selectors and write through services; the live parts
 listen to the office's SSE stream.
 """
 
-import json
 
 import segno
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,11 +20,12 @@ from madoguchi.core.errors import Forbidden, ServiceError
 from madoguchi.core.models import ApiToken, Role, TokenKind
 from madoguchi.core.timeutil import to_jst
 from madoguchi.live.sse import parse_last_event_id, sse_response
+from madoguchi.zones import public_state
 
 from . import selectors, services
 from .api import status_url
 from .live import publish_board_now
-from .models import Category, Counter, Office
+from .models import Category, Counter, Office, TicketEvent
 
 KIOSK_SESSION_KEY = "madoguchi_kiosk_token"
 
@@ -32,12 +34,19 @@ def _office(code: str) -> Office:
     return get_object_or_404(Office, code=code)
 
 
+def _public_office(code: str) -> public_state.OfficeInfo:
+    office = public_state.get_office(code)
+    if office is None:
+        raise Http404
+    return office
+
+
 def index(request):
-    return render(request, "queueing/index.html", {"offices": Office.objects.all()})
+    return render(request, "queueing/index.html", {"offices": public_state.list_offices()})
 
 
 def office_home(request, code):
-    return render(request, "queueing/office_home.html", {"office": _office(code)})
+    return render(request, "queueing/office_home.html", {"office": _public_office(code)})
 
 
 # ---------------------------------------------------------------- kiosk
@@ -111,9 +120,10 @@ def kiosk_issue(request, code):
 # ---------------------------------------------------------------- public screens
 
 def public_board(request, code):
-    office = _office(code)
+    office = _public_office(code)
     return render(request, "queueing/public_board.html",
-                  {"office": office, "board": selectors.board_snapshot(office)})
+                  {"office": office, "board": public_state.get_board(code),
+                   "stale_after": settings.ZONE_STALE_SECONDS})
 
 
 def display(request, code):
@@ -123,26 +133,26 @@ def display(request, code):
 
 
 def ticket_page(request, ticket_id):
-    ticket = selectors.get_ticket(ticket_id)
-    if ticket is None:
+    """The page the ticket's QR code opens: live, no login, nothing personal."""
+    status = public_state.get_ticket(ticket_id)
+    if status is None:
         return render(request, "queueing/ticket_missing.html", status=404)
-    status = selectors.ticket_status(ticket)
+    office = public_state.get_office(status["office"])
+    context = {"ticket_id": ticket_id, "office": office, "status": status,
+               "stale_after": settings.ZONE_STALE_SECONDS}
     if request.GET.get("fragment") == "state":
-        return render(request, "queueing/_ticket_state.html", {"status": status})
-    return render(request, "queueing/ticket.html", {
-        "ticket": ticket, "office": ticket.office, "status": status,
-        "issued_at": to_jst(ticket.issued_at), "status_json": json.dumps(status, ensure_ascii=False),
-    })
+        return render(request, "queueing/_ticket_state.html", context)
+    return render(request, "queueing/ticket.html", context)
 
 
 async def board_events(request, code):
     """SSE: ``event: board`` snapshots and ``event: call`` notices for one office (public)."""
-    office = await Office.objects.filter(code=code).values("pk", "code").afirst()
+    office = await sync_to_async(public_state.get_office)(code)
     if office is None:
         return JsonResponse({"code": "office_not_found", "message": "指定された庁舎・拠点が見つかりません。",
                              "detail": None}, status=404)
-    return sse_response(office["code"], parse_last_event_id(request),
-                        lambda: publish_board_now(office["pk"]))
+    return sse_response(office.code, parse_last_event_id(request),
+                        lambda: publish_board_now(office.code))
 
 
 # ---------------------------------------------------------------- staff screens
@@ -185,10 +195,18 @@ def _counter(office: Office, counter_id: int) -> Counter:
     return get_object_or_404(Counter.objects.prefetch_related("categories"), pk=counter_id, office=office)
 
 
+def _queue_version(office) -> int:
+    """The office's latest ticket event id: panels rendered from older state are not swapped in
+    over newer ones, whatever order their responses arrive in (counter.js)."""
+    return TicketEvent.objects.filter(office=office).order_by("-id").values_list("id", flat=True).first() or 0
+
+
 def _panel_context(office, counter, message=None, error=None):
+    version = _queue_version(office)
     queue = selectors.counter_queue(counter)
     return {"office": office, "counter": counter, "queue": queue, "message": message, "error": error,
-            "transfer_targets": Category.objects.filter(office=office, is_active=True)}
+            "transfer_targets": Category.objects.filter(office=office, is_active=True),
+            "version": version}
 
 
 @staff_only()
@@ -274,7 +292,8 @@ def supervisor_panel(request, office, actor):
 def _supervisor_context(office):
     counters = selectors.office_counters(office)
     current = selectors.counters_current(office)
-    return {"office": office, "board": selectors.board_snapshot(office),
+    version = _queue_version(office)
+    return {"office": office, "board": selectors.board_snapshot(office), "version": version,
             "counters": [(c, current.get(c.pk)) for c in counters],
             "totals": selectors.office_today_totals(office)}
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "madoguchi.live",
     "madoguchi.queueing",
     "madoguchi.notices",
+    "madoguchi.zones",
     "madoguchi.opendata",
 ]
 
@@ -142,6 +143,18 @@ REDIS_URL = env("REDIS_URL") or ""
 # Public base URL for links printed on tickets (QR codes). Empty: use the
 # host the kiosk reached.
 PUBLIC_URL = (env("PUBLIC_URL") or "").rstrip("/")
+# Two network zones: the internal side signs its pushes to PUBLIC_URL with
+# this shared key; the public side refuses anything else.
+ZONE_SECRET = env("ZONE_SECRET") or ""
+ZONE_HEARTBEAT_SECONDS = env_int("ZONE_HEARTBEAT_SECONDS", 15)
+ZONE_STALE_SECONDS = env_int("ZONE_STALE_SECONDS", 60)
+ZONE_MAX_SKEW_SECONDS = env_int("ZONE_MAX_SKEW_SECONDS", 120)
+if ROLE == "public" and not ZONE_SECRET:
+    raise ImproperlyConfigured(
+        "MADOGUCHI_ROLE=public には MADOGUCHI_ZONE_SECRET（内部側と同じ共有鍵）が必要です。")
+if ROLE == "internal" and PUBLIC_URL and not ZONE_SECRET:
+    raise ImproperlyConfigured(
+        "MADOGUCHI_PUBLIC_URL に連携するには MADOGUCHI_ZONE_SECRET（公開側と同じ共有鍵）が必要です。")
 RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
 # How many past live events each office keeps for Last-Event-ID replay.
 LIVE_REPLAY = env_int("LIVE_REPLAY", 200)

@@ -69,6 +69,38 @@
     }, 250);
   }
 
+  // Staff panels carry the queue version they were rendered from: a response
+  // that was overtaken by a newer one (e.g. a refresh answered after a call)
+  // must not put the old state back on screen.
+  // A clerk's action (POST) in flight must not be cut off by a live refresh:
+  // swapping the panel would remove the button that sent it, and htmx would
+  // drop its answer. Hold refreshes back until the action has answered.
+  function verbOf(e) { return ((e.detail.requestConfig && e.detail.requestConfig.verb) || "get").toLowerCase(); }
+  var posting = 0, refreshAfterPost = false;
+  document.body.addEventListener("htmx:beforeRequest", function (e) {
+    if (verbOf(e) !== "get") posting += 1;
+  });
+  document.body.addEventListener("htmx:afterRequest", function (e) {
+    if (verbOf(e) === "get") return;
+    posting = Math.max(0, posting - 1);
+    if (!posting && refreshAfterPost) { refreshAfterPost = false; scheduleRefresh(); }
+  });
+  document.body.addEventListener("htmx:beforeSwap", function (e) {
+    if (posting && verbOf(e) === "get") { e.detail.shouldSwap = false; refreshAfterPost = true; return; }
+    var target = e.detail.target;
+    // The panel may have been replaced by a refresh while this request was in
+    // flight: swap into the panel on screen, not into the detached old one.
+    if (target && target.id && !document.body.contains(target)) {
+      var current = document.getElementById(target.id);
+      if (current) { e.detail.target = current; target = current; }
+    }
+    if (!target || !target.hasAttribute || !target.hasAttribute("data-version")) return;
+    var m = /data-version="(\d+)"/.exec(e.detail.serverResponse || "");
+    if (m && parseInt(m[1], 10) < parseInt(target.getAttribute("data-version"), 10)) {
+      e.detail.shouldSwap = false;
+    }
+  });
+
   var handlers = {
     board: function (board) { renderBoardTable(board); renderCalling(board); },
     display: function (board) { renderBoardTable(board); renderCalling(board); },
@@ -83,6 +115,24 @@
     ticket: function () { if (window.MadoguchiTicket) window.MadoguchiTicket.refresh(); }
   };
 
+  // Public side: the internal side pushes at least every 15 s; a long silence
+  // means the copy shown here may be old, and the page says so.
+  var staleAfter = parseInt(root.getAttribute("data-stale-after") || "0", 10);
+  var staleEl = root.querySelector("[data-stale]");
+  var lastBoardAt = Date.now();
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  if (staleAfter > 0 && staleEl) {
+    setInterval(function () {
+      var stale = Date.now() - lastBoardAt > staleAfter * 1000;
+      if (stale && staleEl.hidden) {
+        var t = staleEl.querySelector("[data-stale-time]"), d = new Date(lastBoardAt);
+        if (t) t.textContent = pad(d.getHours()) + ":" + pad(d.getMinutes());
+      }
+      staleEl.hidden = !stale;
+    }, 5000);
+  }
+
+  var lastContent = null;
   var source = new EventSource("/api/v1/offices/" + encodeURIComponent(office) + "/board/events");
   source.addEventListener("open", function () { setStatus(""); root.classList.remove("offline"); });
   source.addEventListener("error", function () {
@@ -91,6 +141,12 @@
   source.addEventListener("board", function (e) {
     var board = JSON.parse(e.data);
     root.dataset.lastEventId = e.lastEventId;
+    lastBoardAt = Date.now();
+    if (staleEl && staleAfter > 0) staleEl.hidden = true;
+    // Heartbeat pushes repeat the same queue; only a real change re-renders.
+    var content = JSON.stringify([board.rows, board.calling]);
+    if (content === lastContent && mode === "ticket") return;
+    lastContent = content;
     (handlers[mode] || function () {})(board);
     document.dispatchEvent(new CustomEvent("madoguchi:board", {detail: board}));
   });

@@ -1,0 +1,218 @@
+"""Internal side: build the anonymous state of an office and hand it to the public side.
+
+``board_published`` is called each time a fresh board snapshot is published
+(off the request, in the live publisher's thread). Depending on the role:
+
+* ``all``      — one process is both sides: ticket statuses go straight to
+                 the notices (no copy is kept; pages read the queue itself).
+* ``internal`` — the office is marked for the ``ZoneSender`` thread, which
+                 POSTs a signed payload to ``MADOGUCHI_PUBLIC_URL``; it also
+                 sends every office every ``ZONE_HEARTBEAT_SECONDS`` so the
+                 public side can tell "quiet" from "cut off".
+* ``public``   — nothing: the public side has no queue of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+import urllib.request
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from madoguchi.core.timeutil import business_date, now, to_jst
+from madoguchi.queueing.estimates import estimate_wait_minutes
+from madoguchi.queueing.models import ACTIVE_STATES, Category, Office, Ticket, TicketState
+
+from .signing import SequenceClock, signed_headers
+
+log = logging.getLogger(__name__)
+
+# Tickets that ended this recently are sent once more, so the public side (and
+# the notices) learn the ending even if one push was lost.
+RECENTLY_ENDED = dt.timedelta(minutes=15)
+SYNC_PATH = "/zone/v1/sync"
+
+
+def ticket_statuses(office: Office) -> list[dict]:
+    """Status of every active ticket of today, and of tickets that ended recently.
+
+    Three queries whatever the queue length: people ahead is each waiting
+    ticket's rank in its category's queue order.
+    """
+    from madoguchi.queueing.selectors import _mean_service_minutes, _open_counters
+
+    today = business_date()
+    categories = {c.pk: c for c in Category.objects.filter(office=office)}
+    service = _mean_service_minutes(office, today, categories.values())
+    open_counters = _open_counters(office)
+    tickets = (Ticket.objects.filter(office=office, business_date=today)
+               .filter(state__in=ACTIVE_STATES)
+               .select_related("counter")
+               .order_by("category_id", "-is_fast_lane", "issued_at", "id"))
+    ended = (Ticket.objects.filter(office=office, business_date=today,
+                                   finished_at__gte=now() - RECENTLY_ENDED)
+             .exclude(state__in=ACTIVE_STATES))
+    rank: dict[int, int] = {}
+    out = []
+    for t in [*tickets, *ended]:
+        category = categories[t.category_id]
+        ahead = wait = 0
+        if t.state == TicketState.WAITING:
+            ahead = rank.get(t.category_id, 0)
+            rank[t.category_id] = ahead + 1
+            wait = estimate_wait_minutes(people_ahead=ahead, mean_service_minutes=service[category.pk],
+                                         open_counters=open_counters.get(category.pk, 0))
+        out.append({
+            "public_id": t.public_id,
+            "office": office.code,
+            "business_date": t.business_date.isoformat(),
+            "issued_at": to_jst(t.issued_at).isoformat(timespec="seconds"),
+            "number": t.number,
+            "category": category.code,
+            "category_name": category.name,
+            "state": t.state,
+            "waiting_ahead": ahead,
+            "wait_minutes": wait,
+            "counter": t.counter.label if t.state == TicketState.CALLED and t.counter_id else None,
+            "notify_ahead": category.notify_ahead,
+            "transferred": t.category_id != t.issued_category_id,
+        })
+    return out
+
+
+def office_payload(office: Office, board: dict, *, with_stats: bool = False) -> dict:
+    categories = Category.objects.filter(office=office, is_active=True).order_by("display_order", "range_start")
+    payload = {
+        "office": {"code": office.code, "name": office.name, "name_en": office.name_en,
+                   "display_order": office.display_order},
+        "board": board,
+        "categories": [{"code": c.code, "name": c.name, "name_en": c.name_en,
+                        "notify_ahead": c.notify_ahead} for c in categories],
+        "tickets": ticket_statuses(office),
+        "sent_at": to_jst(now()).isoformat(timespec="milliseconds"),
+    }
+    if with_stats:
+        from madoguchi.opendata.selectors import stats_compute
+
+        today = business_date()
+        payload["stats"] = {"date": today.isoformat(), "rows": stats_compute(office, today)}
+    return payload
+
+
+def evaluate_notices(statuses: list[dict]) -> None:
+    from madoguchi.notices.services import notice_evaluate
+
+    notice_evaluate(statuses=statuses)
+
+
+def board_published(office: Office, board: dict) -> None:
+    """Hook for the live publisher: the office's anonymous state may have changed."""
+    if settings.ROLE == "all":
+        evaluate_notices(ticket_statuses(office))
+    elif settings.ROLE == "internal":
+        sender = get_sender()
+        if sender is not None:
+            sender.mark(office.pk, board)
+
+
+class ZoneSender:
+    """Pushes offices to the public side from one daemon thread, never from a request."""
+
+    STATS_EVERY = 60.0  # seconds between open-data aggregates per office
+
+    def __init__(self, public_url: str, secret: str, *, heartbeat: float, sender: str = "internal"):
+        self.url = public_url.rstrip("/") + SYNC_PATH
+        self.secret = secret
+        self.heartbeat = heartbeat
+        self.sender = sender
+        self.sequence = SequenceClock()
+        self._dirty: dict[int, dict | None] = {}
+        self._cv = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._last_stats: dict[int, float] = {}
+        self.sent = 0
+        self.failures = 0
+
+    def start(self) -> None:
+        with self._cv:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="madoguchi-zone-sender",
+                                                daemon=True)
+                self._thread.start()
+
+    def mark(self, office_id: int, board: dict | None = None) -> None:
+        with self._cv:
+            self._dirty[office_id] = board
+            self._cv.notify()
+        self.start()
+
+    def _loop(self) -> None:
+        next_heartbeat = time.monotonic()
+        backoff = 1.0
+        while True:
+            with self._cv:
+                timeout = max(0.0, next_heartbeat - time.monotonic())
+                if not self._dirty and timeout > 0:
+                    self._cv.wait(timeout)
+                work, self._dirty = self._dirty, {}
+            if time.monotonic() >= next_heartbeat:
+                close_old_connections()
+                for pk in Office.objects.values_list("pk", flat=True):
+                    work.setdefault(pk, None)
+                next_heartbeat = time.monotonic() + self.heartbeat
+            failed = False
+            for office_id, board in work.items():
+                try:
+                    self.push_office(office_id, board)
+                except Exception as exc:  # the public side may be down: keep trying
+                    failed = True
+                    self.failures += 1
+                    log.warning("zone push of office %s to %s failed: %s", office_id, self.url, exc)
+                    with self._cv:
+                        self._dirty.setdefault(office_id, None)
+            if failed:
+                time.sleep(backoff)
+                backoff = min(backoff * 2, self.heartbeat)
+            else:
+                backoff = 1.0
+
+    def push_office(self, office_id: int, board: dict | None = None) -> None:
+        from madoguchi.queueing.selectors import board_snapshot
+
+        close_old_connections()
+        office = Office.objects.get(pk=office_id)
+        stats_due = time.monotonic() - self._last_stats.get(office_id, -1e9) >= self.STATS_EVERY
+        payload = office_payload(office, board or board_snapshot(office), with_stats=stats_due)
+        self.post(payload)
+        if stats_due:
+            self._last_stats[office_id] = time.monotonic()
+        self.sent += 1
+
+    def post(self, payload: dict) -> None:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        headers = signed_headers(self.secret, body, sequence=self.sequence.next(), sender=self.sender)
+        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (operator's URL)
+            if response.status != 200:
+                raise RuntimeError(f"public side answered {response.status}")
+
+
+_sender: ZoneSender | None = None
+_sender_lock = threading.Lock()
+
+
+def get_sender() -> ZoneSender | None:
+    """The internal side's sender, or None when no public side is configured."""
+    global _sender
+    if settings.ROLE != "internal" or not settings.PUBLIC_URL or not settings.ZONE_SECRET:
+        return None
+    with _sender_lock:
+        if _sender is None:
+            _sender = ZoneSender(settings.PUBLIC_URL, settings.ZONE_SECRET,
+                                 heartbeat=settings.ZONE_HEARTBEAT_SECONDS)
+    return _sender
