@@ -88,11 +88,19 @@ def stop(server: Server) -> None:
 def demo_server(workdir: Path, *, db: Path | None = None, env: dict[str, str] | None = None,
                 args: list[str] | None = None, name: str = "server") -> Iterator[Server]:
     """``python -m madoguchi demo`` on a free port; yields once /healthz answers."""
+    with madoguchi_server(workdir, ["demo", "--db", str(db or workdir / f"{name}.sqlite3"), *(args or [])],
+                          env=env, name=name) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def madoguchi_server(workdir: Path, command_args: list[str], *, env: dict[str, str] | None = None,
+                     name: str = "server", port: int | None = None) -> Iterator[Server]:
+    """``python -m madoguchi <command_args> --port <free port>``; yields once /healthz answers."""
     workdir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     log_path = workdir / f"{name}-{port}.log"
-    command = [sys.executable, "-m", "madoguchi", "demo", "--port", str(port),
-               "--db", str(db or workdir / f"{name}.sqlite3"), *(args or [])]
+    command = [sys.executable, "-m", "madoguchi", *command_args, "--port", str(port)]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=workdir, env=env if env is not None else server_env(),
                                    stdout=log, stderr=subprocess.STDOUT)

@@ -1,0 +1,181 @@
+"""Two network zones as two real processes: an internal server (LGWAN side: staff,
+kiosk, queue) pushing to a public server (internet side: board, ticket pages).
+
+Each has its own SQLite file: nothing is shared but the signed HTTP pushes.
+"""
+
+import json
+import re
+import time
+
+import httpx
+import pytest
+
+from madoguchi.zones.signing import signed_headers
+
+from ..live_server import madoguchi_server, server_env, sse_stream
+
+SECRET = "two-zone-test-shared-secret-0123456789"
+KIOSK = {"Authorization": "Bearer demo-kiosk"}
+STAFF = {"Authorization": "Bearer demo-staff"}
+STALE_AFTER = 4
+
+
+def wait_until(predicate, timeout=20.0, interval=0.2):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
+
+
+@pytest.fixture(scope="module")
+def zones(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("zones")
+    public_env = server_env(MADOGUCHI_ROLE="public", MADOGUCHI_ZONE_SECRET=SECRET,
+                            MADOGUCHI_SECRET_KEY="public-side-key", MADOGUCHI_SQLITE_PATH=str(workdir / "public.sqlite3"),
+                            MADOGUCHI_ZONE_STALE_SECONDS=str(STALE_AFTER))
+    with madoguchi_server(workdir, ["serve", "--migrate"], env=public_env, name="public") as public:
+        internal_env = server_env(MADOGUCHI_ROLE="internal", MADOGUCHI_ZONE_SECRET=SECRET,
+                                  MADOGUCHI_PUBLIC_URL=public.url, MADOGUCHI_ZONE_HEARTBEAT_SECONDS="1")
+        internal_cm = madoguchi_server(workdir, ["demo", "--db", str(workdir / "internal.sqlite3")],
+                                       env=internal_env, name="internal")
+        internal = internal_cm.__enter__()
+        try:
+            yield {"public": public, "internal": internal, "stop_internal": lambda: internal_cm.__exit__(None, None, None)}
+        finally:
+            internal_cm.__exit__(None, None, None)
+
+
+def public_ticket(public_url: str, ticket_id: str) -> dict | None:
+    r = httpx.get(f"{public_url}/api/v1/tickets/{ticket_id}", timeout=10)
+    return r.json() if r.status_code == 200 else None
+
+
+def test_the_public_side_serves_only_citizen_pages(zones):
+    public = zones["public"].url
+    wait_until(lambda: httpx.get(f"{public}/api/v1/offices", timeout=10).json())
+    assert httpx.get(f"{public}/api/v1/offices", timeout=10).json() == [
+        {"code": "demo", "name": "デモ市役所 本庁舎 市民課"}]
+    assert httpx.get(f"{public}/o/demo/board/", timeout=10).status_code == 200
+    for staff_path in ("/o/demo/counter/", "/o/demo/kiosk/", "/o/demo/supervisor/", "/admin/",
+                       "/accounts/login/"):
+        assert httpx.get(f"{public}{staff_path}", timeout=10).status_code == 404, staff_path
+    # The public side holds no tokens: nobody can issue or call through it.
+    refused = httpx.post(f"{public}/api/v1/offices/demo/tickets", json={"category": "moving"},
+                         headers=KIOSK, timeout=10)
+    assert refused.status_code == 401
+    # …and the internal side does not accept pushes.
+    assert httpx.post(f"{zones['internal'].url}/zone/v1/sync", content=b"{}", timeout=10).status_code == 404
+
+
+def test_a_ticket_issued_inside_shows_on_the_public_board_and_page(zones):
+    public, internal = zones["public"].url, zones["internal"].url
+    issued = httpx.post(f"{internal}/api/v1/offices/demo/tickets", json={"category": "address"},
+                        headers=KIOSK, timeout=10)
+    assert issued.status_code == 201
+    ticket = issued.json()
+    # The QR code on the paper ticket points at the public side.
+    assert ticket["status_url"].startswith(f"{public}/t/")
+
+    status = wait_until(lambda: public_ticket(public, ticket["id"]))
+    assert status["number"] == ticket["number"] and status["state"] == "waiting"
+    assert set(status) == {"number", "category", "state", "waiting_ahead", "wait_minutes", "counter"}
+
+    def board_row():
+        board = httpx.get(f"{public}/api/v1/offices/demo/board", timeout=10).json()
+        return next(r for r in board["rows"] if r["category"] == "address")
+
+    inside = httpx.get(f"{internal}/api/v1/offices/demo/board", timeout=10).json()
+    inside_row = next(r for r in inside["rows"] if r["category"] == "address")
+    wait_until(lambda: board_row()["waiting"] == inside_row["waiting"])
+
+    page = httpx.get(ticket["status_url"], timeout=10)
+    assert page.status_code == 200
+    assert f'<p class="number">{ticket["number"]}</p>' in page.text
+    assert "あなたの前に" in page.text
+
+    # A counter inside calls it; the public page and SSE stream follow.
+    counters = httpx.get(f"{internal}/api/v1/offices/demo/counters", timeout=10).json()
+    with httpx.Client(timeout=10) as client, sse_stream(
+            client, f"{public}/api/v1/offices/demo/board/events") as (_, reader):
+        reader.next_event(kind="board")
+        number = None
+        for counter in (c for c in counters if "address" in c["categories"]):
+            while number != ticket["number"]:
+                r = httpx.post(f"{internal}/api/v1/counters/{counter['id']}/call-next", headers=STAFF, timeout=10)
+                if r.status_code == 204:
+                    break
+                number = r.json()["ticket"]["number"]
+            if number == ticket["number"]:
+                called_at = counter["name"]
+                break
+        assert number == ticket["number"]
+        reader.wait_for(lambda b: b.is_event and b.event == "board" and any(
+            c["number"] == ticket["number"] for c in json.loads(b.data)["calling"]), timeout=15)
+    status = wait_until(lambda: (s := public_ticket(public, ticket["id"])) and s["state"] == "called" and s)
+    assert status["counter"] == called_at
+    assert f"お呼びしています {called_at}へお越しください" in httpx.get(ticket["status_url"], timeout=10).text
+
+
+def test_forged_and_replayed_pushes_are_refused(zones):
+    public = zones["public"].url
+    url = f"{public}/zone/v1/sync"
+    before = httpx.get(f"{public}/api/v1/offices/demo/board", timeout=10).json()
+    forged_board = {**before, "rows": [{**before["rows"][0], "waiting": 999}]}
+    body = json.dumps({"office": {"code": "demo", "name": "偽の庁舎"}, "board": forged_board,
+                       "tickets": []}).encode()
+
+    wrong_key = signed_headers("not-the-secret", body, sequence=int(time.time() * 1000) + 10**9,
+                               sender="internal")
+    r = httpx.post(url, content=body, headers=wrong_key, timeout=10)
+    assert r.status_code == 401 and r.json()["code"] == "bad_signature"
+
+    unsigned = httpx.post(url, content=body, headers={"Content-Type": "application/json"}, timeout=10)
+    assert unsigned.status_code == 401
+
+    old = signed_headers(SECRET, body, sequence=int(time.time() * 1000) + 10**9, sender="internal",
+                         timestamp=int(time.time()) - 3600)
+    r = httpx.post(url, content=body, headers=old, timeout=10)
+    assert r.status_code == 401 and r.json()["code"] == "stale_timestamp"
+
+    # A push the internal side really sent, captured and played again: its
+    # sequence is not newer than the last one accepted, so it is refused.
+    replay = signed_headers(SECRET, body, sequence=1, sender="internal")
+    r = httpx.post(url, content=body, headers=replay, timeout=10)
+    assert r.status_code == 409 and r.json()["code"] == "replayed"
+
+    # Tampering with a signed body breaks the signature.
+    good = signed_headers(SECRET, body, sequence=int(time.time() * 1000) + 10**9, sender="tamper-test")
+    r = httpx.post(url, content=body.replace(b"999", b"998"), headers=good, timeout=10)
+    assert r.status_code == 401
+
+    after = httpx.get(f"{public}/api/v1/offices/demo/board", timeout=10).json()
+    assert all(row["waiting"] != 999 for row in after["rows"])
+    assert httpx.get(f"{public}/api/v1/offices", timeout=10).json()[0]["name"] != "偽の庁舎"
+
+
+def test_the_public_side_stays_up_and_says_stale_when_the_inside_goes_quiet(zones):
+    public = zones["public"].url
+    issued = httpx.post(f"{zones['internal'].url}/api/v1/offices/demo/tickets",
+                        json={"category": "seal"}, headers=KIOSK, timeout=10).json()
+    wait_until(lambda: public_ticket(public, issued["id"]))
+    fresh = httpx.get(f"{public}/o/demo/board/", timeout=10).text
+    assert re.search(r'data-stale\s+hidden', fresh), "a fresh board must not say stale"
+
+    zones["stop_internal"]()
+    time.sleep(STALE_AFTER + 1)
+
+    board_page = httpx.get(f"{public}/o/demo/board/", timeout=10)
+    assert board_page.status_code == 200
+    assert "庁舎からの最新情報を受信できていません" in board_page.text
+    assert not re.search(r'data-stale\s+hidden', board_page.text)
+    ticket_page = httpx.get(issued["status_url"], timeout=10)
+    assert ticket_page.status_code == 200
+    assert not re.search(r'data-stale\s+hidden', ticket_page.text)
+    assert str(issued["number"]) in ticket_page.text
+    # The last known state is still served.
+    assert httpx.get(f"{public}/api/v1/tickets/{issued['id']}", timeout=10).json()["state"] == "waiting"
