@@ -81,6 +81,10 @@ def ticket_statuses(office: Office) -> list[dict]:
             "counter": t.counter.label if t.state == TicketState.CALLED and t.counter_id else None,
             "notify_ahead": category.notify_ahead,
             "transferred": t.category_id != t.issued_category_id,
+            # A recall is a new call for the citizen's phone: these tell the notices apart.
+            "recall_count": t.recall_count if t.state == TicketState.CALLED else 0,
+            "called_at": (to_jst(t.called_at).isoformat(timespec="milliseconds")
+                          if t.state == TicketState.CALLED and t.called_at else None),
         })
     return out
 
