@@ -91,6 +91,7 @@ async def _http_client(port: int, counter_number: int, counter_id: str, stop_at:
             out["errors"].append((status, data[:200]))
             continue
         t1 = time.monotonic()
+        out["all"] += 1
         if t0 >= warm_until:
             out["latencies"].append(t1 - t0)
             out["done_at"].append(t1)
@@ -102,7 +103,7 @@ async def _http_run(port: int, clients: int, duration: float, warmup: float) -> 
     status, _, data = await conn.request("GET", "/api/v1/offices/demo/counters")
     conn.close()
     counters = json.loads(data)
-    out = {"latencies": [], "done_at": [], "empty_calls": 0, "errors": []}
+    out = {"latencies": [], "done_at": [], "empty_calls": 0, "errors": [], "all": 0}
     start = time.monotonic()
     warm_until = start + warmup
     stop_at = warm_until + duration
@@ -117,13 +118,81 @@ def run_http(workers: int, clients: int, duration: float, warmup: float) -> dict
         env = server_env(url)
         prepare_demo_database(env)
         port = free_port()
-        with running(serve_command(port, workers), env, port, f"lifecycles-w{workers}"):
+        with running(serve_command(port, workers), env, port, f"lifecycles-w{workers}") as proc:
             load_before = uptime_load()
+            cpu_before = _server_cpu(proc.pid) + _postgres_cpu()
+            client_before = _self_cpu()
             t = time.monotonic()
             out = asyncio.run(_http_run(port, clients, duration, warmup))
             wall = time.monotonic() - t - warmup
+            server_cpu = _server_cpu(proc.pid) + _postgres_cpu() - cpu_before
+            client_cpu = _self_cpu() - client_before
+    cpu = {"server_and_postgres_cpu_ms_per_lifecycle": round(1000 * server_cpu / max(out["all"], 1), 2),
+           "client_cpu_ms_per_lifecycle": round(1000 * client_cpu / max(out["all"], 1), 2)}
     return _report(out, wall, {"mode": "http", "uvicorn_workers": workers, "clients": clients,
-                               "load_before": load_before})
+                               "load_before": load_before, **cpu})
+
+
+# ------------------------------------------------------------------ CPU accounting
+# CPU seconds spent by the server processes and by the PostgreSQL backends
+# connected to the benchmark database (Django keeps them open: CONN_MAX_AGE).
+# PostgreSQL's WAL writer and checkpointer are shared and not counted.
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError):
+        return 0.0
+
+
+def _all_procs() -> list[tuple[int, int, str]]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    text = f.read()
+                name = text[text.index("(") + 1:text.rindex(")")]
+                ppid = int(text.rsplit(")", 1)[1].split()[1])
+                out.append((int(entry), ppid, name))
+            except (OSError, ValueError):
+                pass
+    return out
+
+
+def _server_cpu(root: int) -> float:
+    procs = _all_procs()
+    pids, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid, _ in procs:
+            if ppid == parent and pid not in pids:
+                pids.add(pid)
+                frontier.append(pid)
+    return sum(_proc_cpu(p) for p in pids)
+
+
+def _postgres_cpu() -> float:
+    total = 0.0
+    for pid, _, name in _all_procs():
+        if name.startswith("postgres"):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if f" {DB_NAME} ".encode() in f.read():
+                        total += _proc_cpu(pid)
+            except OSError:
+                pass
+    return total
+
+
+def _self_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
 
 
 # ------------------------------------------------------------------ service layer
@@ -147,7 +216,7 @@ def run_service(clients: int, duration: float, warmup: float) -> dict:
         kiosk, staff = actor_for_token("demo-kiosk"), actor_for_token("demo-staff")
         counter_ids = dict(Counter.objects.filter(office__code="demo").values_list("number", "pk"))
         connections.close_all()
-        out = {"latencies": [], "done_at": [], "empty_calls": 0, "errors": []}
+        out = {"latencies": [], "done_at": [], "empty_calls": 0, "errors": [], "all": 0}
         lock = threading.Lock()
         start = time.monotonic()
         warm_until, stop_at = start + warmup, start + warmup + duration
