@@ -41,7 +41,11 @@ def not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
-    return _error(request, exc.status_code, "http_error", str(exc))
+    if exc.status_code == 400:
+        # django-ninja's "Cannot parse request body": a malformed body is bad input like any other.
+        return _error(request, 422, "invalid_request",
+                      "入力内容を読み取れませんでした。JSON 形式で送信してください。", str(exc))
+    return _error(request, exc.status_code, "http_error", "リクエストを処理できませんでした。", str(exc))
 
 
 api.add_router("/", queue_router)
