@@ -60,10 +60,11 @@ def test_rows_are_the_seeds_table(office):
 def test_public_page_shows_the_seeds_columns_in_order(client, office, issue):
     issue("moving")
     html = client.get("/o/demo/board/").content.decode()
-    headers = re.findall(r'<th scope="col">(.*?)</th>', html)
+    headers = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', html)
     assert headers == SEED_COLUMNS
-    assert "転入・転出・世帯変更等の異動届出 <span class=\"range\">(1001～1500)</span>" in html
-    moving = re.search(r'<tr data-category="moving">(.*?)</tr>', html, re.S).group(1)
+    moving = re.search(r'<tr data-category="moving"[^>]*>(.*?)</tr>', html, re.S).group(1)
+    visible = re.sub(r"<[^>]+>", "", moving)  # the text a reader sees, whatever the markup
+    assert "転入・転出・世帯変更等の異動届出 (1001～1500)" in visible
     assert re.search(r'data-col="next_number"[^>]*>1001<', moving)
     assert re.search(r'data-col="waiting"[^>]*>1人<', moving)
     assert re.search(r'data-col="wait_minutes"[^>]*>3分<', moving)  # 1 × 12 min ÷ 4 counters
@@ -205,3 +206,19 @@ def test_a_category_that_stopped_issuing_stays_while_people_wait(office, issue, 
     services.ticket_finish(actor=SYSTEM, counter_id=c(3))
     # Nobody left in that queue: the row goes away.
     assert "address" not in [r["category"] for r in selectors.board_snapshot(office)["rows"]]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "estimates/selectors: three services finished within a second (a clerk pressing 次を呼出 "
+    "twice) make the recent mean 0 minutes, and the board tells waiting citizens 0分. "
+    "Implausibly short services should not count as samples, or the estimate should be at "
+    "least 1 minute while anyone waits. Found by test_state_machine."))
+def test_instant_services_do_not_promise_zero_minutes(office, issue, c):
+    for _ in range(4):
+        issue("certificates")
+    for _ in range(4):  # 2001–2003 "served" in no time
+        services.ticket_call_next(actor=SYSTEM, counter_id=c(6))
+    issue("certificates")
+    r = row(office, "certificates")
+    assert r["waiting"] == 1
+    assert r["wait_minutes"] >= 1
