@@ -37,6 +37,9 @@ def counter_label(label: str | None) -> str:
 def render(kind: str, status: dict, *, lang: str, url: str) -> dict:
     """Title, body and link of one notice, in ``lang``."""
     number = status.get("number")
+    if url and lang != "ja" and "lang=" not in url:
+        # The notice opens the ticket page in the language the citizen chose.
+        url += ("&" if "?" in url else "?") + f"lang={lang}"
     with translation.override(lang):
         if kind == "called":
             title = _("お呼びしています")

@@ -23,13 +23,54 @@ DEMO_OFFICE = "demo"
 
 # code, name, name_en, range, fast lane, prior minutes
 DEMO_CATEGORIES = [
-    ("moving", "転入・転出・世帯変更等の異動届出", "Moving in/out, household changes", 1001, 1500, False, 12),
+    ("moving", "転入・転出・世帯変更等の異動届出", "Moving-in/out notification, household changes", 1001, 1500, False, 12),
     ("fastlane", "ファストレーン(インターネット事前申請)", "Fast lane (applied online in advance)", 1501, 1700, True, 6),
     ("family-register", "婚姻・出生等の戸籍届出・特別永住者関係", "Marriage, birth and family register; special permanent residents", 1701, 1900, False, 15),
     ("address", "住居表示付番申請・学区外申請", "House numbering; out-of-district school requests", 1901, 1999, False, 10),
     ("certificates", "住民票・印鑑証明・戸籍等の証明書発行", "Certificates (residence, seal, family register)", 2001, 2999, False, 5),
     ("seal", "印鑑登録・仮ナンバー(自動車臨時運行許可)", "Seal registration; temporary vehicle permits", 3001, 3500, False, 8),
 ]
+
+# Category names on the citizen pages in the other languages (English is name_en): the words
+# foreign residents meet at city halls and in municipal multilingual guides.
+DEMO_CATEGORY_NAMES = {
+    "moving": {
+        "zh-hans": "迁入·迁出·户主变更等住址变动申报",
+        "ko": "전입·전출·세대 변경 등 이동 신고",
+        "vi": "Thông báo chuyển đến, chuyển đi, thay đổi hộ gia đình",
+        "pt-br": "Notificação de mudança (chegada/saída do município) e alteração da unidade familiar",
+    },
+    "fastlane": {
+        "zh-hans": "快速通道（已在网上预先申请）",
+        "ko": "패스트 레인(인터넷 사전 신청)",
+        "vi": "Làn ưu tiên (đã đăng ký trước qua Internet)",
+        "pt-br": "Atendimento rápido (solicitação prévia pela internet)",
+    },
+    "family-register": {
+        "zh-hans": "结婚·出生等户籍申报、特别永住者相关手续",
+        "ko": "혼인·출생 등 호적 신고, 특별영주자 관련",
+        "vi": "Khai báo hộ tịch (kết hôn, khai sinh, v.v.), thủ tục thường trú nhân đặc biệt",
+        "pt-br": "Registro civil (casamento, nascimento etc.) e residentes permanentes especiais",
+    },
+    "address": {
+        "zh-hans": "门牌编号申请·学区外就学申请",
+        "ko": "주소 표시 번호 부여 신청·학구 외 취학 신청",
+        "vi": "Đăng ký cấp số nhà, xin học ngoài khu vực trường được chỉ định",
+        "pt-br": "Numeração de endereço residencial e pedido de escola fora do distrito",
+    },
+    "certificates": {
+        "zh-hans": "住民票、印鉴证明、户籍等证明书的发放",
+        "ko": "주민표·인감증명·호적 등 증명서 발급",
+        "vi": "Cấp giấy tờ chứng nhận (phiếu cư trú, chứng nhận con dấu, hộ tịch, v.v.)",
+        "pt-br": "Emissão de atestados (atestado de residência, certificado de carimbo, registro civil etc.)",
+    },
+    "seal": {
+        "zh-hans": "印章登记、临时车牌（机动车临时运行许可）",
+        "ko": "인감 등록·임시 번호판(자동차 임시 운행 허가)",
+        "vi": "Đăng ký con dấu, biển số tạm thời (giấy phép lưu hành xe tạm thời)",
+        "pt-br": "Registro de carimbo (inkan) e placa provisória (licença temporária de circulação)",
+    },
+}
 
 # counter number -> category codes in the order it serves them
 DEMO_COUNTERS = {
@@ -52,7 +93,8 @@ def load_demo_data() -> Office:
     for order, (code, name, name_en, start, end, fast, minutes) in enumerate(DEMO_CATEGORIES):
         categories[code], _ = Category.objects.update_or_create(
             office=office, code=code, defaults={
-                "section": section, "name": name, "name_en": name_en, "range_start": start,
+                "section": section, "name": name, "name_en": name_en,
+                "names": DEMO_CATEGORY_NAMES.get(code, {}), "range_start": start,
                 "range_end": end, "display_order": order, "is_fast_lane": fast,
                 "prior_service_minutes": minutes, "is_active": True})
     for number, codes in DEMO_COUNTERS.items():

@@ -48,6 +48,10 @@ class Category(models.Model):
     code = models.SlugField(_("コード"), max_length=32, help_text=_("API で使う半角英数字"))
     name = models.CharField(_("手続き内容"), max_length=100)
     name_en = models.CharField(_("手続き内容（英語）"), max_length=150, blank=True)
+    names = models.JSONField(
+        _("手続き内容（その他の言語）"), default=dict, blank=True,
+        help_text=_('市民向け画面の言語ごとの名称。例: {"zh-hans": "迁入·迁出申报", "ko": "전입·전출 신고"}。'
+                    "ない言語は英語名（なければ日本語名）で表示します。"))
     range_start = models.PositiveIntegerField(_("発券番号（開始）"))
     range_end = models.PositiveIntegerField(_("発券番号（終了）"))
     display_order = models.PositiveIntegerField(_("表示順"), default=0)

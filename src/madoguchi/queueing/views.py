@@ -28,6 +28,11 @@ from .live import publish_board_now
 from .models import Category, Counter, Office, TicketEvent
 
 KIOSK_SESSION_KEY = "madoguchi_kiosk_token"
+# The kiosk's refusals in the visitor's language (the services' messages are Japanese).
+KIOSK_ERRORS = {
+    "category_closed": gettext_lazy("この手続きは現在発券していません。職員にお声がけください。"),
+    "range_exhausted": gettext_lazy("本日はこの手続きの番号札の発行を終了しました。職員にお声がけください。"),
+}
 
 
 def _office(code: str) -> Office:
@@ -108,8 +113,14 @@ def kiosk_issue(request, code):
         ticket = services.ticket_issue(actor=actor, office_code=office.code,
                                        category_code=request.POST.get("category", ""))
     except ServiceError as exc:
-        return render(request, "queueing/_kiosk_error.html", {"message": exc.message}, status=exc.status)
+        message = exc.message
+        if exc.code in KIOSK_ERRORS and request.LANGUAGE_CODE != settings.LANGUAGE_CODE:
+            message = str(KIOSK_ERRORS[exc.code])
+        return render(request, "queueing/_kiosk_error.html", {"message": message}, status=exc.status)
     url = status_url(request, ticket)
+    if getattr(request, "language_chosen", None):
+        # A visitor who chose a language at the kiosk sees the ticket page in it too.
+        url += f"?lang={request.language_chosen}"
     return render(request, "queueing/_kiosk_ticket.html", {
         "office": office, "ticket": ticket, "ahead": selectors.ticket_people_ahead(ticket),
         "status": selectors.ticket_status(ticket), "issued_at": to_jst(ticket.issued_at),

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "madoguchi.core.i18n.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -126,8 +127,16 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "ja"
-# Citizen-page languages (en, zh-hans, ko, vi, pt-br) arrive with their catalogues.
-LANGUAGES = [("ja", "日本語")]
+# Citizen pages speak these (each named in itself, for the switcher); staff screens stay
+# Japanese (madoguchi.core.i18n). Catalogues: src/madoguchi/locale/<lang>/LC_MESSAGES.
+LANGUAGES = [
+    ("ja", "日本語"),
+    ("en", "English"),
+    ("zh-hans", "简体中文"),
+    ("ko", "한국어"),
+    ("vi", "Tiếng Việt"),
+    ("pt-br", "Português"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Tokyo"

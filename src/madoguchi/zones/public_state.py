@@ -75,7 +75,7 @@ def get_board(code: str) -> dict | None:
 
 
 def category_names(code: str) -> dict[str, dict]:
-    """Category code → {"name", "name_en"} for one office (for other languages)."""
+    """Category code → {"name", "name_en", "names"} for one office (for other languages)."""
     if is_public():
         from .models import PublicOffice
 
@@ -83,7 +83,8 @@ def category_names(code: str) -> dict[str, dict]:
         return {c["code"]: c for c in (row["categories"] if row else [])}
     from madoguchi.queueing.models import Category
 
-    return {c["code"]: c for c in Category.objects.filter(office__code=code).values("code", "name", "name_en")}
+    return {c["code"]: c for c in Category.objects.filter(office__code=code).values("code", "name", "name_en",
+                                                                                     "names")}
 
 
 def get_ticket(public_id: str) -> dict | None:

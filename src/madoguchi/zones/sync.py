@@ -95,7 +95,7 @@ def office_payload(office: Office, board: dict, *, with_stats: bool = False) -> 
         "office": {"code": office.code, "name": office.name, "name_en": office.name_en,
                    "display_order": office.display_order},
         "board": board,
-        "categories": [{"code": c.code, "name": c.name, "name_en": c.name_en,
+        "categories": [{"code": c.code, "name": c.name, "name_en": c.name_en, "names": c.names,
                         "notify_ahead": c.notify_ahead} for c in categories],
         "tickets": ticket_statuses(office),
         "sent_at": to_jst(now()).isoformat(timespec="milliseconds"),

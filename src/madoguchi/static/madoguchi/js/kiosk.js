@@ -3,12 +3,48 @@
   "use strict";
   var result = document.getElementById("kiosk-result");
   var timer = null;
-  function close() { result.textContent = ""; document.body.classList.remove("showing-ticket"); }
+  // A visitor who picked another language: once their ticket is closed, or
+  // after a minute and a half untouched, the kiosk returns to its own language
+  // for the next visitor (data-kiosk-home is set only after a ?lang= choice).
+  var kiosk = document.getElementById("kiosk");
+  var home = kiosk && kiosk.getAttribute("data-kiosk-home");
+  var idle = null;
+  function goHome() { if (home) location.replace(home); }
+  function touched() { clearTimeout(idle); if (home) idle = setTimeout(goHome, 90000); }
+  ["pointerdown", "keydown"].forEach(function (type) { document.addEventListener(type, touched, true); });
+  touched();
+  // Screen readers hear the new ticket once, briefly (not the URL or the QR hint);
+  // keyboard focus moves into the card and back to the menu when it closes.
+  var announce = document.querySelector("[data-kiosk-announce]");
+  var pressed = null;
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest(".kiosk-button");
+    if (button) pressed = button;
+  });
+  function announceTicket(card) {
+    if (!announce) return;
+    var sep = /^(ja|zh)/.test(document.documentElement.lang) ? "。" : ". ";
+    var parts = [".category", ".number-label", ".number", ".ahead"].map(function (sel) {
+      var el = card.querySelector(sel); return el ? el.textContent.trim() : "";
+    });
+    announce.textContent = [parts[0], parts[1] + " " + parts[2], parts[3]].join(sep);
+  }
+  function close() {
+    var hadTicket = !!result.querySelector("[data-ticket-card]");
+    result.textContent = ""; document.body.classList.remove("showing-ticket");
+    if (announce) announce.textContent = "";
+    if (pressed && document.body.contains(pressed)) pressed.focus({preventScroll: true});
+    if (hadTicket) goHome();
+  }
   document.body.addEventListener("htmx:afterSwap", function (e) {
     if (e.detail.target !== result) return;
     clearTimeout(timer);
-    if (result.querySelector("[data-ticket-card]")) {
+    var card = result.querySelector("[data-ticket-card]");
+    if (card) {
       document.body.classList.add("showing-ticket");
+      announceTicket(card);
+      var done = card.querySelector("[data-kiosk-done]");
+      if (done) done.focus({preventScroll: true});
       setTimeout(function () { window.print(); }, 300);
       timer = setTimeout(close, 20000);
     } else {
@@ -17,6 +53,9 @@
   });
   document.body.addEventListener("htmx:beforeSwap", function (e) {
     if (e.detail.xhr.status >= 400) { e.detail.shouldSwap = true; e.detail.isError = false; }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && result.firstChild) { clearTimeout(timer); close(); }
   });
   result.addEventListener("click", function (e) {
     if (e.target.closest("[data-kiosk-done]")) close();

@@ -7,19 +7,42 @@
   if (!root || !window.EventSource) return;
   var office = root.getAttribute("data-live-office");
   var mode = root.getAttribute("data-live-mode");
-  var lang = document.documentElement.lang || "ja";
-  // Pages define MADOGUCHI_TEXT in a script after this one: read it when needed.
-  function text() { return window.MADOGUCHI_TEXT || {}; }
+  // Texts come from the page (a JSON script tag rendered through gettext, id
+  // "madoguchi-text", or window.MADOGUCHI_TEXT set by a page script); it may
+  // come after this script, so read it when needed.
+  var parsed = null;
+  function text() {
+    if (!parsed) {
+      var el = document.getElementById("madoguchi-text");
+      try { parsed = el ? JSON.parse(el.textContent) : {}; } catch (e) { parsed = {}; }
+    }
+    var extra = window.MADOGUCHI_TEXT || {}, out = {};
+    Object.keys(parsed).forEach(function (k) { out[k] = parsed[k]; });
+    Object.keys(extra).forEach(function (k) { out[k] = extra[k]; });
+    return out;
+  }
   var statusEl = root.querySelector("[data-live-status]");
 
   function fmt(template, values) {
     return String(template).replace(/\{(\w+)\}/g, function (_, k) { return values[k] == null ? "" : values[k]; });
   }
-  function people(n) { return lang.indexOf("ja") === 0 ? n + "人" : String(n); }
-  function minutes(n) { return lang.indexOf("ja") === 0 ? n + "分" : n + " min"; }
+  // Plural forms from the catalogue ({one, other}); the page language's rules choose.
+  function plural(forms, n) {
+    if (!forms) return String(n);
+    var lang = text().lang || document.documentElement.lang || "ja", rule = "other";
+    try { rule = new Intl.PluralRules(lang).select(n); } catch (e) { rule = n === 1 ? "one" : "other"; }
+    return fmt(forms[rule] || forms.other || forms.one, {n: n});
+  }
+  function people(n) { return plural(text().people, n); }
+  function minutes(n) { return plural(text().minutes, n); }
+  // Counter labels arrive as the office names them (「4番窓口」); numbered ones are translated.
+  function counterLabel(label) {
+    var t = text(), m = t.counterPattern && t.counter ? new RegExp(t.counterPattern).exec(label || "") : null;
+    return m ? fmt(t.counter, {n: m[1]}) : label;
+  }
   function setStatus(text) { if (statusEl) statusEl.textContent = text; }
 
-  function renderBoardTable(board) {
+  function renderBoardTable(board, quiet) {
     var tbody = root.querySelector("[data-board-rows]");
     if (!tbody) return;
     board.rows.forEach(function (row) {
@@ -34,6 +57,7 @@
         var td = tr.querySelector('[data-col="' + col + '"]');
         if (td && td.textContent !== String(cells[col])) {
           td.textContent = cells[col];
+          if (quiet) return;  // only the language changed (lobby display)
           td.classList.remove("changed"); void td.offsetWidth; td.classList.add("changed");
         }
       });
@@ -42,16 +66,34 @@
     if (updated) updated.textContent = board.updated_at.slice(11, 16);
   }
 
+  // The calling list is rebuilt only when it changed; screen readers hear the
+  // newly called numbers once (a polite status line), not the whole list again.
+  var callingKey = null, calledBefore = null;
+  function announceNewCalls(board) {
+    var seen = {};
+    board.calling.forEach(function (c) { seen[c.number + "@" + c.counter] = true; });
+    var fresh = calledBefore ? board.calling.filter(function (c) { return !calledBefore[c.number + "@" + c.counter]; }) : [];
+    calledBefore = seen;
+    var el = root.querySelector("[data-call-announce]");
+    if (!el || !fresh.length) return;
+    el.textContent = fresh.map(function (c) {
+      return fmt(el.getAttribute("data-template") || "{number} {counter}", {number: c.number, counter: counterLabel(c.counter)});
+    }).join(" ");
+  }
   function renderCalling(board) {
     var list = root.querySelector("[data-calling]");
     if (!list) return;
+    var key = JSON.stringify(board.calling.map(function (c) { return [c.number, counterLabel(c.counter)]; }));
+    if (key === callingKey) return;
+    callingKey = key;
+    announceNewCalls(board);
     list.textContent = "";
     board.calling.forEach(function (c) {
       var li = document.createElement("li");
       var num = document.createElement(mode === "display" ? "span" : "strong");
       num.className = "num"; num.textContent = c.number;
       var to = document.createElement("span");
-      to.className = "to"; to.textContent = (mode === "display" ? "" : " → ") + c.counter;
+      to.className = "to"; to.textContent = (mode === "display" ? "" : " → ") + counterLabel(c.counter);
       li.appendChild(num); li.appendChild(to); list.appendChild(li);
     });
   }
@@ -136,7 +178,7 @@
   var source = new EventSource("/api/v1/offices/" + encodeURIComponent(office) + "/board/events");
   source.addEventListener("open", function () { setStatus(""); root.classList.remove("offline"); });
   source.addEventListener("error", function () {
-    setStatus(text().offline || "接続が切れました。再接続しています…"); root.classList.add("offline");
+    setStatus(text().offline || ""); root.classList.add("offline");
   });
   source.addEventListener("board", function (e) {
     var board = JSON.parse(e.data);
@@ -153,5 +195,7 @@
   source.addEventListener("call", function (e) {
     document.dispatchEvent(new CustomEvent("madoguchi:call", {detail: JSON.parse(e.data)}));
   });
-  window.MadoguchiLive = {source: source, fmt: fmt};
+  window.MadoguchiLive = {source: source, fmt: fmt, counterLabel: counterLabel, text: text,
+                          render: function (board, quiet) { renderBoardTable(board, quiet); renderCalling(board); },
+                          setText: function (t) { parsed = t; }};
 })();
