@@ -57,7 +57,8 @@ def test_called_notice_arrives_encrypted_and_signed(client, ticket, browser_keys
     message = json.loads(payload)
     assert message["title"] == title
     assert message["body"] == body.format(number=ticket.number)
-    assert message["url"].endswith(f"/t/{ticket.public_id}/")
+    # The notice opens the ticket page in the subscriber's language.
+    assert message["url"].split("?lang=")[0].endswith(f"/t/{ticket.public_id}/")
     # VAPID (RFC 8292): signed by the key the page subscribed with, for this push service.
     token, k = parse_vapid(request.headers["authorization"])
     assert k == public_key
