@@ -208,11 +208,6 @@ def test_a_category_that_stopped_issuing_stays_while_people_wait(office, issue, 
     assert "address" not in [r["category"] for r in selectors.board_snapshot(office)["rows"]]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "estimates/selectors: three services finished within a second (a clerk pressing 次を呼出 "
-    "twice) make the recent mean 0 minutes, and the board tells waiting citizens 0分. "
-    "Implausibly short services should not count as samples, or the estimate should be at "
-    "least 1 minute while anyone waits. Found by test_state_machine."))
 def test_instant_services_do_not_promise_zero_minutes(office, issue, c):
     for _ in range(4):
         issue("certificates")

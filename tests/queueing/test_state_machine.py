@@ -341,8 +341,8 @@ class TicketMachine(RuleBasedStateMachine):
             assert row["wait_minutes"] >= 0
             if row["waiting"] == 0:
                 assert row["wait_minutes"] == 0
-            # Not asserted: wait_minutes > 0 whenever someone waits. Three instant services
-            # make the mean 0 and the board says 0分 (see test_board's xfail).
+            else:
+                assert row["wait_minutes"] >= 1  # never "0分" while people wait
         assert sorted(r["category"] for r in board["rows"]) == sorted(CATEGORIES)
         calling = Multiset((c["number"], c["counter"]) for c in board["calling"])
         expected = Multiset((m.number, f"{m.counter}番窓口") for m in self.model.values()
