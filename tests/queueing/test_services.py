@@ -476,6 +476,20 @@ def test_counter_cannot_close_with_a_called_ticket(issue, staff, c):
     assert services.counter_set_open(actor=staff, counter_id=c(1), is_open=False).is_open is False
 
 
+def test_a_paused_counter_calls_nobody(issue, staff, c):
+    waiting = issue()
+    services.counter_set_open(actor=staff, counter_id=c(1), is_open=False)
+    for call in (lambda: services.ticket_call_next(actor=staff, counter_id=c(1)),
+                 lambda: services.ticket_call(actor=staff, counter_id=c(1), ticket_id=waiting.public_id)):
+        with pytest.raises(Conflict) as exc:
+            call()
+        assert (exc.value.status, exc.value.code) == (409, "counter_closed")
+        assert exc.value.message == "1番窓口は受付を休止中です。「受付を開始」してから呼び出してください。"
+    assert refresh(waiting).state == TicketState.WAITING
+    services.counter_set_open(actor=staff, counter_id=c(1), is_open=True)
+    assert services.ticket_call_next(actor=staff, counter_id=c(1)).pk == waiting.pk
+
+
 # ------------------------------------------------------------------ refusals by who / what
 
 
@@ -583,6 +597,10 @@ def test_event_log_is_append_only(issue):
         event.save()
     with pytest.raises(ValueError, match="append-only"):
         event.delete()
+    with pytest.raises(ValueError, match="append-only"):
+        TicketEvent.objects.filter(ticket=t).update(actor="someone else")
+    with pytest.raises(ValueError, match="append-only"):
+        TicketEvent.objects.filter(ticket=t).delete()
     # A ticket with history cannot be deleted either: the history would go with it.
     with pytest.raises(ProtectedError):
         t.delete()

@@ -222,8 +222,20 @@ class EventKind(models.TextChoices):
     CANCELLED = "cancelled", _("取消")
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk ``update()`` and ``delete()`` would rewrite history: refused like single rows."""
+
+    def update(self, **kwargs):
+        raise ValueError("TicketEvent rows are append-only")
+
+    def delete(self):
+        raise ValueError("TicketEvent rows are append-only")
+
+
 class TicketEvent(models.Model):
     """Immutable record of one ticket transition; statistics are computed from these."""
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")

@@ -7,7 +7,7 @@ State machine (``TicketState``)::
                │  └──transfer────┘ │
                └─resume─ held ◄─hold┘        waiting/held ──cancel──► cancelled
 
-Call-next rule (documented for clerks in docs/queue-rules.md): among the
+Call-next rule (documented for clerks in docs/operations.ja.md §7): among the
 waiting tickets of the counter's categories, fast-lane tickets come first;
 then the earliest *original* issue time (a transfer keeps its place); ties go
 to the lower internal id. A counter that still has a called ticket finishes it
@@ -79,6 +79,13 @@ def _lock_counter(counter_id, actor: Actor) -> Counter:
 def _current_ticket(counter: Counter) -> Ticket | None:
     return (Ticket.objects.select_for_update()
             .filter(counter=counter, state=TicketState.CALLED).first())
+
+
+def _require_open(counter: Counter) -> None:
+    """A paused counter (受付休止) calls nobody: its visitors would walk to an empty desk."""
+    if not counter.is_open:
+        raise Conflict(f"{counter.label}は受付を休止中です。「受付を開始」してから呼び出してください。",
+                       code="counter_closed")
 
 
 def _require_current(counter: Counter) -> Ticket:
@@ -177,6 +184,7 @@ def _counter_category_ids(counter: Counter) -> list[int]:
 def ticket_call_next(*, actor: Actor, counter_id) -> Ticket | None:
     """Call the next ticket for this counter, or None when nobody waits."""
     counter = _lock_counter(counter_id, actor)
+    _require_open(counter)
     current = _current_ticket(counter)
     if current is not None:
         _finish(current, counter, actor)
@@ -198,6 +206,7 @@ def ticket_call(*, actor: Actor, counter_id, ticket_id: str) -> Ticket:
     ticket = _get_ticket_for_update(ticket_id)
     if ticket.office_id != counter.office_id:
         raise NotFound("指定された整理券が見つかりません。", code="ticket_not_found")
+    _require_open(counter)
     if ticket.state not in (TicketState.WAITING, TicketState.HELD) or ticket.business_date != business_date():
         raise Conflict(f"{ticket.number}番は「{ticket.get_state_display()}」のため呼び出せません。",
                        code="illegal_transition")
