@@ -235,8 +235,6 @@ class AppendOnlyQuerySet(models.QuerySet):
 class TicketEvent(models.Model):
     """Immutable record of one ticket transition; statistics are computed from these."""
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("操作"), max_length=12, choices=EventKind.choices)
@@ -248,6 +246,8 @@ class TicketEvent(models.Model):
     to_state = models.CharField(max_length=10)
     actor = models.CharField(_("操作者"), max_length=150)
     detail = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("整理券の履歴")
