@@ -162,25 +162,30 @@ class Simulator(threading.Thread):
         # Each clerk spends 20–90 s with a visitor, so wait estimates look like a real morning.
         busy_until = {pk: 0.0 for pk in counters}
         while not self.stopped.wait(self.tick):
-            try:
-                if self.rng.random() < 0.3:
-                    services.ticket_issue(actor=actor, office_code=self.office_code,
-                                          category_code=self.rng.choices(codes, weights)[0])
-                for counter_id in counters:
-                    if time.monotonic() < busy_until[counter_id]:
-                        continue
-                    roll = self.rng.random()
-                    if roll < 0.04:
-                        services.ticket_recall(actor=actor, counter_id=counter_id)
-                        busy_until[counter_id] = time.monotonic() + 10
-                        continue
-                    if roll < 0.06:
-                        services.ticket_hold(actor=actor, counter_id=counter_id)
-                    elif roll < 0.08:
-                        services.ticket_no_show(actor=actor, counter_id=counter_id)
-                    services.ticket_call_next(actor=actor, counter_id=counter_id)
-                    busy_until[counter_id] = time.monotonic() + self.rng.uniform(20, 90)
-            except ServiceError:
-                pass  # e.g. nobody at that counter: the next tick does something else
-            except Exception:
-                log.exception("simulator step failed")
+            if self.rng.random() < 0.3:
+                self._step(services.ticket_issue, actor=actor, office_code=self.office_code,
+                           category_code=self.rng.choices(codes, weights)[0])
+            for counter_id in counters:
+                if time.monotonic() < busy_until[counter_id]:
+                    continue
+                roll = self.rng.random()
+                if roll < 0.04:
+                    self._step(services.ticket_recall, actor=actor, counter_id=counter_id)
+                    busy_until[counter_id] = time.monotonic() + 10
+                    continue
+                if roll < 0.06:
+                    self._step(services.ticket_hold, actor=actor, counter_id=counter_id)
+                elif roll < 0.08:
+                    self._step(services.ticket_no_show, actor=actor, counter_id=counter_id)
+                self._step(services.ticket_call_next, actor=actor, counter_id=counter_id)
+                busy_until[counter_id] = time.monotonic() + self.rng.uniform(20, 90)
+
+    @staticmethod
+    def _step(action, **kwargs) -> None:
+        """One simulated action; a refusal (nobody at that counter…) only skips it."""
+        try:
+            action(**kwargs)
+        except ServiceError:
+            pass
+        except Exception:
+            log.exception("simulator step failed")
