@@ -132,6 +132,12 @@ def _subscribed_ids(ids: list[str]) -> set[str]:
     return found
 
 
+def subscribed_ticket_ids() -> set[str]:
+    """Every ticket someone subscribed to (subscriptions end with their ticket, so few)."""
+    return (set(PushSubscription.objects.values_list("ticket_id", flat=True).distinct())
+            | set(EmailSubscription.objects.values_list("ticket_id", flat=True).distinct()))
+
+
 def notice_evaluate(*, statuses: list[dict]) -> int:
     """Enqueue the notices due for these ticket statuses; forget tickets that ended.
 

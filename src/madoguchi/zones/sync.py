@@ -38,11 +38,12 @@ RECENTLY_ENDED = dt.timedelta(minutes=15)
 SYNC_PATH = "/zone/v1/sync"
 
 
-def ticket_statuses(office: Office) -> list[dict]:
+def ticket_statuses(office: Office, *, only: set[str] | None = None) -> list[dict]:
     """Status of every active ticket of today, and of tickets that ended recently.
 
-    Three queries whatever the queue length: people ahead is each waiting
-    ticket's rank in its category's queue order.
+    A few queries whatever the queue length: people ahead is each waiting
+    ticket's rank in its category's queue order. ``only`` limits the answer
+    (and the ended tickets read) to these ticket ids.
     """
     from madoguchi.queueing.selectors import _mean_service_minutes, _open_counters
 
@@ -57,6 +58,8 @@ def ticket_statuses(office: Office) -> list[dict]:
     ended = (Ticket.objects.filter(office=office, business_date=today,
                                    finished_at__gte=now() - RECENTLY_ENDED)
              .exclude(state__in=ACTIVE_STATES))
+    if only is not None:
+        ended = ended.filter(public_id__in=only)
     rank: dict[int, int] = {}
     out = []
     for t in [*tickets, *ended]:
@@ -67,6 +70,8 @@ def ticket_statuses(office: Office) -> list[dict]:
             rank[t.category_id] = ahead + 1
             wait = estimate_wait_minutes(people_ahead=ahead, mean_service_minutes=service[category.pk],
                                          open_counters=open_counters.get(category.pk, 0))
+        if only is not None and t.public_id not in only:
+            continue
         out.append({
             "public_id": t.public_id,
             "office": office.code,
@@ -117,7 +122,12 @@ def evaluate_notices(statuses: list[dict]) -> None:
 def board_published(office: Office, board: dict) -> None:
     """Hook for the live publisher: the office's anonymous state may have changed."""
     if settings.ROLE == "all":
-        evaluate_notices(ticket_statuses(office))
+        # One process is both sides: only tickets someone asked to be told about matter.
+        from madoguchi.notices.services import subscribed_ticket_ids
+
+        subscribed = subscribed_ticket_ids()
+        if subscribed:
+            evaluate_notices(ticket_statuses(office, only=subscribed))
     elif settings.ROLE == "internal":
         sender = get_sender()
         if sender is not None:
