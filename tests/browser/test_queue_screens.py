@@ -8,111 +8,34 @@ answer. Each screen is saved to test-artifacts/ for a human to look at.
 
 import re
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from ..services_available import require_chromium
+from .helpers import (
+    FULL_HD,
+    PHONE,
+    api_board,
+    assert_not_reloaded,
+    board_row,
+    call_next_with_keyboard,
+    cell,
+    counter_serving,
+    issue,
+    mark_page,
+    open_counter,
+    shot,
+    wait_live,
+)
 
 pytestmark = pytest.mark.browser
 
 RECALL_LIMIT = 3  # the server runs with the default MADOGUCHI_RECALL_LIMIT
-KIOSK = {"Authorization": "Bearer demo-kiosk"}
-PHONE = {"width": 390, "height": 844}
-FULL_HD = {"width": 1920, "height": 1080}
 
 
 @pytest.fixture(autouse=True)
 def _chromium():
     require_chromium()
-
-
-# ------------------------------------------------------------------ helpers
-
-
-def api_board(base_url: str) -> dict:
-    response = httpx.get(f"{base_url}/api/v1/offices/demo/board", timeout=10)
-    response.raise_for_status()
-    return response.json()
-
-
-def board_row(base_url: str, category: str) -> dict:
-    return next(r for r in api_board(base_url)["rows"] if r["category"] == category)
-
-
-def counter_serving(base_url: str, category: str) -> dict:
-    """The first counter that serves ``category``."""
-    counters = httpx.get(f"{base_url}/api/v1/offices/demo/counters", timeout=10).json()
-    return next(c for c in counters if category in c["categories"])
-
-
-def issue(base_url: str, category: str) -> dict:
-    response = httpx.post(f"{base_url}/api/v1/offices/demo/tickets", json={"category": category},
-                          headers=KIOSK, timeout=10)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def wait_live(page) -> None:
-    """Wait until the page's EventSource has delivered its first board snapshot.
-
-    From then on the server has this page subscribed, so no event can be missed.
-    """
-    page.wait_for_function(
-        "() => { const r = document.querySelector('[data-live-office]');"
-        " return r && r.dataset.lastEventId; }")
-
-
-def mark_page(page) -> None:
-    """A flag that only survives if the page is never reloaded."""
-    page.evaluate("window.__sameDocument = true")
-
-
-def assert_not_reloaded(page) -> None:
-    assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
-
-
-def cell(page, category: str, column: str):
-    return page.locator(f'tr[data-category="{category}"] [data-col="{column}"]')
-
-
-def login(page, next_path: str, username: str = "staff", password: str = "staff") -> None:
-    page.goto(f"/accounts/login/?next={next_path}")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(password)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"**{next_path}")
-
-
-def shot(page, artifacts, name: str) -> None:
-    page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
-
-
-def open_counter(page, base_url: str, counter_id: str) -> list[str]:
-    """Log in as counter staff and open the counter screen; returns confirm() texts seen."""
-    dialogs: list[str] = []
-
-    def accept(dialog):
-        dialogs.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", accept)
-    path = f"/o/demo/counter/{counter_id}/"
-    login(page, path)
-    wait_live(page)
-    return dialogs
-
-
-def call_next_with_keyboard(page, dialogs: list[str]) -> None:
-    """Press N; when someone is still being served the screen asks first (accepted)."""
-    current = page.locator("[data-current-number]")
-    serving = current.count() and current.inner_text().strip()
-    asked_before = len(dialogs)
-    page.keyboard.press("n")
-    if serving:
-        expect(current).not_to_have_text(serving)
-        assert len(dialogs) == asked_before + 1
-        assert f"{serving}番を完了にして、次の方を呼び出しますか" in dialogs[-1]
 
 
 # ------------------------------------------------------------------ (a) kiosk → display, board
@@ -200,8 +123,11 @@ def test_counter_calls_the_ticket_and_display_announces_it(new_page, demo_url, a
     expect(clerk.locator("[data-current-number]")).to_have_text(str(expected))
     expect(clerk.locator("[data-flash]")).to_have_text(f"{expected}番を呼び出しました。")
 
-    announcement = display.locator("[data-announcement]")
+    # The lobby display announces in Japanese, then in English.
+    announcement = display.locator("[data-announcement] [lang=ja]")
     expect(announcement).to_have_text(f"{expected}番の方 {counter['name']}へ")
+    expect(display.locator("[data-announcement] [lang=en]")).to_have_text(
+        re.compile(rf"^Number {expected}, please go to (Counter \d+|the counter|\S.*)$"))
     calling = display.locator("[data-calling] li").filter(has_text=str(expected))
     expect(calling).to_have_count(1)
     expect(calling).to_contain_text(counter["name"])
@@ -279,7 +205,7 @@ def test_recall_beyond_the_limit_shows_a_japanese_error(new_page, demo_url, arti
         expect(clerk.locator(".current")).to_contain_text(f"再呼出 {n}回")
         expect(clerk.locator("[data-flash]")).to_have_text(f"{number}番を再呼出しました。")
     # Each recall is announced again on the lobby display.
-    expect(display.locator("[data-announcement]")).to_have_text(f"{number}番の方 {counter['name']}へ")
+    expect(display.locator("[data-announcement] [lang=ja]")).to_have_text(f"{number}番の方 {counter['name']}へ")
 
     clerk.keyboard.press("r")
     error = clerk.locator(".alert.error")

@@ -35,8 +35,11 @@
 
   function apply(html) {
     if (html == null || stateEl.innerHTML.trim() === html.trim()) return;
+    // The live region's urgency is set before its text changes: a call
+    // interrupts the screen reader (assertive), everything else waits (polite).
+    var s = (/data-state="([\w-]+)"/.exec(html) || [])[1] || lastState;
+    stateEl.setAttribute("aria-live", s === "called" ? "assertive" : "polite");
     stateEl.innerHTML = html;
-    var s = stateEl.querySelector("[data-state]").getAttribute("data-state");
     stateEl.className = "ticket-state state-" + s;
     if (s === "called" && lastState !== "called") {
       if (navigator.vibrate) navigator.vibrate([400, 200, 400, 200, 400]);
