@@ -5,6 +5,8 @@ import tempfile
 
 os.environ.setdefault("MADOGUCHI_SECRET_KEY", "test-secret-key-only-for-the-test-suite")
 os.environ.setdefault("MADOGUCHI_SQLITE_PATH", os.path.join(tempfile.gettempdir(), "madoguchi-unused.sqlite3"))
+# The concurrency tests run 20 threads at once, each holding a connection.
+os.environ.setdefault("MADOGUCHI_DB_POOL_MAX_SIZE", "32")
 if os.environ.get("MADOGUCHI_TEST_DATABASE_URL"):
     os.environ["MADOGUCHI_DATABASE_URL"] = os.environ["MADOGUCHI_TEST_DATABASE_URL"]
 
