@@ -264,12 +264,6 @@ def test_events_are_published_only_after_commit(office, kiosk, staff, local_brok
     assert json.loads(events[1].data)["calling"] == [{"number": ticket.number, "counter": counter.label}]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sse.initial_events: a Last-Event-ID newer than every id in the history (ids restarted: "
-    "Redis restarted without persistence, or a switch from the in-process broker, whose ids "
-    "start at the wall clock in ms, to Redis, whose ids start at 1) passes the check "
-    "`history[0].id <= last_id + 1` and replays nothing, so a reconnecting display gets no "
-    "board until the next change. It should send the latest board when last_id > history[-1].id."))
 def test_reconnect_with_an_id_from_before_an_id_restart_still_gets_the_board(local_broker):
     from madoguchi.live.sse import initial_events
 

@@ -30,7 +30,10 @@ async def initial_events(office: str, last_id: int | None,
                          snapshot: Callable[[], Awaitable[Event]]) -> list[Event]:
     """What a (re)connecting client needs: the missed events, or else the latest snapshot."""
     history = await get_broker().history(office)
-    if last_id is not None and history and history[0].id <= last_id + 1:
+    # Replay only when the client's id lies inside the history. An id beyond
+    # its end means ids restarted (Redis without persistence, a broker
+    # switch): the client gets the latest board like a new one.
+    if last_id is not None and history and history[0].id <= last_id + 1 <= history[-1].id + 1:
         return [e for e in history if e.id > last_id]
     boards = [e for e in history if e.kind == "board"]
     if boards:
