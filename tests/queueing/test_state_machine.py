@@ -87,6 +87,7 @@ class TicketMachine(RuleBasedStateMachine):
         self.model: dict[int, Model] = {}
         self.last_issued: dict[tuple[str, dt.date], int] = {}
         self.last_called: dict[tuple[str, dt.date], int] = {}
+        self.closed: set[int] = set()  # paused counters (受付休止) call nobody
         self.counter_pk = {c.number: c.pk for c in Counter.objects.filter(office=self.office)}
         self.category_pk = dict(Category.objects.filter(office=self.office).values_list("code", "pk"))
         # Invariants depend only on the database and the business day: after a refused step
@@ -171,9 +172,14 @@ class TicketMachine(RuleBasedStateMachine):
     @rule(counter=st.sampled_from(sorted(COUNTERS)))
     def call_next(self, counter):
         self.changed = True
+        call = lambda: services.ticket_call_next(  # noqa: E731
+            actor=self.actor, counter_id=self.counter_pk[counter])
+        if counter in self.closed:
+            self.expect_refusal("counter_closed", call)
+            return
         self.finish_current(counter)
         queue = self.queue(COUNTERS[counter])
-        ticket = services.ticket_call_next(actor=self.actor, counter_id=self.counter_pk[counter])
+        ticket = call()
         if not queue:
             assert ticket is None
             return
@@ -186,6 +192,9 @@ class TicketMachine(RuleBasedStateMachine):
         m = self.by_id(public_id)
         call = lambda: services.ticket_call(actor=self.actor,  # noqa: E731
                                             counter_id=self.counter_pk[counter], ticket_id=public_id)
+        if counter in self.closed:
+            self.expect_refusal("counter_closed", call)
+            return
         if m.state not in (W, H) or m.day != self.today:
             self.expect_refusal("illegal_transition", call)
             return
@@ -259,6 +268,7 @@ class TicketMachine(RuleBasedStateMachine):
             self.expect_refusal("counter_busy", call)
             return
         assert call().is_open is is_open
+        (self.closed.discard if is_open else self.closed.add)(counter)
 
     @rule(step=st.sampled_from([1, 2, 5, 10, 20, 45, "next business day"]))
     def time_passes(self, step):
