@@ -12,16 +12,4 @@
     if (button && !button.disabled) { e.preventDefault(); button.click(); }
   });
 
-  // A live refresh (GET) re-renders the panel without the message of the
-  // clerk's last action; keep that message until the clerk's next action.
-  var keptFlash = null;
-  document.body.addEventListener("htmx:beforeSwap", function (e) {
-    var verb = (e.detail.requestConfig && e.detail.requestConfig.verb) || "";
-    keptFlash = verb.toLowerCase() === "get" ? document.querySelector("[data-flash]") : null;
-  });
-  document.body.addEventListener("htmx:afterSwap", function () {
-    var box = document.querySelector("#counter-panel .flash");
-    if (keptFlash && box && !box.querySelector("[data-flash]")) box.appendChild(keptFlash);
-    keptFlash = null;
-  });
 })();

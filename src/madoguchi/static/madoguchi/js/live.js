@@ -98,49 +98,67 @@
     });
   }
 
-  var refreshTimer = null;
-  function scheduleRefresh() {
-    // Staff panels re-render on the server; coalesce bursts of events.
-    if (refreshTimer) return;
-    refreshTimer = setTimeout(function () {
-      refreshTimer = null;
-      var target = root.getAttribute("data-refresh-target");
-      var active = document.activeElement;
-      if (active && active.closest && active.closest(target) && active.tagName === "SELECT") return;
-      if (window.htmx) htmx.ajax("GET", root.getAttribute("data-refresh-url"), {target: target, swap: "outerHTML"});
-    }, 250);
+  // ---- Staff panels (counter, supervisor): re-rendered on the server.
+  // A live refresh is a plain fetch, outside htmx's request handling, so it
+  // can never cancel or swallow a clerk's action (an htmx POST whose button
+  // a refresh had removed would lose its answer). Refreshes wait while an
+  // action is in flight, and an answer rendered from older state than what
+  // is on screen (data-version = the office's last ticket event) is dropped.
+  var refreshTimer = null, postingSince = 0, refreshAfterPost = false;
+  function posting() { return postingSince && Date.now() - postingSince < 15000; }
+  function verbOf(e) { return ((e.detail.requestConfig && e.detail.requestConfig.verb) || "get").toLowerCase(); }
+  function olderThanScreen(html, current) {
+    var m = /data-version="(\d+)"/.exec(html || "");
+    return !!(m && current && current.hasAttribute("data-version") &&
+              parseInt(m[1], 10) < parseInt(current.getAttribute("data-version"), 10));
   }
 
-  // Staff panels carry the queue version they were rendered from: a response
-  // that was overtaken by a newer one (e.g. a refresh answered after a call)
-  // must not put the old state back on screen.
-  // A clerk's action (POST) in flight must not be cut off by a live refresh:
-  // swapping the panel would remove the button that sent it, and htmx would
-  // drop its answer. Hold refreshes back until the action has answered.
-  function verbOf(e) { return ((e.detail.requestConfig && e.detail.requestConfig.verb) || "get").toLowerCase(); }
-  var posting = 0, refreshAfterPost = false;
+  function refreshNow() {
+    var selector = root.getAttribute("data-refresh-target");
+    fetch(root.getAttribute("data-refresh-url"), {credentials: "same-origin", cache: "no-store",
+                                                   headers: {"HX-Request": "true"}})
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        var current = document.querySelector(selector);
+        if (html == null || !current || !window.htmx) return;
+        var active = document.activeElement;
+        if (posting() || (active && current.contains(active) && active.tagName === "SELECT")) {
+          refreshAfterPost = true;  // try again once the clerk is done
+          return;
+        }
+        if (olderThanScreen(html, current)) return;
+        // Keep the message of the clerk's last action (e.g. 「1502番を呼び出しました。」).
+        var flash = current.querySelector("[data-flash]");
+        htmx.swap(current, html, {swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0});
+        var box = flash && document.querySelector(selector + " .flash");
+        if (box && !box.querySelector("[data-flash]")) box.appendChild(flash);
+      })
+      .catch(function () {});
+  }
+  function scheduleRefresh() {
+    if (refreshTimer) return;  // coalesce bursts of events
+    refreshTimer = setTimeout(function () { refreshTimer = null; refreshNow(); }, 250);
+  }
+
   document.body.addEventListener("htmx:beforeRequest", function (e) {
-    if (verbOf(e) !== "get") posting += 1;
+    if (verbOf(e) !== "get") postingSince = Date.now();
   });
-  document.body.addEventListener("htmx:afterRequest", function (e) {
+  function actionDone(e) {
     if (verbOf(e) === "get") return;
-    posting = Math.max(0, posting - 1);
-    if (!posting && refreshAfterPost) { refreshAfterPost = false; scheduleRefresh(); }
-  });
+    postingSince = 0;
+    if (refreshAfterPost) { refreshAfterPost = false; scheduleRefresh(); }
+  }
+  document.body.addEventListener("htmx:afterRequest", actionDone);
   document.body.addEventListener("htmx:beforeSwap", function (e) {
-    if (posting && verbOf(e) === "get") { e.detail.shouldSwap = false; refreshAfterPost = true; return; }
     var target = e.detail.target;
-    // The panel may have been replaced by a refresh while this request was in
-    // flight: swap into the panel on screen, not into the detached old one.
     if (target && target.id && !document.body.contains(target)) {
       var current = document.getElementById(target.id);
       if (current) { e.detail.target = current; target = current; }
     }
-    if (!target || !target.hasAttribute || !target.hasAttribute("data-version")) return;
-    var m = /data-version="(\d+)"/.exec(e.detail.serverResponse || "");
-    if (m && parseInt(m[1], 10) < parseInt(target.getAttribute("data-version"), 10)) {
-      e.detail.shouldSwap = false;
-    }
+    if (olderThanScreen(e.detail.serverResponse, target)) e.detail.shouldSwap = false;
+  });
+  document.body.addEventListener("htmx:afterSwap", function () {
+    if (refreshAfterPost && !posting()) { refreshAfterPost = false; scheduleRefresh(); }
   });
 
   var handlers = {
