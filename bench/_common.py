@@ -116,6 +116,8 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "MADOGUCHI_UVICORN_LOG_LEVEL": "warning",
         "PYTHONUNBUFFERED": "1",
     })
+    # Live-event tuning knobs pass through, so two settings can be compared in one run.
+    env.update({k: v for k, v in os.environ.items() if k.startswith("MADOGUCHI_LIVE_")})
     env.update(extra)
     return env
 

@@ -9,6 +9,7 @@ thread computes and publishes each dirty key once per round. With
 import contextlib
 import logging
 import threading
+import time
 import zlib
 from collections.abc import Callable
 
@@ -48,11 +49,22 @@ class Coalescer:
             log.exception("live publisher %s failed for %r", self._name, key)
 
     def _loop(self) -> None:
+        # At most one snapshot per office per interval: under a burst of commits
+        # the publisher would otherwise recompute boards back to back and take
+        # the CPU the requests need (docs/benchmarks.md). The first change after
+        # a quiet spell is published at once.
+        interval = getattr(settings, "LIVE_MIN_INTERVAL_SECONDS", 0.0)
+        last_run = 0.0
         while True:
             with self._cv:
                 while not self._dirty:
                     self._cv.wait()
+            wait = last_run + interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            with self._cv:
                 keys, self._dirty = self._dirty, set()
+            last_run = time.monotonic()
             close_old_connections()
             for key in keys:
                 self._run_one(key)

@@ -179,6 +179,9 @@ RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
 # How many past live events each office keeps for Last-Event-ID replay.
 LIVE_REPLAY = env_int("LIVE_REPLAY", 200)
 LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 15)
+# A busy office gets at most one board snapshot per this many seconds (the
+# first change after a quiet spell goes out at once).
+LIVE_MIN_INTERVAL_SECONDS = float(env("LIVE_MIN_INTERVAL_SECONDS") or 0.1)
 # Compute board snapshots in the committing thread instead of the publisher thread.
 LIVE_INLINE = env_bool("LIVE_INLINE")
 
