@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs' Swagger UI from local static files, not a CDN
     "madoguchi.core",
     "madoguchi.live",
     "madoguchi.queueing",
