@@ -208,19 +208,27 @@ class RedisBroker:
 
     async def _listen(self) -> None:
         delay = 0.5
+        last_seen: dict[str, int] = {}  # office -> newest id dispatched by this process
         while True:
             try:
                 pubsub = self._async.pubsub(ignore_subscribe_messages=True)
                 await pubsub.psubscribe(f"{self.prefix}chan:*")
                 self._ready.set()
                 delay = 0.5
+                # After a lost connection, what was published meanwhile is in
+                # the history: hand it on, so displays do not stay stale (and
+                # no call chime is skipped). Streams drop ids they already sent.
+                await self._catch_up(last_seen)
                 async for message in pubsub.listen():
                     if message.get("type") != "pmessage":
                         continue
                     try:
-                        self.hub.dispatch(Event.decode(message["data"].decode()))
+                        event = Event.decode(message["data"].decode())
                     except Exception:  # a bad message must not end the stream for all
                         log.exception("undecodable live event")
+                        continue
+                    last_seen[event.office] = max(last_seen.get(event.office, 0), event.id)
+                    self.hub.dispatch(event)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -228,6 +236,13 @@ class RedisBroker:
                 self._ready.set()  # let streams run on heartbeats meanwhile
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
+
+    async def _catch_up(self, last_seen: dict[str, int]) -> None:
+        for office in [o for o, subs in self.hub.subscribers.items() if subs and o in last_seen]:
+            for event in await self.history(office):
+                if event.id > last_seen[office]:
+                    last_seen[office] = event.id
+                    self.hub.dispatch(event)
 
     async def subscribe(self, office: str) -> Subscription:
         sub = Subscription(office)
