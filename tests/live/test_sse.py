@@ -275,3 +275,21 @@ def test_reconnect_with_an_id_from_before_an_id_restart_still_gets_the_board(loc
     # The display last saw an id from the previous sequence, larger than any current one.
     events = asyncio.run(initial_events("demo", published.id + 10**12, snapshot))
     assert [e.kind for e in events] == ["board"]
+
+
+def test_a_slow_screen_loses_old_boards_but_never_a_call():
+    import asyncio
+
+    from madoguchi.live.broker import Event, Subscription
+
+    async def scenario():
+        sub = Subscription("demo", maxsize=4)
+        events = [Event("demo", 1, "board", "{}"), Event("demo", 2, "call", '{"number": 1}'),
+                  Event("demo", 3, "board", "{}"), Event("demo", 4, "board", "{}"),
+                  Event("demo", 5, "call", '{"number": 2}'), Event("demo", 6, "board", "{}")]
+        for event in events:
+            sub.offer(event)
+        return [(await sub.get(timeout=1)).id for _ in range(4)]
+
+    # Boards 1 and 3 went (a newer board follows); both calls are still there.
+    assert asyncio.run(scenario()) == [2, 4, 5, 6]

@@ -52,8 +52,9 @@ def _wake(waiter: asyncio.Future) -> None:
 
 
 class Subscription:
-    """One SSE stream's inbox. Drops the oldest event when a client is too slow:
-    board events are full snapshots, so the newest one is enough.
+    """One SSE stream's inbox. When a client is too slow it drops the oldest
+    board event (boards are full snapshots, so the newest one is enough) and
+    keeps the call notices the lobby display chimes on.
 
     A deque and one waiter future rather than ``asyncio.Queue`` plus
     ``asyncio.wait_for``: the latter wraps every wait in a new Task, which at
@@ -69,7 +70,13 @@ class Subscription:
     def offer(self, event: Event) -> None:
         """Runs in the hub's loop."""
         if len(self.pending) >= self.maxsize:
-            self.pending.popleft()
+            # Drop the oldest board snapshot (a newer one follows); a call
+            # notice is dropped only when nothing but calls is waiting.
+            oldest_board = next((e for e in self.pending if e.kind == "board"), None)
+            if oldest_board is not None:
+                self.pending.remove(oldest_board)
+            else:
+                self.pending.popleft()
         self.pending.append(event)
         waiter = self._waiter
         if waiter is not None and not waiter.done():
