@@ -91,6 +91,10 @@ def test_kiosk_ticket_appears_live_on_display_and_public_board(new_page, demo_ur
     expect(phone.locator("[data-ticket-state]")).to_contain_text("あなたの前に 0人")
     shot(phone, artifacts, "ticket-status-phone")
 
+    # Tapping the printed address on the kiosk does not take the kiosk away from its menu.
+    card.locator("a").click()
+    expect(card).to_be_visible()
+    assert re.search(r"/o/demo/kiosk/$", kiosk.url), kiosk.url
     kiosk.locator("[data-kiosk-done]").click()
     expect(card).to_have_count(0)
 

@@ -59,5 +59,7 @@
   });
   result.addEventListener("click", function (e) {
     if (e.target.closest("[data-kiosk-done]")) close();
+    // The ticket's address is shown for reading, not for leaving the kiosk.
+    if (e.target.closest("[data-ticket-card] a")) e.preventDefault();
   });
 })();
