@@ -10,6 +10,7 @@ from madoguchi.core.timeutil import business_date, now, to_jst
 
 from .estimates import estimate_wait_minutes
 from .models import (
+    ACTIVE_STATES,
     Category,
     Counter,
     CounterCategory,
@@ -20,6 +21,9 @@ from .models import (
     TicketState,
 )
 
+# Tickets that ended this recently are reported once more, so the public side (and
+# the notices) learn the ending even if one push was lost.
+RECENTLY_ENDED = dt.timedelta(minutes=15)
 # Recent service times decide the estimate; older ones describe another part of the day.
 SERVICE_WINDOW = dt.timedelta(minutes=90)
 MIN_SAMPLES = 3
@@ -133,6 +137,61 @@ def ticket_status(ticket: Ticket) -> dict:
     }
 
 
+def office_ticket_statuses(office: Office, *, only: set[str] | None = None) -> list[dict]:
+    """Anonymous status of every active ticket of today, and of tickets that ended recently
+    (what the public side and the turn notices need; no personal data).
+
+    A few queries whatever the queue length: people ahead is each waiting
+    ticket's rank in its category's queue order. ``only`` limits the answer
+    (and the ended tickets read) to these ticket ids.
+    """
+    today = business_date()
+    categories = {c.pk: c for c in Category.objects.filter(office=office)}
+    service = _mean_service_minutes(office, today, categories.values())
+    open_counters = _open_counters(office)
+    tickets = (Ticket.objects.filter(office=office, business_date=today)
+               .filter(state__in=ACTIVE_STATES)
+               .select_related("counter")
+               .order_by("category_id", "-is_fast_lane", "issued_at", "id"))
+    ended = (Ticket.objects.filter(office=office, business_date=today,
+                                   finished_at__gte=now() - RECENTLY_ENDED)
+             .exclude(state__in=ACTIVE_STATES))
+    if only is not None:
+        ended = ended.filter(public_id__in=only)
+    rank: dict[int, int] = {}
+    out = []
+    for t in [*tickets, *ended]:
+        category = categories[t.category_id]
+        ahead = wait = 0
+        if t.state == TicketState.WAITING:
+            ahead = rank.get(t.category_id, 0)
+            rank[t.category_id] = ahead + 1
+            wait = estimate_wait_minutes(people_ahead=ahead, mean_service_minutes=service[category.pk],
+                                         open_counters=open_counters.get(category.pk, 0))
+        if only is not None and t.public_id not in only:
+            continue
+        out.append({
+            "public_id": t.public_id,
+            "office": office.code,
+            "business_date": t.business_date.isoformat(),
+            "issued_at": to_jst(t.issued_at).isoformat(timespec="seconds"),
+            "number": t.number,
+            "category": category.code,
+            "category_name": category.name,
+            "state": t.state,
+            "waiting_ahead": ahead,
+            "wait_minutes": wait,
+            "counter": t.counter.label if t.state == TicketState.CALLED and t.counter_id else None,
+            "notify_ahead": category.notify_ahead,
+            "transferred": t.category_id != t.issued_category_id,
+            # A recall is a new call for the citizen's phone: these tell the notices apart.
+            "recall_count": t.recall_count if t.state == TicketState.CALLED else 0,
+            "called_at": (to_jst(t.called_at).isoformat(timespec="milliseconds")
+                          if t.state == TicketState.CALLED and t.called_at else None),
+        })
+    return out
+
+
 def get_ticket(public_id: str) -> Ticket | None:
     return (Ticket.objects.select_related("category", "office", "counter")
             .filter(public_id=public_id).first())
@@ -174,3 +233,10 @@ def office_today_totals(office: Office) -> dict:
 def counters_current(office: Office) -> dict[int, Ticket]:
     return {t.counter_id: t for t in Ticket.objects.filter(
         office=office, business_date=business_date(), state=TicketState.CALLED)}
+
+
+def office_queue_version(office: Office) -> int:
+    """The office's latest ticket event id: staff panels rendered from older state are not
+    swapped in over newer ones, whatever order their responses arrive in (live.js)."""
+    return (TicketEvent.objects.filter(office=office).order_by("-id")
+            .values_list("id", flat=True).first() or 0)

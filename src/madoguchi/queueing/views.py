@@ -25,7 +25,7 @@ from madoguchi.zones import public_state
 from . import selectors, services
 from .api import status_url
 from .live import publish_board_now
-from .models import Category, Counter, Office, TicketEvent
+from .models import Category, Counter, Office
 
 KIOSK_SESSION_KEY = "madoguchi_kiosk_token"
 # The kiosk's refusals in the visitor's language (the services' messages are Japanese).
@@ -206,14 +206,8 @@ def _counter(office: Office, counter_id: int) -> Counter:
     return get_object_or_404(Counter.objects.prefetch_related("categories"), pk=counter_id, office=office)
 
 
-def _queue_version(office) -> int:
-    """The office's latest ticket event id: panels rendered from older state are not swapped in
-    over newer ones, whatever order their responses arrive in (counter.js)."""
-    return TicketEvent.objects.filter(office=office).order_by("-id").values_list("id", flat=True).first() or 0
-
-
 def _panel_context(office, counter, message=None, error=None):
-    version = _queue_version(office)
+    version = selectors.office_queue_version(office)
     queue = selectors.counter_queue(counter)
     return {"office": office, "counter": counter, "queue": queue, "message": message, "error": error,
             "transfer_targets": Category.objects.filter(office=office, is_active=True),
@@ -303,7 +297,7 @@ def supervisor_panel(request, office, actor):
 def _supervisor_context(office):
     counters = selectors.office_counters(office)
     current = selectors.counters_current(office)
-    version = _queue_version(office)
+    version = selectors.office_queue_version(office)
     return {"office": office, "board": selectors.board_snapshot(office), "version": version,
             "counters": [(c, current.get(c.pk)) for c in counters],
             "totals": selectors.office_today_totals(office)}

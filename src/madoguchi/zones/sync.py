@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import threading
@@ -25,73 +24,14 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from madoguchi.core.timeutil import business_date, now, to_jst
-from madoguchi.queueing.estimates import estimate_wait_minutes
-from madoguchi.queueing.models import ACTIVE_STATES, Category, Office, Ticket, TicketState
+from madoguchi.queueing.models import Category, Office
+from madoguchi.queueing.selectors import office_ticket_statuses
 
 from .signing import SequenceClock, signed_headers
 
 log = logging.getLogger(__name__)
 
-# Tickets that ended this recently are sent once more, so the public side (and
-# the notices) learn the ending even if one push was lost.
-RECENTLY_ENDED = dt.timedelta(minutes=15)
 SYNC_PATH = "/zone/v1/sync"
-
-
-def ticket_statuses(office: Office, *, only: set[str] | None = None) -> list[dict]:
-    """Status of every active ticket of today, and of tickets that ended recently.
-
-    A few queries whatever the queue length: people ahead is each waiting
-    ticket's rank in its category's queue order. ``only`` limits the answer
-    (and the ended tickets read) to these ticket ids.
-    """
-    from madoguchi.queueing.selectors import _mean_service_minutes, _open_counters
-
-    today = business_date()
-    categories = {c.pk: c for c in Category.objects.filter(office=office)}
-    service = _mean_service_minutes(office, today, categories.values())
-    open_counters = _open_counters(office)
-    tickets = (Ticket.objects.filter(office=office, business_date=today)
-               .filter(state__in=ACTIVE_STATES)
-               .select_related("counter")
-               .order_by("category_id", "-is_fast_lane", "issued_at", "id"))
-    ended = (Ticket.objects.filter(office=office, business_date=today,
-                                   finished_at__gte=now() - RECENTLY_ENDED)
-             .exclude(state__in=ACTIVE_STATES))
-    if only is not None:
-        ended = ended.filter(public_id__in=only)
-    rank: dict[int, int] = {}
-    out = []
-    for t in [*tickets, *ended]:
-        category = categories[t.category_id]
-        ahead = wait = 0
-        if t.state == TicketState.WAITING:
-            ahead = rank.get(t.category_id, 0)
-            rank[t.category_id] = ahead + 1
-            wait = estimate_wait_minutes(people_ahead=ahead, mean_service_minutes=service[category.pk],
-                                         open_counters=open_counters.get(category.pk, 0))
-        if only is not None and t.public_id not in only:
-            continue
-        out.append({
-            "public_id": t.public_id,
-            "office": office.code,
-            "business_date": t.business_date.isoformat(),
-            "issued_at": to_jst(t.issued_at).isoformat(timespec="seconds"),
-            "number": t.number,
-            "category": category.code,
-            "category_name": category.name,
-            "state": t.state,
-            "waiting_ahead": ahead,
-            "wait_minutes": wait,
-            "counter": t.counter.label if t.state == TicketState.CALLED and t.counter_id else None,
-            "notify_ahead": category.notify_ahead,
-            "transferred": t.category_id != t.issued_category_id,
-            # A recall is a new call for the citizen's phone: these tell the notices apart.
-            "recall_count": t.recall_count if t.state == TicketState.CALLED else 0,
-            "called_at": (to_jst(t.called_at).isoformat(timespec="milliseconds")
-                          if t.state == TicketState.CALLED and t.called_at else None),
-        })
-    return out
 
 
 def office_payload(office: Office, board: dict, *, with_stats: bool = False) -> dict:
@@ -102,7 +42,7 @@ def office_payload(office: Office, board: dict, *, with_stats: bool = False) -> 
         "board": board,
         "categories": [{"code": c.code, "name": c.name, "name_en": c.name_en, "names": c.names,
                         "notify_ahead": c.notify_ahead} for c in categories],
-        "tickets": ticket_statuses(office),
+        "tickets": office_ticket_statuses(office),
         "sent_at": to_jst(now()).isoformat(timespec="milliseconds"),
     }
     if with_stats:
@@ -127,7 +67,7 @@ def board_published(office: Office, board: dict) -> None:
 
         subscribed = subscribed_ticket_ids()
         if subscribed:
-            evaluate_notices(ticket_statuses(office, only=subscribed))
+            evaluate_notices(office_ticket_statuses(office, only=subscribed))
     elif settings.ROLE == "internal":
         sender = get_sender()
         if sender is not None:
