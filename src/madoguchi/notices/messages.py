@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-# Languages a citizen page may ask for; anything else falls back to Japanese.
-NOTICE_LANGUAGES = ("ja", "en", "zh-hans", "ko", "vi", "pt-br")
-_COUNTER_LABEL = re.compile(r"^(\d+)番窓口$")
+from madoguchi.core.i18n import counter_label, supported
 
 
 def normalize_lang(value: str | None) -> str:
-    value = (value or "").strip().lower().replace("_", "-")
-    if value in NOTICE_LANGUAGES:
-        return value
-    aliases = {"zh": "zh-hans", "zh-cn": "zh-hans", "zh-sg": "zh-hans", "pt": "pt-br"}
-    if value in aliases:
-        return aliases[value]
-    base = value.split("-")[0]
-    return base if base in NOTICE_LANGUAGES else "ja"
-
-
-def counter_label(label: str | None) -> str:
-    """The internal side sends 「4番窓口」; say it in the subscriber's language."""
-    if not label:
-        return _("窓口")
-    match = _COUNTER_LABEL.match(label)
-    if match:
-        return _("{n}番窓口").format(n=match.group(1))
-    return label
+    """The subscriber's language as one of settings.LANGUAGES; Japanese when unknown."""
+    return supported(value) or settings.LANGUAGE_CODE
 
 
 def render(kind: str, status: dict, *, lang: str, url: str) -> dict:
