@@ -32,6 +32,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from madoguchi.core.db import atomic_with_retry
 from madoguchi.core.errors import Conflict, NotFound, ServiceError
 
 from . import messages
@@ -269,6 +270,7 @@ def _check_cap(model, ticket_id: str) -> None:
         raise TooManySubscriptions()
 
 
+@atomic_with_retry()
 def push_subscribe(*, ticket_id: str, endpoint: str, p256dh: str, auth: str, lang: str = "ja",
                    page_url: str = "") -> tuple[PushSubscription, bool, dict]:
     """Register (or refresh) a browser's push subscription for one ticket.
@@ -302,6 +304,7 @@ def push_unsubscribe(*, ticket_id: str, endpoint: str) -> int:
     return deleted
 
 
+@atomic_with_retry()
 def email_subscribe(*, ticket_id: str, email: str, lang: str = "ja",
                     page_url: str = "") -> tuple[EmailSubscription, bool, dict]:
     """Register an address for one ticket's notices; it is deleted when the ticket ends."""
@@ -340,6 +343,7 @@ def email_unsubscribe(*, ticket_id: str, email: str) -> int:
 
 # ---------------------------------------------------------------- delivery records
 
+@atomic_with_retry()
 def delivery_claim(*, limit: int, lease: dt.timedelta,
                    due_by: dt.datetime | None = None) -> list[NoticeDelivery]:
     """Take up to ``limit`` due deliveries for this worker; another worker skips them.
@@ -364,6 +368,7 @@ def delivery_claim(*, limit: int, lease: dt.timedelta,
                 .select_related("push_subscription", "email_subscription").order_by("id"))
 
 
+@atomic_with_retry()
 def delivery_record(*, delivery: NoticeDelivery, outcome: str, error: str = "",
                     retry_after: float | None = None) -> str:
     """Record one attempt: ``sent``, ``retry`` (transient), ``gone`` (endpoint removed),
