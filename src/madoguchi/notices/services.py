@@ -139,17 +139,19 @@ def subscribed_ticket_ids() -> set[str]:
             | set(EmailSubscription.objects.values_list("ticket_id", flat=True).distinct()))
 
 
-def notice_evaluate(*, statuses: list[dict]) -> int:
+def notice_evaluate(*, statuses: list[dict], subscribed: set[str] | None = None) -> int:
     """Enqueue the notices due for these ticket statuses; forget tickets that ended.
 
     Called with the current status of an office's active tickets plus tickets
     that just ended. Returns how many deliveries were enqueued. Costs two
-    reads when none of the tickets has a subscription (the usual case).
+    reads when none of the tickets has a subscription (the usual case);
+    none when the caller already knows the ``subscribed`` ticket ids.
     """
     by_id = {s["public_id"]: s for s in statuses if s.get("public_id")}
     if not by_id:
         return 0
-    subscribed = _subscribed_ids(list(by_id))
+    subscribed = (_subscribed_ids(list(by_id)) if subscribed is None
+                  else {pid for pid in subscribed if pid in by_id})
     if not subscribed:
         return 0
     ended = [pid for pid in subscribed if by_id[pid].get("state") in ENDED_STATES]

@@ -53,21 +53,16 @@ def office_payload(office: Office, board: dict, *, with_stats: bool = False) -> 
     return payload
 
 
-def evaluate_notices(statuses: list[dict]) -> None:
-    from madoguchi.notices.services import notice_evaluate
-
-    notice_evaluate(statuses=statuses)
-
-
 def board_published(office: Office, board: dict) -> None:
     """Hook for the live publisher: the office's anonymous state may have changed."""
     if settings.ROLE == "all":
         # One process is both sides: only tickets someone asked to be told about matter.
-        from madoguchi.notices.services import subscribed_ticket_ids
+        from madoguchi.notices.services import notice_evaluate, subscribed_ticket_ids
 
         subscribed = subscribed_ticket_ids()
         if subscribed:
-            evaluate_notices(office_ticket_statuses(office, only=subscribed))
+            notice_evaluate(statuses=office_ticket_statuses(office, only=subscribed),
+                            subscribed=subscribed)
     elif settings.ROLE == "internal":
         sender = get_sender()
         if sender is not None:
