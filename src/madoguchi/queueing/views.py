@@ -148,12 +148,12 @@ def ticket_page(request, ticket_id):
     status = public_state.get_ticket(ticket_id)
     if status is None:
         return render(request, "queueing/ticket_missing.html", status=404)
+    if request.GET.get("fragment") == "state":  # every phone re-reads this on each queue change
+        return render(request, "queueing/_ticket_state.html", {"status": status})
     office = public_state.get_office(status["office"])
-    context = {"ticket_id": ticket_id, "office": office, "status": status,
-               "stale_after": settings.ZONE_STALE_SECONDS}
-    if request.GET.get("fragment") == "state":
-        return render(request, "queueing/_ticket_state.html", context)
-    return render(request, "queueing/ticket.html", context)
+    return render(request, "queueing/ticket.html", {
+        "ticket_id": ticket_id, "office": office, "status": status,
+        "stale_after": settings.ZONE_STALE_SECONDS})
 
 
 async def board_events(request, code):
