@@ -50,6 +50,16 @@ def kiosk(office):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_token_cache():
+    """Each test's database is rolled back without signals: start without resolved tokens."""
+    from madoguchi.core.actors import forget_tokens
+
+    forget_tokens()
+    yield
+    forget_tokens()
+
+
+@pytest.fixture(autouse=True)
 def _demo_mode(settings):
     """Demo tokens and log-ins exist only in demo mode; tests run in it unless they say otherwise."""
     settings.DEMO = True

@@ -1,10 +1,34 @@
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "madoguchi.settings.base")
 
-application = get_asgi_application()
+
+class OneThreadASGIHandler(ASGIHandler):
+    """Django's ASGI handler, with the middleware chain and the view run in one thread hop.
+
+    Our views that touch the database are synchronous, as are Django's own
+    middlewares. In async mode Django hands each middleware's
+    ``process_request``/``process_response`` to a thread and back, then the
+    view once more: about twenty thread switches per request, which cost
+    several times the CPU of a small API call (docs/benchmarks.md, "Request
+    overhead"). Here the chain is built synchronously, as under WSGI, and run
+    by one ``sync_to_async`` call per request (thread-sensitive: the
+    request's own thread, so its database connection is returned at the end).
+    Async views (the SSE streams) are still awaited on the event loop, and
+    their streaming responses are sent from it.
+    """
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+
+
+django.setup(set_prefix=False)
+application = OneThreadASGIHandler()
 
 
 def _start_background_workers() -> None:

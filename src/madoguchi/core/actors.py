@@ -4,6 +4,8 @@ Services take ``actor=`` and check permissions against it, so the same rule
 holds whether the call came from a screen, the API or the CLI.
 """
 
+import threading
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -61,14 +63,47 @@ def actor_for_user(user) -> Actor:
                  roles=_roles_for_user(user))
 
 
+# Resolved tokens, briefly: kiosks and clerks send their token with every
+# request, and two queries per request were a fifth of an API call's cost
+# (docs/benchmarks.md). Any change to tokens, memberships or users in this
+# process empties it at once; other processes notice within the TTL
+# (MADOGUCHI_TOKEN_CACHE_SECONDS, 0 turns caching off). Unknown tokens are
+# never cached, so guessing cannot fill it.
+_token_cache: dict[str, tuple[float, "Actor", bool]] = {}
+_token_cache_lock = threading.Lock()
+TOKEN_CACHE_MAX = 1000
+
+
+def forget_tokens(**_kwargs) -> None:
+    """Signal receiver (core.apps): drop every cached token resolution."""
+    with _token_cache_lock:
+        _token_cache.clear()
+
+
 def actor_for_token(raw: str) -> Actor | None:
     """Resolve a bearer token; demo tokens only work in demo mode."""
+    key = hash_token(raw)
+    hit = _token_cache.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        _expires, actor, is_demo = hit
+        return None if is_demo and not settings.DEMO else actor
     try:
-        token = ApiToken.objects.select_related("user").get(key_hash=hash_token(raw), is_active=True)
+        token = ApiToken.objects.select_related("user").get(key_hash=key, is_active=True)
     except ApiToken.DoesNotExist:
         return None
+    actor = _actor_for_api_token(token)
+    ttl = settings.TOKEN_CACHE_SECONDS
+    if actor is not None and ttl > 0:
+        with _token_cache_lock:
+            if len(_token_cache) >= TOKEN_CACHE_MAX:
+                _token_cache.clear()
+            _token_cache[key] = (time.monotonic() + ttl, actor, token.is_demo)
     if token.is_demo and not settings.DEMO:
         return None
+    return actor
+
+
+def _actor_for_api_token(token: ApiToken) -> Actor | None:
     if token.kind == TokenKind.STAFF:
         if token.user is None or not token.user.is_active:
             return None

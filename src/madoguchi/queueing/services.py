@@ -23,6 +23,7 @@ IMMEDIATE transactions serialise writers instead.
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 
 from madoguchi.core.actors import Actor
 from madoguchi.core.db import atomic_with_retry
@@ -34,6 +35,7 @@ from .models import (
     ACTIVE_STATES,
     Category,
     Counter,
+    CounterCategory,
     EventKind,
     Office,
     Ticket,
@@ -80,7 +82,7 @@ def _lock_counter(counter_id, actor: Actor) -> Counter:
 
 
 def _current_ticket(counter: Counter) -> Ticket | None:
-    return (Ticket.objects.select_for_update()
+    return (Ticket.objects.select_for_update(of=("self",)).select_related("category")
             .filter(counter=counter, state=TicketState.CALLED).first())
 
 
@@ -126,26 +128,58 @@ def _next_number(category: Category, seq: TicketSequence) -> int:
         code="range_exhausted")
 
 
-@atomic_with_retry()
-def ticket_issue(*, actor: Actor, office_code: str, category_code: str) -> Ticket:
-    office = _get_office(office_code)
-    actor.require_issue(office.pk)
-    category = _get_category(office, category_code)
-    if not category.is_active:
-        raise Conflict(f"「{category.name}」は現在発券していません。", code="category_closed")
-    today = business_date()
-    TicketSequence.objects.bulk_create(
-        [TicketSequence(category=category, business_date=today)], ignore_conflicts=True)
+def _get_issuable_category(office_code: str, category_code: str) -> Category:
+    """The category with its office, in one query (a kiosk asks this for every ticket)."""
+    category = (Category.objects.select_related("office")
+                .filter(office__code=office_code, code=category_code).first())
+    if category is None:  # tell the kiosk which one is unknown
+        category = _get_category(_get_office(office_code), category_code)
+    return category
+
+
+def _claim_next_number(category: Category, today) -> int:
+    """Take the category's next number for today, holding its sequence row until commit.
+
+    Usually one statement: create today's row at the range start, or count up
+    while numbers have only gone up. At the end of the range (or once wrapped)
+    the row stays locked and ``_next_number`` looks for a free number.
+    """
+    table = TicketSequence._meta.db_table
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} (category_id, business_date, last_number, wrapped)
+                VALUES (%s, %s, %s, FALSE)
+                ON CONFLICT (category_id, business_date) DO UPDATE
+                SET last_number = CASE WHEN {table}.last_number IS NULL THEN %s
+                                       ELSE {table}.last_number + 1 END
+                WHERE NOT {table}.wrapped
+                  AND ({table}.last_number IS NULL OR {table}.last_number < %s)
+                RETURNING last_number""",  # noqa: S608 (table name from the model, values as parameters)
+            [category.pk, today, category.range_start, category.range_start, category.range_end])
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
     seq = TicketSequence.objects.select_for_update().get(category=category, business_date=today)
     number = _next_number(category, seq)
     if seq.last_number is not None and number <= seq.last_number:
         seq.wrapped = True
     seq.last_number = number
     seq.save(update_fields=["last_number", "wrapped"])
-    at = now()
+    return number
+
+
+@atomic_with_retry()
+def ticket_issue(*, actor: Actor, office_code: str, category_code: str) -> Ticket:
+    category = _get_issuable_category(office_code, category_code)
+    office = category.office
+    actor.require_issue(office.pk)
+    if not category.is_active:
+        raise Conflict(f"「{category.name}」は現在発券していません。", code="category_closed")
+    today = business_date()
+    number = _claim_next_number(category, today)
     ticket = Ticket.objects.create(
         office=office, category=category, issued_category=category, business_date=today,
-        number=number, state=TicketState.WAITING, is_fast_lane=category.is_fast_lane, issued_at=at,
+        number=number, state=TicketState.WAITING, is_fast_lane=category.is_fast_lane, issued_at=now(),
     )
     _append_event(ticket, kind=EventKind.ISSUED, actor=actor, from_state="")
     live.board_changed(office)
@@ -179,10 +213,6 @@ def _finish(ticket: Ticket, counter: Counter, actor: Actor) -> Ticket:
     return ticket
 
 
-def _counter_category_ids(counter: Counter) -> list[int]:
-    return list(counter.categories.values_list("pk", flat=True))
-
-
 @atomic_with_retry()
 def ticket_call_next(*, actor: Actor, counter_id) -> Ticket | None:
     """Call the next ticket for this counter, or None when nobody waits."""
@@ -191,11 +221,12 @@ def ticket_call_next(*, actor: Actor, counter_id) -> Ticket | None:
     current = _current_ticket(counter)
     if current is not None:
         _finish(current, counter, actor)
+    served = CounterCategory.objects.filter(counter=counter).values("category_id")
     ticket = (Ticket.objects
-              .filter(category_id__in=_counter_category_ids(counter), business_date=business_date(),
-                      state=TicketState.WAITING)
+              .filter(category_id__in=served, business_date=business_date(), state=TicketState.WAITING)
               .order_by("-is_fast_lane", "issued_at", "id")
-              .select_for_update(skip_locked=True)
+              .select_related("category")
+              .select_for_update(skip_locked=True, of=("self",))
               .first())
     if ticket is None:
         return None

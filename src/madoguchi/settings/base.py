@@ -177,6 +177,9 @@ if ROLE == "internal" and PUBLIC_URL and not ZONE_SECRET:
     raise ImproperlyConfigured(
         "MADOGUCHI_PUBLIC_URL に連携するには MADOGUCHI_ZONE_SECRET（公開側と同じ共有鍵）が必要です。")
 RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
+# How long a process trusts a bearer token it has resolved (changes made in the same
+# process apply at once; a token revoked elsewhere stops working within this time).
+TOKEN_CACHE_SECONDS = env_int("TOKEN_CACHE_SECONDS", 10)
 # How many past live events each office keeps for Last-Event-ID replay.
 LIVE_REPLAY = env_int("LIVE_REPLAY", 200)
 LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 15)
