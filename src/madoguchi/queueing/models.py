@@ -200,6 +200,9 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["office", "business_date", "state"]),
             models.Index(fields=["category", "business_date", "state", "issued_at"]),
+            # The board's recent service times: only the last hour and a half of services is read.
+            models.Index(fields=["category", "finished_at"], condition=Q(state=TicketState.DONE),
+                         name="ticket_done_by_finish"),
         ]
 
     def __str__(self):
@@ -253,7 +256,11 @@ class TicketEvent(models.Model):
         verbose_name = _("整理券の履歴")
         verbose_name_plural = _("整理券の履歴")
         ordering = ["id"]
-        indexes = [models.Index(fields=["office", "business_date", "kind"])]
+        indexes = [
+            models.Index(fields=["office", "business_date", "kind"]),
+            # 最終呼出番号: the newest call of a category today, without reading the day's events.
+            models.Index(fields=["category", "business_date", "kind", "id"], name="event_latest_of_kind"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.ticket_id} @ {self.at:%H:%M:%S}"
