@@ -56,6 +56,19 @@ from _common import (
 CLIENT_CATEGORY = {1: "moving", 2: "moving", 3: "moving", 4: "fastlane", 5: "family-register",
                    6: "certificates", 7: "certificates", 8: "seal"}
 DB_NAME = "madoguchi_bench"
+REDIS_URL = os.environ.get("MADOGUCHI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def reachable(url: str) -> bool:
+    import socket
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 # ------------------------------------------------------------------ HTTP
@@ -113,24 +126,70 @@ async def _http_run(port: int, clients: int, duration: float, warmup: float) -> 
     return out
 
 
+async def _bare_client(port: int, stop_at: float, counts: list[int]) -> None:
+    conn = HTTPConnection(port)
+    await conn.connect()
+    while time.monotonic() < stop_at:
+        for _ in range(3):
+            status, _, _ = await conn.request("GET", "/healthz")
+            if status != 200:
+                raise RuntimeError(f"/healthz answered {status}")
+        counts.append(1)
+    conn.close()
+
+
+async def _bare_run(port: int, clients: int, duration: float) -> float:
+    """The same clients, three empty requests per "lifecycle": what Django, uvicorn and the
+    client cost before any work is done. No lifecycle rate can exceed this on the machine."""
+    counts: list[int] = []
+    start = time.monotonic()
+    await asyncio.gather(*[_bare_client(port, start + duration, counts) for _ in range(clients)])
+    return len(counts) / (time.monotonic() - start)
+
+
 def run_http(workers: int, clients: int, duration: float, warmup: float) -> dict:
     with scratch_database(DB_NAME) as url:
-        env = server_env(url)
+        # More than one process shares live events through Redis in production (README);
+        # measure that, not a set-up whose screens would miss the other process's changes.
+        extra = {"MADOGUCHI_REDIS_URL": REDIS_URL} if workers > 1 and reachable(REDIS_URL) else {}
+        env = server_env(url, **extra)
         prepare_demo_database(env)
         port = free_port()
         with running(serve_command(port, workers), env, port, f"lifecycles-w{workers}") as proc:
             load_before = uptime_load()
             cpu_before = _server_cpu(proc.pid) + _postgres_cpu()
             client_before = _self_cpu()
+            ceiling_before = asyncio.run(_bare_run(port, clients, 5.0))
+            busy_before = _machine_busy()
             t = time.monotonic()
             out = asyncio.run(_http_run(port, clients, duration, warmup))
             wall = time.monotonic() - t - warmup
             server_cpu = _server_cpu(proc.pid) + _postgres_cpu() - cpu_before
             client_cpu = _self_cpu() - client_before
+            busy = _machine_busy(busy_before)
+            ceiling_after = asyncio.run(_bare_run(port, clients, 5.0))
     cpu = {"server_and_postgres_cpu_ms_per_lifecycle": round(1000 * server_cpu / max(out["all"], 1), 2),
-           "client_cpu_ms_per_lifecycle": round(1000 * client_cpu / max(out["all"], 1), 2)}
-    return _report(out, wall, {"mode": "http", "uvicorn_workers": workers, "clients": clients,
-                               "load_before": load_before, **cpu})
+           "client_cpu_ms_per_lifecycle": round(1000 * client_cpu / max(out["all"], 1), 2),
+           "machine_cpu_busy": busy}
+    report = _report(out, wall, {"mode": "http", "uvicorn_workers": workers, "clients": clients,
+                                 "redis": bool(extra), "load_before": load_before, **cpu})
+    # Measured before and after the run on the same server: this machine's speed drifts.
+    ceiling = (ceiling_before + ceiling_after) / 2
+    report["empty_request_ceiling_lifecycles_per_s"] = {
+        "before": round(ceiling_before, 1), "after": round(ceiling_after, 1), "mean": round(ceiling, 1)}
+    if report["lifecycles_per_s"]:
+        report["share_of_ceiling"] = round(report["lifecycles_per_s"] / ceiling, 3)
+    return report
+
+
+def _machine_busy(before: tuple[int, int] | None = None):
+    """Share of all cores busy (from /proc/stat) since ``before``; or a reading to start from."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle, total = fields[3] + fields[4], sum(fields[:8])
+    if before is None:
+        return idle, total
+    return round(1 - (idle - before[0]) / max(total - before[1], 1), 3)
 
 
 # ------------------------------------------------------------------ CPU accounting
