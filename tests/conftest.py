@@ -52,11 +52,11 @@ def kiosk(office):
 @pytest.fixture(autouse=True)
 def _fresh_token_cache():
     """Each test's database is rolled back without signals: start without resolved tokens."""
-    from madoguchi.core.actors import forget_tokens
+    from madoguchi.core.actors import clear_token_cache
 
-    forget_tokens()
+    clear_token_cache()
     yield
-    forget_tokens()
+    clear_token_cache()
 
 
 @pytest.fixture(autouse=True)

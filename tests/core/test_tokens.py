@@ -87,3 +87,40 @@ def test_demo_tokens_stop_working_when_demo_mode_is_off_even_if_cached(client, o
     assert _issue(client, "demo-kiosk").status_code == 201
     settings.DEMO = False
     assert _issue(client, "demo-kiosk").status_code == 401
+
+
+def test_a_lookup_that_raced_a_change_is_not_remembered(client, office, monkeypatch):
+    """A request that read the token row just before an administrator's change committed must
+    not keep the old answer: the change's clear (now and at commit) wins over its store."""
+    from madoguchi.core import actors
+
+    raw = make_token(office, TokenKind.KIOSK)
+    real = actors._actor_for_api_token
+
+    def resolve_while_the_admin_saves(token):
+        actor = real(token)
+        actors.clear_token_cache()  # what the admin's commit does meanwhile
+        return actor
+
+    monkeypatch.setattr(actors, "_actor_for_api_token", resolve_while_the_admin_saves)
+    assert actors.actor_for_token(raw) is not None
+    monkeypatch.setattr(actors, "_actor_for_api_token", real)
+    ApiToken.objects.filter(is_demo=False).update(is_active=False)  # the committed change
+    assert actors.actor_for_token(raw) is None
+
+
+def test_revoking_inside_a_transaction_clears_again_at_commit(office, django_capture_on_commit_callbacks):
+    from madoguchi.core import actors
+
+    raw = make_token(office, TokenKind.KIOSK)
+    token = ApiToken.objects.get(is_demo=False)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        token.is_active = False
+        token.save()
+        # A request in between still reads the old row and stores it.
+        ApiToken.objects.filter(pk=token.pk).update(is_active=True)
+        assert actors.actor_for_token(raw) is not None
+        ApiToken.objects.filter(pk=token.pk).update(is_active=False)
+    for callback in callbacks:
+        callback()  # the commit
+    assert actors.actor_for_token(raw) is None

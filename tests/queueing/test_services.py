@@ -99,6 +99,9 @@ def test_issue_refused_to_devices_and_staff_of_another_office(office, issue):
             issue("moving", actor=actor)
         assert (exc.value.status, exc.value.code) == (403, "forbidden_office")
         assert exc.value.message == "この庁舎で整理券を発行する権限がありません。"
+        # Nor does it learn which categories exist here.
+        with pytest.raises(Forbidden):
+            issue("no-such-category", actor=actor)
     assert not Ticket.objects.exists()
     # Staff of the office may issue (e.g. for a visitor at the counter).
     assert issue("moving", actor=staff_actor(office)).number == 1001
@@ -133,6 +136,33 @@ def test_range_exhausted_then_wraps_around_skipping_active_numbers(office, issue
     numbers = list(Ticket.objects.filter(category=tiny, state=TicketState.WAITING)
                    .values_list("number", flat=True).order_by("number"))
     assert numbers == [4001, 4002, 4003]
+
+
+def test_a_range_moved_during_the_day_issues_inside_the_new_range(office, issue):
+    """An administrator moves a category's numbers at noon: the next ticket carries a number
+    the lobby can tell apart, never one below the new start or beyond the new end."""
+    tiny = add_category(office, "tiny", 4001, 4010, counters=[1])
+    assert [issue("tiny").number for _ in range(3)] == [4001, 4002, 4003]
+    tiny.range_start, tiny.range_end = 4101, 4110
+    tiny.save()
+    assert [issue("tiny").number for _ in range(2)] == [4101, 4102]
+    tiny.range_start, tiny.range_end = 4001, 4002  # moved back and shrunk: 4001–4002 are still active
+    tiny.save()
+    with pytest.raises(Conflict) as exc:
+        issue("tiny")
+    assert exc.value.code == "range_exhausted"
+
+
+def test_issuing_without_insert_returning(office, issue, monkeypatch):
+    """SQLite before 3.35 (Django 5.2 accepts 3.31) has no RETURNING: the locked-row path issues."""
+    from django.db import connection
+
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)
+    add_category(office, "tiny", 4001, 4002, counters=[1])
+    assert [issue("moving").number for _ in range(3)] == [1001, 1002, 1003]
+    assert [issue("tiny").number for _ in range(2)] == [4001, 4002]
+    with pytest.raises(Conflict):
+        issue("tiny")
 
 
 def test_wrap_around_reuses_a_finished_number_at_the_start(office, issue, staff):

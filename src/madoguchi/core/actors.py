@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import transaction
 
 from .errors import Forbidden
 from .models import ROLE_RANK, ApiToken, Role, StaffMembership, TokenKind, hash_token
@@ -71,12 +72,22 @@ def actor_for_user(user) -> Actor:
 # never cached, so guessing cannot fill it.
 _token_cache: dict[str, tuple[float, "Actor", bool]] = {}
 _token_cache_lock = threading.Lock()
+_token_generation = 0  # bumped by every forget: a lookup that raced a change is not stored
 TOKEN_CACHE_MAX = 1000
 
 
 def forget_tokens(**_kwargs) -> None:
-    """Signal receiver (core.apps): drop every cached token resolution."""
+    """Signal receiver (core.apps): drop every cached token resolution, now and again when
+    the saving transaction commits (a request that read the old row in between must not
+    keep it)."""
+    clear_token_cache()
+    transaction.on_commit(clear_token_cache, robust=True)
+
+
+def clear_token_cache() -> None:
+    global _token_generation
     with _token_cache_lock:
+        _token_generation += 1
         _token_cache.clear()
 
 
@@ -87,6 +98,7 @@ def actor_for_token(raw: str) -> Actor | None:
     if hit is not None and hit[0] > time.monotonic():
         _expires, actor, is_demo = hit
         return None if is_demo and not settings.DEMO else actor
+    generation = _token_generation
     try:
         token = ApiToken.objects.select_related("user").get(key_hash=key, is_active=True)
     except ApiToken.DoesNotExist:
@@ -95,9 +107,10 @@ def actor_for_token(raw: str) -> Actor | None:
     ttl = settings.TOKEN_CACHE_SECONDS
     if actor is not None and ttl > 0:
         with _token_cache_lock:
-            if len(_token_cache) >= TOKEN_CACHE_MAX:
-                _token_cache.clear()
-            _token_cache[key] = (time.monotonic() + ttl, actor, token.is_demo)
+            if generation == _token_generation:
+                if len(_token_cache) >= TOKEN_CACHE_MAX:
+                    _token_cache.clear()
+                _token_cache[key] = (time.monotonic() + ttl, actor, token.is_demo)
     if token.is_demo and not settings.DEMO:
         return None
     return actor

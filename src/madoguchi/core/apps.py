@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import m2m_changed, post_delete, post_save
+        from django.db.models.signals import post_delete, post_save
 
         from .actors import forget_tokens
         from .models import ApiToken, StaffMembership
@@ -18,4 +18,3 @@ class CoreConfig(AppConfig):
         for model in (ApiToken, StaffMembership, get_user_model()):
             post_save.connect(forget_tokens, sender=model, dispatch_uid=f"forget-tokens-save-{model.__name__}")
             post_delete.connect(forget_tokens, sender=model, dispatch_uid=f"forget-tokens-delete-{model.__name__}")
-        m2m_changed.connect(forget_tokens, dispatch_uid="forget-tokens-m2m")

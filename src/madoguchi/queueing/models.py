@@ -201,7 +201,7 @@ class Ticket(models.Model):
             models.Index(fields=["office", "business_date", "state"]),
             models.Index(fields=["category", "business_date", "state", "issued_at"]),
             # The board's recent service times: only the last hour and a half of services is read.
-            models.Index(fields=["category", "finished_at"], condition=Q(state=TicketState.DONE),
+            models.Index(fields=["category", "business_date", "finished_at"], condition=Q(state=TicketState.DONE),
                          name="ticket_done_by_finish"),
         ]
 

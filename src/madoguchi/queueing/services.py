@@ -111,8 +111,11 @@ def _next_number(category: Category, seq: TicketSequence) -> int:
     """Next free number in the range: after the last one, wrapping around and
     skipping numbers that are still active today (anywhere in the office)."""
     start, end = category.range_start, category.range_end
-    first = start if seq.last_number is None or seq.last_number >= end else seq.last_number + 1
-    if not seq.wrapped and (seq.last_number is None or seq.last_number < end):
+    last = seq.last_number
+    # A range edited during the day may no longer contain the last number: start it afresh.
+    counting_up = last is not None and start <= last < end
+    first = last + 1 if counting_up else start
+    if not seq.wrapped and (last is None or counting_up):
         return first  # numbers so far only went up: this one was never issued today
     active = set(Ticket.objects.filter(
         office_id=category.office_id, business_date=seq.business_date,
@@ -128,12 +131,16 @@ def _next_number(category: Category, seq: TicketSequence) -> int:
         code="range_exhausted")
 
 
-def _get_issuable_category(office_code: str, category_code: str) -> Category:
-    """The category with its office, in one query (a kiosk asks this for every ticket)."""
+def _get_issuable_category(actor: Actor, office_code: str, category_code: str) -> Category:
+    """The category with its office, in one query (a kiosk asks this for every ticket);
+    an actor who may not issue here learns nothing about the office's categories."""
     category = (Category.objects.select_related("office")
                 .filter(office__code=office_code, code=category_code).first())
-    if category is None:  # tell the kiosk which one is unknown
-        category = _get_category(_get_office(office_code), category_code)
+    if category is None:  # say which one is unknown, to those who may ask
+        office = _get_office(office_code)
+        actor.require_issue(office.pk)
+        category = _get_category(office, category_code)
+    actor.require_issue(category.office_id)
     return category
 
 
@@ -144,21 +151,14 @@ def _claim_next_number(category: Category, today) -> int:
     while numbers have only gone up. At the end of the range (or once wrapped)
     the row stays locked and ``_next_number`` looks for a free number.
     """
-    table = TicketSequence._meta.db_table
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute(
-            f"""INSERT INTO {table} (category_id, business_date, last_number, wrapped)
-                VALUES (%s, %s, %s, FALSE)
-                ON CONFLICT (category_id, business_date) DO UPDATE
-                SET last_number = CASE WHEN {table}.last_number IS NULL THEN %s
-                                       ELSE {table}.last_number + 1 END
-                WHERE NOT {table}.wrapped
-                  AND ({table}.last_number IS NULL OR {table}.last_number < %s)
-                RETURNING last_number""",  # noqa: S608 (table name from the model, values as parameters)
-            [category.pk, today, category.range_start, category.range_start, category.range_end])
-        row = cursor.fetchone()
-    if row is not None:
-        return row[0]
+    connection = transaction.get_connection()
+    if connection.features.can_return_columns_from_insert:  # SQLite before 3.35 cannot
+        row = _count_up_in_one_statement(connection, category, today)
+        if row is not None:
+            return row[0]
+    else:
+        TicketSequence.objects.bulk_create(
+            [TicketSequence(category=category, business_date=today)], ignore_conflicts=True)
     seq = TicketSequence.objects.select_for_update().get(category=category, business_date=today)
     number = _next_number(category, seq)
     if seq.last_number is not None and number <= seq.last_number:
@@ -168,11 +168,28 @@ def _claim_next_number(category: Category, today) -> int:
     return number
 
 
+def _count_up_in_one_statement(connection, category: Category, today) -> tuple | None:
+    table = connection.ops.quote_name(TicketSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} (category_id, business_date, last_number, wrapped)
+                VALUES (%s, %s, %s, FALSE)
+                ON CONFLICT (category_id, business_date) DO UPDATE
+                SET last_number = CASE WHEN {table}.last_number IS NULL THEN %s
+                                       ELSE {table}.last_number + 1 END
+                WHERE NOT {table}.wrapped
+                  AND ({table}.last_number IS NULL
+                       OR ({table}.last_number >= %s AND {table}.last_number < %s))
+                RETURNING last_number""",  # noqa: S608 (table name from the model, values as parameters)
+            [category.pk, connection.ops.adapt_datefield_value(today), category.range_start,
+             category.range_start, category.range_start, category.range_end])
+        return cursor.fetchone()
+
+
 @atomic_with_retry()
 def ticket_issue(*, actor: Actor, office_code: str, category_code: str) -> Ticket:
-    category = _get_issuable_category(office_code, category_code)
+    category = _get_issuable_category(actor, office_code, category_code)
     office = category.office
-    actor.require_issue(office.pk)
     if not category.is_active:
         raise Conflict(f"「{category.name}」は現在発券していません。", code="category_closed")
     today = business_date()

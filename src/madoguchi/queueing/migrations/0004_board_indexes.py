@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(condition=models.Q(('state', 'done')), fields=['category', 'finished_at'], name='ticket_done_by_finish'),
+            index=models.Index(condition=models.Q(('state', 'done')), fields=['category', 'business_date', 'finished_at'], name='ticket_done_by_finish'),
         ),
         migrations.AddIndex(
             model_name='ticketevent',
