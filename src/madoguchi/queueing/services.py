@@ -152,7 +152,7 @@ def _claim_next_number(category: Category, today) -> int:
     the row stays locked and ``_next_number`` looks for a free number.
     """
     connection = transaction.get_connection()
-    if connection.features.can_return_columns_from_insert:  # SQLite before 3.35 cannot
+    if _can_count_up_in_one_statement(connection):
         row = _count_up_in_one_statement(connection, category, today)
         if row is not None:
             return row[0]
@@ -166,6 +166,11 @@ def _claim_next_number(category: Category, today) -> int:
     seq.last_number = number
     seq.save(update_fields=["last_number", "wrapped"])
     return number
+
+
+def _can_count_up_in_one_statement(connection) -> bool:
+    """The upsert needs ``RETURNING``: SQLite before 3.35 (Django 5.2 accepts 3.31) lacks it."""
+    return connection.features.can_return_columns_from_insert
 
 
 def _count_up_in_one_statement(connection, category: Category, today) -> tuple | None:
