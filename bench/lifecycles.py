@@ -45,6 +45,8 @@ from _common import (
     machine,
     prepare_demo_database,
     print_json,
+    process_cpu_seconds,
+    reachable,
     running,
     scratch_database,
     serve_command,
@@ -58,17 +60,6 @@ CLIENT_CATEGORY = {1: "moving", 2: "moving", 3: "moving", 4: "fastlane", 5: "fam
 DB_NAME = "madoguchi_bench"
 REDIS_URL = os.environ.get("MADOGUCHI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
-
-def reachable(url: str) -> bool:
-    import socket
-    from urllib.parse import urlparse
-
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 # ------------------------------------------------------------------ HTTP
@@ -197,17 +188,6 @@ def _machine_busy(before: tuple[int, int] | None = None):
 # connected to the benchmark database (Django keeps them open: CONN_MAX_AGE).
 # PostgreSQL's WAL writer and checkpointer are shared and not counted.
 
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_cpu(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _TICK
-    except (OSError, IndexError):
-        return 0.0
-
 
 def _all_procs() -> list[tuple[int, int, str]]:
     out = []
@@ -233,7 +213,7 @@ def _server_cpu(root: int) -> float:
             if ppid == parent and pid not in pids:
                 pids.add(pid)
                 frontier.append(pid)
-    return sum(_proc_cpu(p) for p in pids)
+    return sum(process_cpu_seconds(p) for p in pids)
 
 
 def _postgres_cpu() -> float:
@@ -243,7 +223,7 @@ def _postgres_cpu() -> float:
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as f:
                     if f" {DB_NAME} ".encode() in f.read():
-                        total += _proc_cpu(pid)
+                        total += process_cpu_seconds(pid)
             except OSError:
                 pass
     return total

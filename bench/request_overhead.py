@@ -37,6 +37,7 @@ from _common import (
     machine,
     prepare_demo_database,
     print_json,
+    process_cpu_seconds,
     running,
     scratch_database,
     server_env,
@@ -54,14 +55,6 @@ HANDLERS = {
     "madoguchi": ["madoguchi.asgi:application"],
     "django-stock": ["--factory", "django.core.asgi:get_asgi_application"],
 }
-
-
-def _cpu(pid: int) -> float:
-    import os
-
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _client(port: int, request: tuple, stop_at: float, statuses: list[int]) -> None:
@@ -96,11 +89,11 @@ def _measure(handler: str, env: dict, clients: int, seconds: float) -> dict:
     with running(command, env, port, f"overhead-{handler}") as proc:
         asyncio.run(_load(port, PATHS[0], clients, 1.0))  # warm up
         for request in PATHS:
-            before = _cpu(proc.pid)
+            before = process_cpu_seconds(proc.pid)
             # Issuing is capped at 5 s: the category's 999 numbers must not run out.
             duration = min(seconds, 5.0) if request[1] == "POST" else seconds
             n, wall, statuses = asyncio.run(_load(port, request, clients, duration))
-            cpu = _cpu(proc.pid) - before
+            cpu = process_cpu_seconds(proc.pid) - before
             out[request[0]] = {"requests_per_s": round(n / wall, 1),
                                "server_cpu_ms_per_request": round(1000 * cpu / max(n, 1), 2),
                                "statuses": sorted(statuses)}
