@@ -7,8 +7,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from madoguchi.api import api
-from madoguchi.queueing import views as queue_views
 from madoguchi.queueing.urls import internal_urlpatterns, public_urlpatterns
+from madoguchi.queueing.views import public as public_views
 from madoguchi.zones import receiver
 
 admin.site.site_header = "Madoguchi 管理"
@@ -17,9 +17,9 @@ admin.site.index_title = "マスタデータ・アカウント"
 
 urlpatterns = [
     # Async SSE view first: it shares the API prefix but must stream under ASGI.
-    path("api/v1/offices/<slug:code>/board/events", queue_views.board_events, name="board-events"),
+    path("api/v1/offices/<slug:code>/board/events", public_views.board_events, name="board-events"),
     path("api/v1/", api.urls),
-    path("healthz", queue_views.healthz, name="healthz"),
+    path("healthz", public_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("madoguchi.notices.urls")),
 ]

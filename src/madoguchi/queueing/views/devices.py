@@ -1,0 +1,104 @@
+"""Devices inside the office: the kiosk (発券機) and the lobby display (呼出表示)."""
+
+import segno
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from madoguchi.core.actors import Actor, actor_for_token, actor_for_user
+from madoguchi.core.errors import ServiceError
+from madoguchi.core.models import ApiToken, TokenKind
+from madoguchi.core.timeutil import to_jst
+
+from .. import selectors, services
+from ..api import status_url
+from ..models import Office
+from .common import office_or_404 as _office
+
+KIOSK_SESSION_KEY = "madoguchi_kiosk_token"
+# The kiosk's refusals in the visitor's language (the services' messages are Japanese).
+KIOSK_ERRORS = {
+    "category_closed": gettext_lazy("この手続きは現在発券していません。職員にお声がけください。"),
+    "range_exhausted": gettext_lazy("本日はこの手続きの番号札の発行を終了しました。職員にお声がけください。"),
+}
+
+
+def _kiosk_actor(request, office: Office) -> Actor | None:
+    token_id = request.session.get(KIOSK_SESSION_KEY)
+    if token_id:
+        token = ApiToken.objects.filter(pk=token_id, kind=TokenKind.KIOSK, office=office,
+                                        is_active=True).first()
+        if token is not None and (not token.is_demo or _demo()):
+            return Actor(kind="kiosk", label=token.name, token_id=token.pk, roles={},
+                         device_office_id=office.pk)
+    if request.user.is_authenticated:
+        actor = actor_for_user(request.user)
+        if actor.can_issue(office.pk):
+            return actor
+    return None
+
+
+def _demo() -> bool:
+    return settings.DEMO
+
+
+def kiosk(request, code):
+    office = _office(code)
+    device_key = request.GET.get("device")
+    error = None
+    if device_key:
+        actor = actor_for_token(device_key)
+        if actor is not None and actor.kind == "kiosk" and actor.device_office_id == office.pk:
+            request.session[KIOSK_SESSION_KEY] = actor.token_id
+            return redirect("kiosk", code=office.code)
+        error = _("端末キーが正しくないか、この庁舎の発券機用ではありません。")
+    actor = _kiosk_actor(request, office)
+    if actor is None:
+        return render(request, "queueing/kiosk_setup.html", {"office": office, "error": error},
+                      status=403 if error else 200)
+    board = selectors.board_snapshot(office)
+    waiting = {row["category"]: row for row in board["rows"]}
+    categories = [(c, waiting.get(c.code)) for c in office.categories.filter(is_active=True)]
+    return render(request, "queueing/kiosk.html", {"office": office, "categories": categories})
+
+
+def _qr_svg(url: str) -> str:
+    return segno.make(url, error="m").svg_inline(scale=5, border=2)
+
+
+@require_POST
+def kiosk_issue(request, code):
+    office = _office(code)
+    actor = _kiosk_actor(request, office)
+    if actor is None:
+        return render(request, "queueing/_kiosk_error.html",
+                      {"message": _("この端末は発券機として登録されていません。職員にお声がけください。")},
+                      status=403)
+    try:
+        ticket = services.ticket_issue(actor=actor, office_code=office.code,
+                                       category_code=request.POST.get("category", ""))
+    except ServiceError as exc:
+        message = exc.message
+        if exc.code in KIOSK_ERRORS and request.LANGUAGE_CODE != settings.LANGUAGE_CODE:
+            message = str(KIOSK_ERRORS[exc.code])
+        return render(request, "queueing/_kiosk_error.html", {"message": message}, status=exc.status)
+    url = status_url(request, ticket)
+    if getattr(request, "language_chosen", None):
+        # A visitor who chose a language at the kiosk sees the ticket page in it too.
+        url += f"?lang={request.language_chosen}"
+    return render(request, "queueing/_kiosk_ticket.html", {
+        "office": office, "ticket": ticket, "ahead": selectors.ticket_people_ahead(ticket),
+        "status": selectors.ticket_status(ticket), "issued_at": to_jst(ticket.issued_at),
+        "status_url": url, "qr_svg": _qr_svg(url),
+    }, status=201)
+
+
+
+# ---------------------------------------------------------------- lobby display
+
+def display(request, code):
+    office = _office(code)
+    return render(request, "queueing/display.html",
+                  {"office": office, "board": selectors.board_snapshot(office)})

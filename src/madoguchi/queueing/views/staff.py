@@ -1,0 +1,151 @@
+"""Staff screens inside the office: the counter screen (窓口) and floor control (フロア管理)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from madoguchi.core.actors import Actor, actor_for_user
+from madoguchi.core.errors import Forbidden, ServiceError
+from madoguchi.core.models import Role
+
+from .. import selectors, services
+from ..models import Category, Counter, Office
+from .common import office_or_404 as _office
+
+
+def _staff(request, office: Office, minimum: str = Role.COUNTER_STAFF) -> Actor:
+    actor = actor_for_user(request.user)
+    actor.require_staff(office.pk, minimum)
+    return actor
+
+
+def staff_only(minimum: str = Role.COUNTER_STAFF):
+    """Log-in required; staff of another office or a lower role see a clear 403 page."""
+
+    def decorator(view):
+        @login_required
+        def wrapper(request, code, *args, **kwargs):
+            office = _office(code)
+            try:
+                actor = _staff(request, office, minimum)
+            except Forbidden as exc:
+                return render(request, "queueing/forbidden.html",
+                              {"office": office, "message": exc.message}, status=403)
+            return view(request, office, actor, *args, **kwargs)
+
+        wrapper.__name__ = view.__name__
+        return wrapper
+
+    return decorator
+
+
+@staff_only()
+def counter_pick(request, office, actor):
+    counters = selectors.office_counters(office)
+    current = selectors.counters_current(office)
+    return render(request, "queueing/counter_pick.html", {
+        "office": office, "counters": [(c, current.get(c.pk)) for c in counters]})
+
+
+def _counter(office: Office, counter_id: int) -> Counter:
+    return get_object_or_404(Counter.objects.prefetch_related("categories"), pk=counter_id, office=office)
+
+
+def _panel_context(office, counter, message=None, error=None):
+    version = selectors.office_queue_version(office)
+    queue = selectors.counter_queue(counter)
+    return {"office": office, "counter": counter, "queue": queue, "message": message, "error": error,
+            "transfer_targets": Category.objects.filter(office=office, is_active=True),
+            "version": version}
+
+
+@staff_only()
+def counter_screen(request, office, actor, counter_id):
+    counter = _counter(office, counter_id)
+    context = _panel_context(office, counter)
+    return render(request, "queueing/counter.html", context)
+
+
+@staff_only()
+def counter_panel(request, office, actor, counter_id):
+    counter = _counter(office, counter_id)
+    return render(request, "queueing/_counter_panel.html", _panel_context(office, counter))
+
+
+COUNTER_ACTIONS = {
+    "call-next": lambda actor, counter, post: services.ticket_call_next(actor=actor, counter_id=counter.pk),
+    "call": lambda actor, counter, post: services.ticket_call(actor=actor, counter_id=counter.pk,
+                                                              ticket_id=post.get("ticket", "")),
+    "recall": lambda actor, counter, post: services.ticket_recall(actor=actor, counter_id=counter.pk),
+    "hold": lambda actor, counter, post: services.ticket_hold(actor=actor, counter_id=counter.pk),
+    "finish": lambda actor, counter, post: services.ticket_finish(actor=actor, counter_id=counter.pk),
+    "no-show": lambda actor, counter, post: services.ticket_no_show(actor=actor, counter_id=counter.pk),
+    "transfer": lambda actor, counter, post: services.ticket_transfer(
+        actor=actor, counter_id=counter.pk, category_code=post.get("category", "")),
+    "resume": lambda actor, counter, post: services.ticket_resume(actor=actor, ticket_id=post.get("ticket", "")),
+    "cancel": lambda actor, counter, post: services.ticket_cancel(actor=actor, ticket_id=post.get("ticket", "")),
+    "open": lambda actor, counter, post: services.counter_set_open(actor=actor, counter_id=counter.pk, is_open=True),
+    "close": lambda actor, counter, post: services.counter_set_open(actor=actor, counter_id=counter.pk, is_open=False),
+}
+
+ACTION_DONE = {
+    "call-next": gettext_lazy("{number}番を呼び出しました。"),
+    "call": gettext_lazy("{number}番を呼び出しました。"),
+    "recall": gettext_lazy("{number}番を再呼出しました。"),
+    "hold": gettext_lazy("{number}番を保留にしました。"),
+    "finish": gettext_lazy("{number}番を完了にしました。"),
+    "no-show": gettext_lazy("{number}番を不在にしました。"),
+    "transfer": gettext_lazy("{number}番を回送しました。"),
+    "resume": gettext_lazy("{number}番の保留を解除し、待ちに戻しました。"),
+    "cancel": gettext_lazy("{number}番を取り消しました。"),
+}
+
+
+@require_POST
+@staff_only()
+def counter_action(request, office, actor, counter_id, action):
+    counter = _counter(office, counter_id)
+    run = COUNTER_ACTIONS.get(action)
+    if run is None:
+        raise Http404
+    message = error = None
+    status = 200
+    try:
+        result = run(actor, counter, request.POST)
+    except ServiceError as exc:
+        error, status = exc.message, exc.status
+    else:
+        if action in ("open", "close"):
+            message = _("受付を開始しました。") if action == "open" else _("受付を休止しました。")
+        elif result is None:
+            message = _("お待ちの方はいません。")
+        else:
+            message = str(ACTION_DONE[action]).format(number=result.number)
+    counter.refresh_from_db()
+    response = render(request, "queueing/_counter_panel.html",
+                      _panel_context(office, counter, message=message, error=error))
+    if status != 200 and not request.headers.get("HX-Request"):
+        response.status_code = status
+    return response
+
+
+@staff_only(Role.SUPERVISOR)
+def supervisor(request, office, actor):
+    return render(request, "queueing/supervisor.html", _supervisor_context(office))
+
+
+@staff_only(Role.SUPERVISOR)
+def supervisor_panel(request, office, actor):
+    return render(request, "queueing/_supervisor_panel.html", _supervisor_context(office))
+
+
+def _supervisor_context(office):
+    counters = selectors.office_counters(office)
+    current = selectors.counters_current(office)
+    version = selectors.office_queue_version(office)
+    return {"office": office, "board": selectors.board_snapshot(office), "version": version,
+            "counters": [(c, current.get(c.pk)) for c in counters],
+            "totals": selectors.office_today_totals(office)}
