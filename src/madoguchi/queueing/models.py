@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -246,6 +247,7 @@ class EventKind(models.TextChoices):
     TRANSFERRED = "transferred", _("回送")
     DONE = "done", _("完了")
     NO_SHOW = "no_show", _("不在")
+    REINSTATED = "reinstated", _("不在から復帰")
     CANCELLED = "cancelled", _("取消")
 
 
@@ -253,7 +255,7 @@ class AppendOnlyQuerySet(models.QuerySet):
     """Bulk ``update()`` and ``delete()`` would rewrite history: refused like single rows."""
 
     def update(self, **kwargs):
-        raise ValueError("TicketEvent rows are append-only")
+        raise ValueError("event rows are append-only")
 
     def delete(self):
         raise ValueError("TicketEvent rows are append-only")
@@ -272,6 +274,13 @@ class TicketEvent(models.Model):
     from_state = models.CharField(max_length=10, blank=True)
     to_state = models.CharField(max_length=10)
     actor = models.CharField(_("操作者"), max_length=150)
+    # Who acted, as references (the label above stays readable after a user or token is gone).
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+", db_constraint=False,
+                                   verbose_name=_("操作した職員"))
+    actor_token = models.ForeignKey("core.ApiToken", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", db_constraint=False,
+                                    verbose_name=_("操作した端末・トークン"))
     detail = models.JSONField(default=dict, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
@@ -296,6 +305,53 @@ class TicketEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("TicketEvent rows are append-only")
+
+
+class CounterEventKind(models.TextChoices):
+    OPENED = "opened", _("受付開始")
+    PAUSED = "paused", _("受付休止")
+    CATEGORIES = "categories", _("受付区分の変更")
+
+
+class CounterEvent(models.Model):
+    """Immutable record of a counter opening, pausing or changing what it serves.
+
+    Wait estimates and forecasts need to know how many counters were open when;
+    the counter row only says how things are now.
+    """
+
+    counter = models.ForeignKey(Counter, on_delete=models.PROTECT, related_name="events")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("操作"), max_length=12, choices=CounterEventKind.choices)
+    at = models.DateTimeField(_("日時"))
+    business_date = models.DateField()
+    actor = models.CharField(_("操作者"), max_length=150)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+", db_constraint=False,
+                                   verbose_name=_("操作した職員"))
+    actor_token = models.ForeignKey("core.ApiToken", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", db_constraint=False,
+                                    verbose_name=_("操作した端末・トークン"))
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("窓口の履歴")
+        verbose_name_plural = _("窓口の履歴")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["office", "business_date"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.counter_id} @ {self.at:%H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("CounterEvent rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("CounterEvent rows are append-only")
 
 
 from .calendar_models import OfficeClosure, OfficeHours, SpecialOpening  # noqa: E402, F401

@@ -9,7 +9,7 @@ import madoguchi.queueing.models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('queueing', '0004_board_indexes'),
+        ('queueing', '0005_event_actors_counter_events'),
     ]
 
     operations = [
