@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from madoguchi.core.models import ApiToken, StaffMembership, TokenKind
 
-from ..queueing.factories import counter_id, make_token
+from ..queueing.factories import counter_id, make_office, make_token
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -13,6 +13,11 @@ API = "/api/v1"
 
 def _issue(client, raw):
     return client.post(f"{API}/offices/demo/tickets", {"category": "moving"},
+                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+def _issue_at(client, raw, office):
+    return client.post(f"{API}/offices/{office.code}/tickets", {"category": "a"},
                        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}")
 
 
@@ -124,3 +129,22 @@ def test_revoking_inside_a_transaction_clears_again_at_commit(office, django_cap
     for callback in callbacks:
         callback()  # the commit
     assert actors.actor_for_token(raw) is None
+
+
+def test_a_superusers_token_acts_only_on_its_own_office(client, office):
+    """Fault 1.6: a superuser's token made for office A used to issue and call at office B."""
+    other = make_office("east", categories=[("a", 1, 99, False, 5)], counters={1: ["a"]})
+    assert _issue_at(client, make_token(other, TokenKind.KIOSK), other).status_code == 201
+    boss = get_user_model().objects.create_superuser("boss", password="x")
+    raw = make_token(office, TokenKind.STAFF, user=boss)
+    home = client.post(f"{API}/offices/demo/tickets", {"category": "moving"},
+                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert home.status_code == 201  # its own office: an administrator there
+    away = _issue_at(client, raw, other)
+    assert away.status_code == 403
+    assert away.json()["code"] == "forbidden_office"
+    _issue(client, "demo-kiosk")
+    assert _call_next(client, raw, office).status_code == 200
+    called_away = _call_next(client, raw, other)
+    assert called_away.status_code == 403
+    assert called_away.json()["code"] == "forbidden_office"

@@ -120,8 +120,12 @@ def _actor_for_api_token(token: ApiToken) -> Actor | None:
     if token.kind == TokenKind.STAFF:
         if token.user is None or not token.user.is_active:
             return None
+        # A token acts for its own office only, whoever owns it: a superuser's roles
+        # (None, "every office") narrow to the token's office as an administrator.
         roles = _roles_for_user(token.user)
-        if roles is not None:
+        if roles is None:
+            roles = {token.office_id: Role.ADMIN.value}
+        else:
             roles = {k: v for k, v in roles.items() if k == token.office_id}
         return Actor(kind="staff", label=f"{token.user.get_username()} ({token.name})",
                      user_id=token.user_id, token_id=token.pk, roles=roles)

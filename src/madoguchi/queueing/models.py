@@ -2,10 +2,15 @@
 
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+
+def new_stamp() -> str:
+    return secrets.token_hex(8)
 
 
 class Office(models.Model):
@@ -14,6 +19,17 @@ class Office(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     name_en = models.CharField(_("名称（英語）"), max_length=100, blank=True)
     display_order = models.PositiveIntegerField(_("表示順"), default=0)
+    # Office calendar (開庁日・受付時間): rules in calendar.py, rows in calendar_models.py.
+    hours_enforced = models.BooleanField(
+        _("開庁時間の外は発券しない"), default=False,
+        help_text=_("オンにすると、下の「曜日ごとの受付時間」「臨時閉庁日」「休日開庁」と祝日・年末年始の設定に従い、"
+                    "開庁時間の外では発券しません。オフのときは終日発券します。"))
+    closed_on_holidays = models.BooleanField(
+        _("祝日は閉庁"), default=True, help_text=_("国民の祝日・振替休日・国民の休日（jpholiday による）は閉庁します。"))
+    closed_year_end = models.BooleanField(_("年末年始（12月29日～1月3日）は閉庁"), default=True)
+    # Changes whenever a calendar row or a cut-off changes, so each process's cached
+    # calendar is replaced at once (calendar.office_calendar).
+    calendar_stamp = models.CharField(max_length=32, default=new_stamp, editable=False)
 
     class Meta:
         verbose_name = _("庁舎・拠点")
@@ -22,6 +38,11 @@ class Office(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # A saved office may carry an old stamp: a new one makes every process reread its calendar.
+        self.calendar_stamp = new_stamp()
+        super().save(*args, **kwargs)
 
 
 class Section(models.Model):
@@ -61,6 +82,10 @@ class Category(models.Model):
         _("標準処理時間（分）"), default=5,
         help_text=_("実績がまだないときの待ち時間の目安に使う、1人あたりの処理時間"))
     is_active = models.BooleanField(_("発券中"), default=True)
+    reception_until = models.TimeField(
+        _("受付終了時刻"), null=True, blank=True,
+        help_text=_("この時刻以降、その日はこの区分の番号札を発行しません（例: 16:30）。"
+                    "空欄なら閉庁まで発行します。庁舎の「開庁時間の外は発券しない」がオフでも適用します。"))
     notify_ahead = models.PositiveIntegerField(
         _("通知する待ち人数"), default=5,
         help_text=_("通知を希望した方に、前の待ち人数がこの人数以下になったときにお知らせします。"))
@@ -222,6 +247,7 @@ class EventKind(models.TextChoices):
     TRANSFERRED = "transferred", _("回送")
     DONE = "done", _("完了")
     NO_SHOW = "no_show", _("不在")
+    REINSTATED = "reinstated", _("不在から復帰")
     CANCELLED = "cancelled", _("取消")
 
 
@@ -229,7 +255,7 @@ class AppendOnlyQuerySet(models.QuerySet):
     """Bulk ``update()`` and ``delete()`` would rewrite history: refused like single rows."""
 
     def update(self, **kwargs):
-        raise ValueError("TicketEvent rows are append-only")
+        raise ValueError("event rows are append-only")
 
     def delete(self):
         raise ValueError("TicketEvent rows are append-only")
@@ -248,6 +274,13 @@ class TicketEvent(models.Model):
     from_state = models.CharField(max_length=10, blank=True)
     to_state = models.CharField(max_length=10)
     actor = models.CharField(_("操作者"), max_length=150)
+    # Who acted, as references (the label above stays readable after a user or token is gone).
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+", db_constraint=False,
+                                   verbose_name=_("操作した職員"))
+    actor_token = models.ForeignKey("core.ApiToken", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", db_constraint=False,
+                                    verbose_name=_("操作した端末・トークン"))
     detail = models.JSONField(default=dict, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
@@ -272,3 +305,53 @@ class TicketEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("TicketEvent rows are append-only")
+
+
+class CounterEventKind(models.TextChoices):
+    OPENED = "opened", _("受付開始")
+    PAUSED = "paused", _("受付休止")
+    CATEGORIES = "categories", _("受付区分の変更")
+
+
+class CounterEvent(models.Model):
+    """Immutable record of a counter opening, pausing or changing what it serves.
+
+    Wait estimates and forecasts need to know how many counters were open when;
+    the counter row only says how things are now.
+    """
+
+    counter = models.ForeignKey(Counter, on_delete=models.PROTECT, related_name="events")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("操作"), max_length=12, choices=CounterEventKind.choices)
+    at = models.DateTimeField(_("日時"))
+    business_date = models.DateField()
+    actor = models.CharField(_("操作者"), max_length=150)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+", db_constraint=False,
+                                   verbose_name=_("操作した職員"))
+    actor_token = models.ForeignKey("core.ApiToken", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", db_constraint=False,
+                                    verbose_name=_("操作した端末・トークン"))
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("窓口の履歴")
+        verbose_name_plural = _("窓口の履歴")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["office", "business_date"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.counter_id} @ {self.at:%H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("CounterEvent rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("CounterEvent rows are append-only")
+
+
+from .calendar_models import OfficeClosure, OfficeHours, SpecialOpening  # noqa: E402, F401

@@ -30,12 +30,14 @@ from madoguchi.core.db import atomic_with_retry
 from madoguchi.core.errors import Conflict, NotFound
 from madoguchi.core.timeutil import business_date, now
 
-from . import live
+from . import calendar, hooks, live
 from .models import (
     ACTIVE_STATES,
     Category,
     Counter,
     CounterCategory,
+    CounterEvent,
+    CounterEventKind,
     EventKind,
     Office,
     Ticket,
@@ -44,15 +46,49 @@ from .models import (
     TicketState,
 )
 
+# TicketEvent kind -> the hook other apps subscribe to (queueing/hooks.py).
+_HOOK_OF_EVENT = {
+    EventKind.ISSUED: hooks.ISSUED, EventKind.CALLED: hooks.CALLED, EventKind.RECALLED: hooks.RECALLED,
+    EventKind.HELD: hooks.HELD, EventKind.RESUMED: hooks.RESUMED, EventKind.TRANSFERRED: hooks.ROUTED,
+    EventKind.DONE: hooks.FINISHED, EventKind.NO_SHOW: hooks.NO_SHOW,
+    EventKind.REINSTATED: hooks.REINSTATED, EventKind.CANCELLED: hooks.CANCELLED,
+}
+
 
 def _append_event(ticket: Ticket, *, kind: str, actor: Actor, from_state: str,
-                  counter: Counter | None = None, detail: dict | None = None) -> None:
-    TicketEvent.objects.create(
+                  counter: Counter | None = None, detail: dict | None = None,
+                  ref: str | None = None) -> TicketEvent:
+    """Append the ticket's event row and tell the subscribed apps once the change commits."""
+    detail = dict(detail or {})
+    if ref:
+        detail["ref"] = ref
+    event = TicketEvent.objects.create(
         ticket=ticket, office_id=ticket.office_id, kind=kind, at=now(),
         business_date=ticket.business_date, category_id=ticket.category_id,
         counter=counter, from_state=from_state, to_state=ticket.state,
-        actor=actor.label, detail=detail or {},
+        actor=actor.label, actor_user_id=actor.user_id, actor_token_id=actor.token_id,
+        detail=detail,
     )
+    hooks.emit(hooks.QueueEvent(
+        kind=_HOOK_OF_EVENT[kind], office_id=ticket.office_id, ticket_id=ticket.public_id,
+        number=ticket.number, category_id=ticket.category_id, counter_id=counter.pk if counter else None,
+        event_id=event.pk, ref=ref, actor_user_id=actor.user_id, actor_token_id=actor.token_id))
+    return event
+
+
+def _append_counter_event(counter: Counter, *, kind: str, actor: Actor,
+                          detail: dict | None = None) -> CounterEvent:
+    at = now()
+    event = CounterEvent.objects.create(
+        counter=counter, office_id=counter.office_id, kind=kind, at=at, business_date=business_date(at),
+        actor=actor.label, actor_user_id=actor.user_id, actor_token_id=actor.token_id,
+        detail=detail or {})
+    hook = {CounterEventKind.OPENED: hooks.COUNTER_OPENED, CounterEventKind.PAUSED: hooks.COUNTER_PAUSED,
+            CounterEventKind.CATEGORIES: hooks.COUNTER_CHANGED}[kind]
+    hooks.emit(hooks.QueueEvent(kind=hook, office_id=counter.office_id, counter_id=counter.pk,
+                                event_id=event.pk, actor_user_id=actor.user_id,
+                                actor_token_id=actor.token_id, extra=dict(detail or {})))
+    return event
 
 
 def _get_office(code: str) -> Office:
@@ -197,6 +233,7 @@ def ticket_issue(*, actor: Actor, office_code: str, category_code: str) -> Ticke
     office = category.office
     if not category.is_active:
         raise Conflict(f"「{category.name}」は現在発券していません。", code="category_closed")
+    calendar.require_reception(category, now())  # 開庁時間・受付終了時刻 (409)
     today = business_date()
     number = _claim_next_number(category, today)
     ticket = Ticket.objects.create(
@@ -378,8 +415,12 @@ def counter_set_open(*, actor: Actor, counter_id, is_open: bool) -> Counter:
     counter = _lock_counter(counter_id, actor)
     if not is_open and Ticket.objects.filter(counter=counter, state=TicketState.CALLED).exists():
         raise Conflict("呼出中の番号を完了・保留・不在にしてから休止してください。", code="counter_busy")
+    if counter.is_open == is_open:
+        return counter  # a second click on an old screen: nothing changes, nothing is logged
     counter.is_open = is_open
     counter.save(update_fields=["is_open"])
+    _append_counter_event(counter, kind=CounterEventKind.OPENED if is_open else CounterEventKind.PAUSED,
+                          actor=actor)
     live.board_changed(counter.office)
     return counter
 
