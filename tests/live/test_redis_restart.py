@@ -152,7 +152,8 @@ def test_open_streams_keep_their_heartbeat_and_get_the_next_call_after_redis_res
             for display in displays:
                 display.wait_for(shows_waiting(waiting_before + 1), after=back, timeout=5)
             # The next call reaches every display.
-            called = api.post(f"/api/v1/counters/{counter['id']}/call-next", headers=STAFF)
+            called = api.post(f"/api/v1/counters/{counter['id']}/call-next", headers=STAFF,
+                              json={"finish_current": called.json()["ticket"]["id"]})
             assert called.status_code == 200, called.text
             number = called.json()["ticket"]["number"]
             at = time.monotonic()

@@ -59,8 +59,14 @@ class TransferIn(Schema):
     category: str
 
 
+class CallNextIn(Schema):
+    # The ticket the counter's screen shows as being called: finished before the next call.
+    finish_current: str | None = None
+
+
 class CallTicketIn(Schema):
     ticket: str
+    finish_current: str | None = None
 
 
 class TicketOut(Schema):
