@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class ErrorOut(Schema):
@@ -35,6 +35,8 @@ class BoardOut(Schema):
     updated_at: datetime
     rows: list[BoardRowOut]
     calling: list[CallingOut]
+    # Called in the last 30 minutes as 不在 (no-show): the lobby display lists them.
+    missed: list[int] = []
 
 
 class CounterOut(Schema):
@@ -57,6 +59,12 @@ class IssuedOut(Schema):
 
 class TransferIn(Schema):
     category: str
+
+
+class RouteIn(Schema):
+    category: str = Field(max_length=32)
+    # What the move is for, kept in the ticket's event (e.g. "case:123").
+    ref: str | None = Field(default=None, max_length=100)
 
 
 class CallTicketIn(Schema):

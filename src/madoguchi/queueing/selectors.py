@@ -150,6 +150,7 @@ def board_snapshot(office: Office) -> dict:
         "rows": rows,
         "calling": [{"number": number, "counter": Counter(name=label, number=desk).label}
                     for number, label, desk in calling],
+        "missed": board_missed_numbers(office),
     }
 
 
@@ -290,3 +291,28 @@ def office_queue_version(office: Office) -> int:
     swapped in over newer ones, whatever order their responses arrive in (live.js)."""
     return (TicketEvent.objects.filter(office=office).order_by("-id")
             .values_list("id", flat=True).first() or 0)
+
+
+# The lobby display's 「お呼びしましたがお越しでない番号」: no-shows called this recently.
+MISSED_WINDOW = dt.timedelta(minutes=30)
+
+
+def board_missed_numbers(office: Office) -> list[int]:
+    """Numbers called in the last 30 minutes whose visitor did not come (不在), lowest first.
+
+    One query. A reinstated or re-called ticket is no longer a no-show and drops out; a
+    visitor who sees their number here tells a clerk, who reinstates it (fault 1.3).
+    """
+    return list(Ticket.objects
+                .filter(office=office, business_date=business_date(), state=TicketState.NO_SHOW,
+                        called_at__gte=now() - MISSED_WINDOW)
+                .order_by("number").values_list("number", flat=True)[:30])
+
+
+def counter_missed(counter: Counter) -> list[Ticket]:
+    """No-shows of the counter's categories called in the last 30 minutes (the lobby display's
+    list): the clerk calls one directly when the visitor comes back. One query."""
+    return list(Ticket.objects
+                .filter(category__counters=counter, business_date=business_date(),
+                        state=TicketState.NO_SHOW, called_at__gte=now() - MISSED_WINDOW)
+                .select_related("category").order_by("number")[:30])
