@@ -1,10 +1,17 @@
-"""A real demo server and a headless Debian chromium, shared by the browser tests."""
+"""A real demo server and a headless Debian chromium, shared by the browser tests.
+
+Every page is watched (``PageWatch``): a request to any other host than the test
+server is aborted and fails the test naming the URL (city networks reach no CDN),
+and so does any console error or uncaught page error, unless the test declared
+that exact error as expected (``allow_console_error``).
+"""
 
 import pytest
 from playwright.sync_api import expect
 
 from ..live_server import ARTIFACTS, demo_server
 from ..services_available import CHROMIUM_ARGS, require_chromium
+from .helpers import PageWatch
 
 
 @pytest.fixture(scope="module")
@@ -30,20 +37,33 @@ def browser():
 
 
 @pytest.fixture
-def new_page(browser, demo_url):
-    """Pages in fresh browser contexts (a kiosk, a lobby screen, a clerk's PC …)."""
+def new_page(browser, demo_url, request):
+    """Pages in fresh browser contexts (a kiosk, a lobby screen, a clerk's PC …).
+
+    After the test, any foreign request or console/page error seen by one of them fails it.
+    """
     contexts = []
+    watch = PageWatch(demo_url)
 
     def make(*, viewport=None, locale="ja-JP"):
         context = browser.new_context(base_url=demo_url, locale=locale,
                                       viewport=viewport or {"width": 1280, "height": 800})
         context.set_default_timeout(20_000)
+        watch.attach(context)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        watch.watch(page)
+        return page
 
     yield make
-    for context in contexts:
-        context.close()
+    try:
+        problems = watch.problems()
+    finally:
+        for context in contexts:
+            context.close()
+    if problems:
+        pytest.fail(f"{request.node.nodeid}: the browser saw\n  " + "\n  ".join(problems),
+                    pytrace=False)
 
 
 @pytest.fixture(scope="session")

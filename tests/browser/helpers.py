@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from playwright.sync_api import expect
@@ -16,6 +18,60 @@ FULL_HD = {"width": 1920, "height": 1080}
 
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+# ------------------------------------------------------------------ what every page may not do
+
+
+class PageWatch:
+    """Blocks requests to other hosts and collects console and page errors of a test's pages.
+
+    Requests to another host are aborted (the page sees a network error) and recorded
+    with their URL; console messages of type ``error`` and uncaught exceptions are
+    recorded unless the test allowed them with ``allow_console_error(page, pattern)``
+    (e.g. the browser's own "Failed to load resource … 404" when a test opens a
+    missing page on purpose).
+    """
+
+    LOCAL_SCHEMES = {"data", "blob", "about"}
+
+    def __init__(self, base_url: str):
+        self.origin = urlsplit(base_url)[:2]  # (scheme, host:port)
+        self.foreign: list[str] = []
+        self.errors: list[str] = []
+        self.allowed: list[re.Pattern] = []
+
+    def is_foreign(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme not in self.LOCAL_SCHEMES and parts[:2] != self.origin
+
+    def attach(self, context) -> None:
+        def abort(route):
+            self.foreign.append(route.request.url)
+            route.abort("blockedbyclient")
+
+        context.route(self.is_foreign, abort)
+
+    def watch(self, page) -> None:
+        page._madoguchi_watch = self
+        page.on("console", lambda msg: msg.type == "error" and self._error(
+            f"console error on {page.url}: {msg.text}"
+            + (f" ({msg.location.get('url')})" if msg.location.get("url") else "")))
+        page.on("pageerror", lambda exc: self._error(f"page error on {page.url}: {exc}"))
+
+    def _error(self, text: str) -> None:
+        self.errors.append(text)
+
+    def problems(self) -> list[str]:
+        out = [f"a request to another host than the test server (blocked): {url}"
+               for url in dict.fromkeys(self.foreign)]
+        out += [e for e in self.errors if not any(p.search(e) for p in self.allowed)]
+        return out
+
+
+def allow_console_error(page, pattern: str) -> None:
+    """Declare a console error this test provokes on purpose (a regex on the message)."""
+    page._madoguchi_watch.allowed.append(re.compile(pattern))
 
 
 # ------------------------------------------------------------------ the demo office's API

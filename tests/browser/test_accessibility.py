@@ -17,6 +17,7 @@ from .helpers import (
     FULL_HD,
     PHONE,
     SMALL_PHONE,
+    allow_console_error,
     assert_accessible,
     counter_action,
     counter_serving,
@@ -107,6 +108,7 @@ def test_lobby_display(new_page, demo_url, lang):
 
 def test_ticket_not_found_page(new_page):
     page = new_page(viewport=SMALL_PHONE)
+    allow_console_error(page, r"status of 404 \(Not Found\)")
     response = page.goto("/t/no-such-ticket/")
     assert response.status == 404
     assert_accessible(page, "the ticket-not-found page")

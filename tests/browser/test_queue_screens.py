@@ -15,6 +15,7 @@ from ..services_available import require_chromium
 from .helpers import (
     FULL_HD,
     PHONE,
+    allow_console_error,
     api_board,
     assert_not_reloaded,
     board_row,
@@ -155,6 +156,7 @@ def test_counter_calls_the_ticket_and_display_announces_it(new_page, demo_url, a
 
 def test_kiosk_without_device_key_shows_setup(new_page, artifacts):
     page = new_page()
+    allow_console_error(page, r"status of 403 \(Forbidden\)")  # the wrong key, on purpose
     page.goto("/o/demo/kiosk/")
     expect(page.locator("h1")).to_have_text("発券機の設定")
     expect(page.locator("button.kiosk-button")).to_have_count(0)

@@ -17,6 +17,7 @@ from ..services_available import require_chromium
 from .helpers import (
     FULL_HD,
     SMALL_PHONE,
+    allow_console_error,
     assert_not_reloaded,
     call_next_with_keyboard,
     counter_action,
@@ -131,6 +132,7 @@ def test_held_and_finished_states_say_what_to_do(new_page, demo_url, artifacts):
 
 def test_an_unknown_ticket_shows_a_clear_page(new_page, artifacts):
     phone = new_page(viewport=SMALL_PHONE)
+    allow_console_error(phone, r"status of 404 \(Not Found\)")
     response = phone.goto(f"/t/{secrets.token_urlsafe(16)}/")
     assert response.status == 404
     expect(phone.locator("h1")).to_have_text("番号札が見つかりません")

@@ -2,16 +2,19 @@
 
 from django.conf import settings
 from django.urls import reverse
-from ninja import Router
+from ninja import Query, Router
 
 from madoguchi.core.auth import api_auth
 from madoguchi.core.errors import NotFound
+from madoguchi.core.timeutil import business_date
 from madoguchi.zones import public_state
 
-from . import selectors, services
+from . import calendar, selectors, services
 from .models import Office, Ticket
 from .schemas import (
     BoardOut,
+    CalendarDayOut,
+    CalendarQuery,
     CallTicketIn,
     CounterOut,
     ErrorOut,
@@ -63,6 +66,15 @@ def list_counters(request, code: str):
         raise NotFound("指定された庁舎・拠点が見つかりません。", code="office_not_found")
     return [{"id": str(c.pk), "name": c.label, "categories": [cat.code for cat in c.categories.all()]}
             for c in selectors.office_counters(office)]
+
+
+@router.get("/offices/{code}/calendar", response={200: list[CalendarDayOut], 404: ErrorOut, 422: ErrorOut},
+            summary="開庁日・受付時間 (public)")
+def office_calendar(request, code: str, query: Query[CalendarQuery]):
+    office = Office.objects.filter(code=code).first()
+    if office is None:
+        raise NotFound("指定された庁舎・拠点が見つかりません。", code="office_not_found")
+    return calendar.calendar_days(office, query.start or business_date(), query.days)
 
 
 @router.post("/offices/{code}/tickets", auth=api_auth, response={201: IssuedOut, **ERRORS},

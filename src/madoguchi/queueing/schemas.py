@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Field, Schema
 
@@ -92,3 +92,18 @@ class TicketStatusOut(Schema):
     waiting_ahead: int
     wait_minutes: int
     counter: str | None
+
+
+class CalendarDayOut(Schema):
+    """One day of an office's calendar. ``hours`` are half-open JST ranges ("17:30": issuing
+    ends at 17:29:59); "24:00" ends at midnight. ``note``: 「祝日（勤労感謝の日）」「年末年始」「休日開庁」…"""
+
+    date: str
+    open: bool
+    hours: list[tuple[str, str]]
+    note: str | None
+
+
+class CalendarQuery(Schema):
+    start: date | None = Field(None, alias="from", description="YYYY-MM-DD (default: today, JST)")
+    days: int = Field(7, ge=1, le=92, description="how many days, 1–92")

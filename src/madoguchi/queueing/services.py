@@ -33,7 +33,7 @@ from madoguchi.core.db import atomic_with_retry
 from madoguchi.core.errors import Conflict, NotFound
 from madoguchi.core.timeutil import business_date, now
 
-from . import hooks, live
+from . import calendar, hooks, live
 from .models import (
     ACTIVE_STATES,
     Category,
@@ -236,6 +236,7 @@ def ticket_issue(*, actor: Actor, office_code: str, category_code: str) -> Ticke
     office = category.office
     if not category.is_active:
         raise Conflict(f"「{category.name}」は現在発券していません。", code="category_closed")
+    calendar.require_reception(category, now())  # 開庁時間・受付終了時刻 (409)
     today = business_date()
     number = _claim_next_number(category, today)
     ticket = Ticket.objects.create(
