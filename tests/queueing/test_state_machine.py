@@ -111,6 +111,10 @@ class TicketMachine(RuleBasedStateMachine):
         assert len(called) <= 1
         return called[0] if called else None
 
+    def reach(self, code: str) -> set[str]:
+        """The categories served by the counters that serve ``code`` (and ``code`` itself)."""
+        return {code} | {other for served in COUNTERS.values() if code in served for other in served}
+
     def queue(self, categories) -> list[Model]:
         waiting = [m for m in self.model.values()
                    if m.state == W and m.category in categories and m.day == self.today]
@@ -395,7 +399,10 @@ class TicketMachine(RuleBasedStateMachine):
             assert row["next_number"] == (queue[0].number if queue else None)
             assert row["last_called"] == self.last_called.get((code, today))
             assert row["wait_minutes"] >= 0
-            if row["waiting"] == 0:
+            # 待ち時間 is a new ticket's wait: everyone the counters serving it would call first.
+            fast = CATEGORIES[code][2]
+            ahead = [m for m in self.queue(self.reach(code)) if m.fast or not fast]
+            if not ahead:
                 assert row["wait_minutes"] == 0
             else:
                 assert row["wait_minutes"] >= 1  # never "0分" while people wait
@@ -408,13 +415,18 @@ class TicketMachine(RuleBasedStateMachine):
     @invariant()
     @precondition(lambda self: self.changed)
     def people_ahead_follow_the_queue(self):
+        """Every waiting ticket has ahead of it the tickets its counters would call first,
+        across the categories they share; held tickets never count (queueing/rules.py)."""
+        statuses = {s["public_id"]: s for s in selectors.office_ticket_statuses(self.office)}
         for code in CATEGORIES:
-            queue = self.queue([code])
-            if queue:  # the last in line has everyone else ahead
-                m = queue[-1]
-                last = Ticket(pk=m.pk, category_id=self.category_pk[code], business_date=m.day,
-                              issued_at=m.issued_at, state=W)
-                assert selectors.ticket_people_ahead(last) == len(queue) - 1
+            queue = self.queue(self.reach(code))
+            for position, m in enumerate(queue):
+                if m.category != code:
+                    continue
+                ahead = position
+                ticket = Ticket.objects.select_related("category", "office").get(pk=m.pk)
+                assert selectors.ticket_people_ahead(ticket) == ahead, m
+                assert statuses[m.public_id]["waiting_ahead"] == ahead, m
 
 
 def test_ticket_state_machine(db, clock, settings_fixture_recall_limit):

@@ -10,8 +10,8 @@ State machine (``TicketState``)::
     no_show ──reinstate (same day)──► waiting    (``call`` of a no-show reinstates, then calls)
     waiting/held/called ──route──► same state in another category (called → waiting)
 
-Call-next rule (documented for clerks in docs/operations.ja.md §7): among the
-waiting tickets of the counter's categories, fast-lane tickets come first;
+Call-next rule (queueing/rules.py; for clerks in docs/operations.ja.md §7): among
+the waiting tickets of the counter's categories, fast-lane tickets come first;
 then the earliest *original* issue time (a transfer keeps its place); ties go
 to the lower internal id. A counter that still has a called ticket finishes it
 first (the screen asks before doing so).
@@ -33,7 +33,7 @@ from madoguchi.core.db import atomic_with_retry
 from madoguchi.core.errors import Conflict, NotFound
 from madoguchi.core.timeutil import business_date, now
 
-from . import calendar, hooks, live
+from . import calendar, hooks, live, rules
 from .models import (
     ACTIVE_STATES,
     Category,
@@ -286,7 +286,7 @@ def ticket_call_next(*, actor: Actor, counter_id) -> Ticket | None:
     served = CounterCategory.objects.filter(counter=counter).values("category_id")
     ticket = (Ticket.objects
               .filter(category_id__in=served, business_date=business_date(), state=TicketState.WAITING)
-              .order_by("-is_fast_lane", "issued_at", "id")
+              .order_by(*rules.CALL_ORDER)
               .select_related("category")
               .select_for_update(skip_locked=True, of=("self",))
               .first())
