@@ -9,6 +9,7 @@ from django.db.models import Avg, Count, Prefetch, Q
 
 from madoguchi.core.timeutil import business_date, now, to_jst
 
+from . import calendar
 from .estimates import estimate_wait_minutes
 from .models import (
     ACTIVE_STATES,
@@ -144,6 +145,7 @@ def board_snapshot(office: Office) -> dict:
                                                   open_counters=open_counters),
             "on_hold": on_hold,
         })
+    calendar.add_reception(office, rows, {row[1]: row[5] for row in categories}, now())  # 受付終了
     return {
         "office": office.code,
         "updated_at": to_jst(now()).isoformat(timespec="seconds"),
