@@ -41,6 +41,8 @@ class BoardOut(Schema):
     updated_at: datetime
     rows: list[BoardRowOut]
     calling: list[CallingOut]
+    # Called in the last 30 minutes as 不在 (no-show): the lobby display lists them.
+    missed: list[int] = []
 
 
 class CounterOut(Schema):
@@ -63,6 +65,12 @@ class IssuedOut(Schema):
 
 class TransferIn(Schema):
     category: str
+
+
+class RouteIn(Schema):
+    category: str = Field(max_length=32)
+    # What the move is for, kept in the ticket's event (e.g. "case:123").
+    ref: str | None = Field(default=None, max_length=100)
 
 
 class CallTicketIn(Schema):

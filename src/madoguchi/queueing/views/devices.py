@@ -107,9 +107,9 @@ def kiosk_issue(request, code):
     if getattr(request, "language_chosen", None):
         # A visitor who chose a language at the kiosk sees the ticket page in it too.
         url += f"?lang={request.language_chosen}"
+    status = selectors.ticket_status(ticket)
     return render(request, "queueing/_kiosk_ticket.html", {
-        "office": office, "ticket": ticket, "ahead": selectors.ticket_people_ahead(ticket),
-        "status": selectors.ticket_status(ticket), "issued_at": to_jst(ticket.issued_at),
+        "office": office, "ticket": ticket, "ahead": status["waiting_ahead"], "status": status, "issued_at": to_jst(ticket.issued_at),
         "status_url": url, "qr_svg": _qr_svg(url),
     }, status=201)
 
