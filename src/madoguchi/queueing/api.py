@@ -21,6 +21,7 @@ from .schemas import (
     IssuedOut,
     IssueIn,
     OfficeOut,
+    RouteIn,
     TicketEnvelope,
     TicketStatusOut,
     TransferIn,
@@ -98,6 +99,19 @@ def ticket_status(request, ticket_id: str):
              summary="保留を解除して待ちに戻す (staff of the office)")
 def resume(request, ticket_id: str):
     return ticket_out(services.ticket_resume(actor=request.actor, ticket_id=ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/reinstate", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+             summary="不在から待ちに戻す、元の順番で (staff of the office; same business day)")
+def reinstate(request, ticket_id: str):
+    return ticket_out(services.ticket_reinstate(actor=request.actor, ticket_id=ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/route", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+             summary="別の受付区分へ移す、元の順番で (staff of the office)")
+def route(request, ticket_id: str, payload: RouteIn):
+    return ticket_out(services.ticket_route(actor=request.actor, ticket_id=ticket_id,
+                                            category_code=payload.category, ref=payload.ref))
 
 
 @router.post("/tickets/{ticket_id}/cancel", auth=api_auth, response={200: TicketEnvelope, **ERRORS},

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import rules
+
 
 def new_stamp() -> str:
     return secrets.token_hex(8)
@@ -174,15 +176,16 @@ class TicketSequence(models.Model):
 
 
 class TicketState(models.TextChoices):
-    WAITING = "waiting", _("待ち")
-    CALLED = "called", _("呼出中")
-    HELD = "held", _("保留")
-    DONE = "done", _("完了")
-    NO_SHOW = "no_show", _("不在")
-    CANCELLED = "cancelled", _("取消")
+    WAITING = rules.WAITING, _("待ち")
+    CALLED = rules.CALLED, _("呼出中")
+    HELD = rules.HELD, _("保留")
+    DONE = rules.DONE, _("完了")
+    NO_SHOW = rules.NO_SHOW, _("不在")
+    CANCELLED = rules.CANCELLED, _("取消")
 
 
-ACTIVE_STATES = (TicketState.WAITING, TicketState.CALLED, TicketState.HELD)
+# The active states are a rule of the queue (queueing/rules.py), as members of TicketState.
+ACTIVE_STATES = tuple(TicketState(state) for state in rules.ACTIVE_STATES)
 
 
 def new_public_id() -> str:

@@ -7,8 +7,11 @@ State machine (``TicketState``)::
                │  └──transfer────┘ │
                └─resume─ held ◄─hold┘        waiting/held ──cancel──► cancelled
 
-Call-next rule (documented for clerks in docs/operations.ja.md §7): among the
-waiting tickets of the counter's categories, fast-lane tickets come first;
+    no_show ──reinstate (same day)──► waiting    (``call`` of a no-show reinstates, then calls)
+    waiting/held/called ──route──► same state in another category (called → waiting)
+
+Call-next rule (queueing/rules.py; for clerks in docs/operations.ja.md §7): among
+the waiting tickets of the counter's categories, fast-lane tickets come first;
 then the earliest *original* issue time (a transfer keeps its place); ties go
 to the lower internal id. A counter that still has a called ticket finishes it
 first (the screen asks before doing so).
@@ -30,7 +33,7 @@ from madoguchi.core.db import atomic_with_retry
 from madoguchi.core.errors import Conflict, NotFound
 from madoguchi.core.timeutil import business_date, now
 
-from . import calendar, hooks, live
+from . import calendar, hooks, live, rules
 from .models import (
     ACTIVE_STATES,
     Category,
@@ -283,7 +286,7 @@ def ticket_call_next(*, actor: Actor, counter_id) -> Ticket | None:
     served = CounterCategory.objects.filter(counter=counter).values("category_id")
     ticket = (Ticket.objects
               .filter(category_id__in=served, business_date=business_date(), state=TicketState.WAITING)
-              .order_by("-is_fast_lane", "issued_at", "id")
+              .order_by(*rules.CALL_ORDER)
               .select_related("category")
               .select_for_update(skip_locked=True, of=("self",))
               .first())
@@ -300,12 +303,15 @@ def ticket_call(*, actor: Actor, counter_id, ticket_id: str) -> Ticket:
     if ticket.office_id != counter.office_id:
         raise NotFound("指定された整理券が見つかりません。", code="ticket_not_found")
     _require_open(counter)
-    if ticket.state not in (TicketState.WAITING, TicketState.HELD) or ticket.business_date != business_date():
+    _require_today(ticket)
+    if ticket.state not in (TicketState.WAITING, TicketState.HELD, TicketState.NO_SHOW):
         raise Conflict(f"{ticket.number}番は「{ticket.get_state_display()}」のため呼び出せません。",
                        code="illegal_transition")
     current = _current_ticket(counter)
     if current is not None:
         _finish(current, counter, actor)
+    if ticket.state == TicketState.NO_SHOW:  # came back after 不在: reinstated, then called
+        _reinstate(ticket, actor)
     return _call(ticket, counter, actor)
 
 
@@ -359,19 +365,7 @@ def ticket_transfer(*, actor: Actor, counter_id, category_code: str) -> Ticket:
     """回送: move the current ticket to another category's queue, keeping its issue time."""
     counter = _lock_counter(counter_id, actor)
     ticket = _require_current(counter)
-    target = _get_category(counter.office, category_code)
-    if target.pk == ticket.category_id:
-        raise Conflict("同じ受付区分には回送できません。", code="same_category")
-    source_id = ticket.category_id
-    ticket.state = TicketState.WAITING
-    ticket.category = target
-    ticket.is_fast_lane = target.is_fast_lane
-    ticket.counter = None
-    ticket.save(update_fields=["state", "category", "is_fast_lane", "counter"])
-    _append_event(ticket, kind=EventKind.TRANSFERRED, actor=actor, from_state=TicketState.CALLED,
-                  counter=counter, detail={"from_category": source_id})
-    live.board_changed(counter.office)
-    return ticket
+    return _route(ticket, _get_category(counter.office, category_code), actor, counter=counter, ref=None)
 
 
 @atomic_with_retry()
@@ -424,3 +418,94 @@ def counter_set_open(*, actor: Actor, counter_id, is_open: bool) -> Counter:
     live.board_changed(counter.office)
     return counter
 
+
+
+# ------------------------------------------------------------ reinstate and route
+# (issue 8: fault 1.3 and section 4) Kept together at the end of the module.
+
+
+def _require_today(ticket: Ticket) -> None:
+    """A ticket of another business day is over whatever its stored state says."""
+    if ticket.business_date != business_date():
+        raise Conflict(f"{ticket.number}番は{ticket.business_date:%m月%d日}の整理券のため、本日は操作できません。",
+                       code="ticket_expired", detail={"business_date": ticket.business_date.isoformat()})
+
+
+def _require_number_free(ticket: Ticket) -> None:
+    """Once wrapped, a range reissues numbers that are no longer active: a no-show's number may
+    belong to someone else by now, and two people cannot wait under one number."""
+    if (Ticket.objects.filter(office_id=ticket.office_id, business_date=ticket.business_date,
+                              number=ticket.number, state__in=ACTIVE_STATES)
+            .exclude(pk=ticket.pk).exists()):
+        raise Conflict(f"{ticket.number}番は本日すでに別の方に発券されているため、戻せません。"
+                       "新しい番号札を発券してください。", code="number_in_use")
+
+
+def _reinstate(ticket: Ticket, actor: Actor) -> Ticket:
+    """no_show → waiting with the original issue time (its original place in the queue)."""
+    _require_today(ticket)
+    if ticket.state != TicketState.NO_SHOW:
+        raise Conflict(f"{ticket.number}番は不在ではありません（{ticket.get_state_display()}）。",
+                       code="illegal_transition")
+    _require_number_free(ticket)
+    ticket.state = TicketState.WAITING
+    ticket.counter = None
+    ticket.finished_at = None
+    ticket.save(update_fields=["state", "counter", "finished_at"])
+    _append_event(ticket, kind=EventKind.REINSTATED, actor=actor, from_state=TicketState.NO_SHOW)
+    live.board_changed(ticket.office)
+    return ticket
+
+
+@atomic_with_retry()
+def ticket_reinstate(*, actor: Actor, ticket_id: str) -> Ticket:
+    """A visitor called as 不在 came back the same day: back to waiting at the original place."""
+    ticket = _get_ticket_for_update(ticket_id)
+    actor.require_staff(ticket.office_id)
+    return _reinstate(ticket, actor)
+
+
+def _route(ticket: Ticket, target: Category, actor: Actor, *, counter: Counter | None,
+           ref: str | None) -> Ticket:
+    """Move an active ticket to ``target`` keeping its issue time. A called ticket leaves its
+    counter and waits in the new queue; a held ticket stays held; a waiting one waits."""
+    if ticket.state not in ACTIVE_STATES:
+        raise Conflict(f"{ticket.number}番は「{ticket.get_state_display()}」のため回送できません。",
+                       code="illegal_transition")
+    if target.office_id != ticket.office_id:
+        raise NotFound("指定された受付区分が見つかりません。", code="category_not_found")
+    if target.pk == ticket.category_id:
+        raise Conflict("同じ受付区分には回送できません。", code="same_category")
+    from_state, source_id = ticket.state, ticket.category_id
+    if ticket.state == TicketState.CALLED:
+        ticket.state = TicketState.WAITING
+    ticket.category = target
+    ticket.is_fast_lane = target.is_fast_lane
+    ticket.counter = None
+    ticket.save(update_fields=["state", "category", "is_fast_lane", "counter"])
+    _append_event(ticket, kind=EventKind.TRANSFERRED, actor=actor, from_state=from_state,
+                  counter=counter, detail={"from_category": source_id}, ref=ref)
+    live.board_changed(ticket.office)
+    return ticket
+
+
+@atomic_with_retry()
+def ticket_route(*, actor: Actor, ticket_id: str, category_code: str, ref: str | None = None) -> Ticket:
+    """Move any active ticket of today to another category keeping its place (issue time).
+
+    ``ref`` says what the move was made for (e.g. ``"case:123"``); it is kept in the event
+    and handed to the ``routed`` hook. A called ticket leaves its counter: the counter row is
+    locked first, as everywhere (counter before ticket).
+    """
+    peek = Ticket.objects.filter(public_id=ticket_id).values("counter_id", "state").first()
+    counter = None
+    if peek is not None and peek["state"] == TicketState.CALLED and peek["counter_id"]:
+        counter = _lock_counter(peek["counter_id"], actor)
+    ticket = _get_ticket_for_update(ticket_id)
+    actor.require_staff(ticket.office_id)
+    _require_today(ticket)
+    if ticket.state == TicketState.CALLED and (counter is None or ticket.counter_id != counter.pk):
+        raise Conflict(f"{ticket.number}番の状態が変わりました。画面を更新してください。", code="stale")
+    target = _get_category(ticket.office, category_code)
+    return _route(ticket, target, actor, counter=counter if ticket.state == TicketState.CALLED else None,
+                  ref=ref)

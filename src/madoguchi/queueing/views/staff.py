@@ -59,7 +59,7 @@ def _panel_context(office, counter, message=None, error=None):
     queue = selectors.counter_queue(counter)
     return {"office": office, "counter": counter, "queue": queue, "message": message, "error": error,
             "transfer_targets": Category.objects.filter(office=office, is_active=True),
-            "version": version}
+            "version": version, "missed": selectors.counter_missed(counter)}
 
 
 @staff_only()
