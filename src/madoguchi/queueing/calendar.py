@@ -218,6 +218,20 @@ def _next_start(cal: Calendar, after: dt.datetime, cutoff: int | None) -> dt.dat
     return None
 
 
+def _until(cal: Calendar, date: dt.date, end: int, cutoff: int | None) -> dt.datetime | None:
+    """When reception stops, following a range that runs into the next day's (an office open
+    around the clock never stops: None)."""
+    for _ in range(3):
+        if end < DAY_SECONDS:
+            return _at(date, end)
+        date = date + dt.timedelta(days=1)
+        ranges = _clip(day_of(cal, date).ranges, cutoff)
+        if not ranges or ranges[0][0] != 0:
+            return _at(date, 0)
+        end = ranges[0][1]
+    return None
+
+
 def _reception(cal: Calendar, at: dt.datetime, *, cutoff: int | None, active: bool) -> Reception:
     cutoff_time = (dt.time(cutoff // 3600, cutoff // 60 % 60) if cutoff is not None and cutoff < DAY_SECONDS
                    else None)
@@ -226,7 +240,7 @@ def _reception(cal: Calendar, at: dt.datetime, *, cutoff: int | None, active: bo
     current = _range_at(cal, at, cutoff)
     if current is not None:
         date, _secs = _local(at)
-        return Reception(True, None, _at(date, current[1]), None, cutoff_time, False)
+        return Reception(True, None, _until(cal, date, current[1], cutoff), None, cutoff_time, False)
     date, _secs = _local(at)
     # The office still receives others: only this category's day is over (its cut-off).
     reason = "reception_closed" if _range_at(cal, at, None) is not None else "office_closed"
@@ -270,6 +284,32 @@ def category_receptions(office, at: dt.datetime, codes_active: dict[str, bool]) 
     cal = office_calendar(office, since=at)
     return {code: _reception(cal, at, cutoff=cal.rows.cutoffs.get(code), active=active)
             for code, active in codes_active.items()}
+
+
+def _iso(at: dt.datetime | None) -> str | None:
+    return at.astimezone(JST).isoformat(timespec="seconds") if at is not None else None
+
+
+def add_reception(office, rows: list[dict], active: dict[str, bool], at: dt.datetime) -> None:
+    """Board rows gain whether their category issues now (受付終了 otherwise) and why:
+    ``accepting``, ``closed_reason`` (office_closed | reception_closed | category_closed),
+    ``reception_until`` (the cut-off, "16:30"), ``accepting_until`` (when it stops today)
+    and ``next_opening``; screens flip a row at those times without a new snapshot."""
+    states = category_receptions(office, at, {row["category"]: bool(active.get(row["category"]))
+                                              for row in rows})
+    for row in rows:
+        state = states[row["category"]]
+        row.update(accepting=state.accepting, closed_reason=state.reason,
+                   reception_until=state.cutoff.strftime("%H:%M") if state.cutoff else None,
+                   accepting_until=_iso(state.until),
+                   next_opening=_iso(state.next_opening))
+
+
+def next_change(states) -> dt.datetime | None:
+    """The earliest moment one of these receptions changes (a kiosk reloads then)."""
+    moments = [s.until if s.accepting else s.next_opening for s in states]
+    moments = [m for m in moments if m is not None]
+    return min(moments) if moments else None
 
 
 def calendar_days(office, start: dt.date, days: int) -> list[dict]:

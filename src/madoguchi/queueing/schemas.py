@@ -23,6 +23,12 @@ class BoardRowOut(Schema):
     waiting: int
     wait_minutes: int
     on_hold: int
+    accepting: bool = Field(True, description="false: 受付終了 (the category issues no ticket now)")
+    closed_reason: str | None = Field(
+        None, description="why not accepting: office_closed | reception_closed (past the cut-off) | category_closed")
+    reception_until: str | None = Field(None, description='the category\'s daily cut-off, "HH:MM" (JST)')
+    accepting_until: datetime | None = Field(None, description="accepting: when it stops today (closing or cut-off)")
+    next_opening: datetime | None = Field(None, description="not accepting: when it issues again")
 
 
 class CallingOut(Schema):

@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch
 
 from madoguchi.core.timeutil import business_date, now, to_jst
 
-from . import rules
+from . import calendar, rules
 from .models import (
     Category,
     Counter,
@@ -170,6 +170,7 @@ def board_snapshot(office: Office) -> dict:
             "last_called": c.last_called, "next_number": c.next_number, "waiting": c.waiting,
             "wait_minutes": wait, "on_hold": c.on_hold,
         })
+    calendar.add_reception(office, rows, {c.code: c.is_active for c in categories}, now())  # 受付終了
     return {
         "office": office.code,
         "updated_at": to_jst(now()).isoformat(timespec="seconds"),
