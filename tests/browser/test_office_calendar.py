@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..live_server import demo_server, server_env
-from .helpers import shot
+from .helpers import assert_not_reloaded, mark_page, shot, wait_live
 
 pytestmark = pytest.mark.browser
 
@@ -88,12 +88,28 @@ def test_after_the_cut_off_the_kiosk_and_board_say_reception_closed(center, new_
     url, db = center
     now = safe_now()
     cut_off = (now - dt.timedelta(minutes=1)).time().replace(second=0, microsecond=0)
-    set_center(db, today=now.date(), closes_today=dt.time(23, 59), moving_until=cut_off)
     tomorrow = now.date() + dt.timedelta(days=1)
-
+    # First 転入 still issues: the kiosk and the board are open before the cut-off is set.
+    set_center(db, today=now.date(), closes_today=dt.time(23, 59), moving_until=None)
     page = new_page()
     page.goto("/o/center/kiosk/?device=center-kiosk")
-    moving = page.locator('.kiosk-button[data-category="moving"]')
+    expect(page.locator('.kiosk-button[data-category="moving"]')).to_be_enabled()
+    board = new_page()
+    board.goto("/o/center/board/")
+    wait_live(board)
+    mark_page(board)
+    expect(board.locator('tr[data-category="moving"] [data-reception-closed]')).to_be_hidden()
+
+    # The cut-off passes; the next board event (a ticket for 証明書) closes 転入 on both screens.
+    set_center(db, today=now.date(), closes_today=dt.time(23, 59), moving_until=cut_off)
+    issued = httpx.post(f"{url}/api/v1/offices/center/tickets", json={"category": "certificates"},
+                        headers={"Authorization": "Bearer center-kiosk"}, timeout=10)
+    assert issued.status_code == 201, issued.text
+    expect(board.locator('tr[data-category="moving"] [data-reception-closed]')).to_be_visible()
+    expect(board.locator('tr[data-category="certificates"] [data-reception-closed]')).to_be_hidden()
+    assert_not_reloaded(board)
+
+    moving = page.locator('.kiosk-button[data-category="moving"]')  # the kiosk redrew itself
     expect(moving).to_be_disabled()
     expect(moving).to_contain_text("受付終了")
     expect(moving).to_contain_text(f"本日の受付は {cut_off:%H:%M} で終了しました")
@@ -112,10 +128,9 @@ def test_after_the_cut_off_the_kiosk_and_board_say_reception_closed(center, new_
     assert (rows["moving"]["accepting"], rows["moving"]["closed_reason"]) == (False, "reception_closed")
     assert rows["moving"]["reception_until"] == f"{cut_off:%H:%M}"
     assert rows["certificates"]["accepting"] is True
-    board = new_page()
-    board.goto("/o/center/board/")
-    expect(board.locator('tr[data-category="moving"] [data-reception-closed]')).to_be_visible()
-    expect(board.locator('tr[data-category="certificates"] [data-reception-closed]')).to_be_hidden()
+    display = new_page()
+    display.goto("/o/center/display/")
+    expect(display.locator('tr[data-category="moving"] [data-reception-closed]')).to_be_visible()
 
 
 def test_after_closing_the_kiosk_says_reception_is_over_with_the_next_opening(center, new_page, artifacts):

@@ -9,7 +9,7 @@ from madoguchi.core.errors import NotFound
 from madoguchi.core.timeutil import business_date
 from madoguchi.zones import public_state
 
-from . import calendar, selectors, services
+from . import selectors, services
 from .models import Office, Ticket
 from .schemas import (
     BoardOut,
@@ -71,10 +71,10 @@ def list_counters(request, code: str):
 @router.get("/offices/{code}/calendar", response={200: list[CalendarDayOut], 404: ErrorOut, 422: ErrorOut},
             summary="開庁日・受付時間 (public)")
 def office_calendar(request, code: str, query: Query[CalendarQuery]):
-    office = Office.objects.filter(code=code).first()
-    if office is None:
+    days = public_state.get_calendar(code, query.start or business_date(), query.days)
+    if days is None:
         raise NotFound("指定された庁舎・拠点が見つかりません。", code="office_not_found")
-    return calendar.calendar_days(office, query.start or business_date(), query.days)
+    return days
 
 
 @router.post("/offices/{code}/tickets", auth=api_auth, response={201: IssuedOut, **ERRORS},

@@ -35,6 +35,9 @@ DAY_SECONDS = 24 * 3600
 # How far ahead a next opening is looked for (a closed office says 「未定」 beyond this).
 HORIZON_DAYS = 400
 MAX_CALENDAR_DAYS = 92
+# Days the internal side sends to the public side (from today): any ``from`` within the
+# next 92 days can be answered there for up to 92 days.
+PUBLIC_CALENDAR_DAYS = 2 * MAX_CALENDAR_DAYS
 WEEKDAYS_JA = "月火水木金土日"
 
 Range = tuple[int, int]  # seconds since midnight (JST), [start, end); end may be 24:00
