@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..live_server import demo_server, server_env
-from .helpers import assert_not_reloaded, mark_page, shot, wait_live
+from .helpers import assert_accessible, assert_not_reloaded, mark_page, shot, wait_live
 
 pytestmark = pytest.mark.browser
 
@@ -116,6 +116,7 @@ def test_after_the_cut_off_the_kiosk_and_board_say_reception_closed(center, new_
     expect(moving).to_contain_text(next_opening_ja(tomorrow))
     expect(page.locator('.kiosk-button[data-category="certificates"]')).to_be_enabled()
     shot(page, artifacts, "center-kiosk-after-cut-off")
+    assert_accessible(page, "center kiosk after the cut-off")
 
     # The API refuses the same category, and says when it opens next.
     refused = httpx.post(f"{url}/api/v1/offices/center/tickets", json={"category": "moving"},
@@ -147,6 +148,7 @@ def test_after_closing_the_kiosk_says_reception_is_over_with_the_next_opening(ce
     expect(closed).to_contain_text(next_opening_ja(tomorrow))
     expect(page.locator(".kiosk-button")).to_have_count(0)
     shot(page, artifacts, "center-kiosk-closed")
+    assert_accessible(page, "center kiosk after closing")
 
     # In the visitor's language: the same screen in English.
     page.goto("/o/center/kiosk/?lang=en")
