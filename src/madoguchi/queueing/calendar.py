@@ -22,6 +22,7 @@ changes it), so the kiosk and the board pay no query for the calendar.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from dataclasses import dataclass
 
@@ -163,6 +164,17 @@ def connect_signals() -> None:
 # ------------------------------------------------------------------ pure rules
 
 
+@functools.lru_cache(maxsize=32)
+def _holidays(year: int) -> dict[dt.date, str]:
+    """A year's national holidays, computed once (jpholiday takes ~80 µs a lookup; a next
+    opening may look at hundreds of days for every row of every board)."""
+    return {day: name for day, name in jpholiday.year_holidays(year)}
+
+
+def holiday_name(date: dt.date) -> str | None:
+    return _holidays(date.year).get(date)
+
+
 def is_year_end(date: dt.date) -> bool:
     return (date.month == 12 and date.day >= 29) or (date.month == 1 and date.day <= 3)
 
@@ -179,7 +191,7 @@ def day_of(cal: Calendar, date: dt.date) -> Day:
     if cal.closed_year_end and is_year_end(date):
         return Day(date, (), "年末年始")
     if cal.closed_on_holidays:
-        name = jpholiday.is_holiday_name(date)
+        name = holiday_name(date)
         if name:
             return Day(date, (), f"祝日（{name}）")
     return Day(date, cal.rows.weekly.get(date.weekday(), ()), None)
@@ -213,6 +225,8 @@ def _range_at(cal: Calendar, at: dt.datetime, cutoff: int | None) -> Range | Non
 def _next_start(cal: Calendar, after: dt.datetime, cutoff: int | None) -> dt.datetime | None:
     """The first range start at or after ``after`` (cut-off applied), within the horizon."""
     date, secs = _local(after)
+    if cal.enforced and not cal.rows.weekly and not any(d >= date for d in cal.rows.specials):
+        return None  # no hours at all (yet): no need to look through the horizon
     for offset in range(HORIZON_DAYS):
         day = date + dt.timedelta(days=offset)
         for s, _e in _clip(day_of(cal, day).ranges, cutoff):
@@ -341,7 +355,7 @@ def when_ja(at: dt.datetime) -> str:
 
 def refusal(category, state: Reception) -> Conflict:
     """The 409 for issuing outside reception (the API, the kiosk and the counter say the same)."""
-    nxt = f"次の受付は{when_ja(state.next_opening)}からです。" if state.next_opening else ""
+    nxt = f"次の受付は{when_ja(state.next_opening)}からです。" if state.next_opening else "次の受付日は未定です。"
     detail = {"next_opening": state.next_opening.astimezone(JST).isoformat(timespec="seconds")
               if state.next_opening else None,
               "reception_until": state.cutoff.strftime("%H:%M") if state.cutoff else None}

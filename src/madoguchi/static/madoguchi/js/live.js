@@ -146,14 +146,18 @@
         var current = document.querySelector(selector);
         if (html == null || !current || !window.htmx) return;
         var active = document.activeElement;
-        if (posting() || (active && current.contains(active) && active.tagName === "SELECT")) {
+        // Never under the clerk's hands: a choice being made or a memo being typed.
+        if (posting() || (active && current.contains(active) && /^(SELECT|INPUT|TEXTAREA)$/.test(active.tagName))) {
           refreshAfterPost = true;  // try again once the clerk is done
           return;
         }
         if (olderThanScreen(html, current)) return;
         // Keep the message of the clerk's last action (e.g. 「1502番を呼び出しました。」).
         var flash = current.querySelector("[data-flash]");
+        // Editors the supervisor opened (<details id=…>) stay open across the refresh.
+        var opened = Array.prototype.map.call(current.querySelectorAll("details[open][id]"), function (d) { return d.id; });
         htmx.swap(current, html, {swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0});
+        opened.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
         var box = flash && document.querySelector(selector + " .flash");
         if (box && !box.querySelector("[data-flash]")) box.appendChild(flash);
       })
@@ -180,6 +184,12 @@
       if (current) { e.detail.target = current; target = current; }
     }
     if (olderThanScreen(e.detail.serverResponse, target)) e.detail.shouldSwap = false;
+  });
+  document.body.addEventListener("focusout", function () {
+    // A refresh put off while a field had the focus runs once the focus leaves it.
+    if (refreshAfterPost && !posting()) setTimeout(function () {
+      if (refreshAfterPost && !posting()) { refreshAfterPost = false; scheduleRefresh(); }
+    }, 50);
   });
   document.body.addEventListener("htmx:afterSwap", function () {
     if (refreshAfterPost && !posting()) { refreshAfterPost = false; scheduleRefresh(); }
