@@ -134,3 +134,26 @@ def test_running_timer_counts_up_on_the_supervisor_screen(new_page, demo_url):
     first = seconds()
     supervisor.wait_for_timeout(2100)
     assert seconds() >= first + 2
+
+
+def test_kiosk_follows_issuing_paused_and_resumed_at_the_floor(new_page, demo_url, artifacts):
+    kiosk = new_page()
+    kiosk.goto("/o/demo/kiosk/?device=demo-kiosk")
+    wait_live(kiosk)
+    button = kiosk.locator('.kiosk-button[data-category="fastlane"]:not([disabled])')
+    expect(button).to_have_count(1)
+
+    supervisor = new_page()
+    login(supervisor, "/o/demo/supervisor/", "admin", "admin")
+    wait_live(supervisor)
+    item = supervisor.locator('.floor-issuing li[data-category="fastlane"]')
+    item.get_by_role("button", name="発券を停止").click()
+    expect(supervisor.locator("[data-flash]")).to_contain_text("の発券を停止しました。")
+    expect(button).to_have_count(0)  # the kiosk redrew its menu by itself
+    shot(kiosk, artifacts, "kiosk-after-issuing-paused")
+    assert httpx.post(f"{demo_url}/api/v1/offices/demo/tickets", json={"category": "fastlane"},
+                      headers={"Authorization": "Bearer demo-kiosk"}, timeout=10).json()["code"] == "category_closed"
+
+    item.get_by_role("button", name="発券を再開").click()
+    expect(supervisor.locator("[data-flash]")).to_contain_text("の発券を再開しました。")
+    expect(button).to_have_count(1)
