@@ -310,7 +310,7 @@ def test_actions_on_a_past_days_ticket_are_refused_as_expired(issue, staff, c, c
             with pytest.raises(Conflict) as exc:
                 action(ticket)
             assert (exc.value.status, exc.value.code) == (409, "ticket_expired")
-            assert "有効期限が切れています" in exc.value.message
+            assert "04月01日の整理券のため、本日は操作できません" in exc.value.message
             assert exc.value.detail == {"business_date": "2025-04-01"}
     assert (refresh(waiting).state, refresh(held).state) == (TicketState.WAITING, TicketState.HELD)
 

@@ -207,15 +207,24 @@ class TicketMachine(RuleBasedStateMachine):
         if counter in self.closed:
             self.expect_refusal("counter_closed", call)
             return
-        if m.state in ACTIVE and m.day != self.today:
+        if m.day != self.today:
             self.expect_refusal("ticket_expired", call)
             return
-        if m.state not in (W, H):
+        if m.state not in (W, H, TicketState.NO_SHOW):
             self.expect_refusal("illegal_transition", call)
+            return
+        if m.state == TicketState.NO_SHOW and self.number_taken(m):
+            self.expect_refusal("number_in_use", call)
             return
         self.finish_current(counter)
         assert call().pk == m.pk
+        if m.state == TicketState.NO_SHOW:  # came back: reinstated, then called
+            m.events += 1
         self.mark_called(m, counter)
+
+    def number_taken(self, m: Model) -> bool:
+        return any(o.number == m.number and o.day == m.day and o.state in ACTIVE and o.pk != m.pk
+                   for o in self.model.values())
 
     @rule(counter=st.sampled_from(sorted(COUNTERS)),
           action=st.sampled_from(["recall", "recall", "hold", "finish", "no_show", "transfer"]),
@@ -257,18 +266,30 @@ class TicketMachine(RuleBasedStateMachine):
             m.state, m.counter, m.category, m.fast = W, None, category, CATEGORIES[category][2]
         assert ticket.state == m.state
 
-    @rule(public_id=tickets, action=st.sampled_from(["resume", "resume", "cancel"]))
+    @rule(public_id=tickets, action=st.sampled_from(["resume", "resume", "cancel", "reinstate"]))
     def act_on_ticket(self, public_id, action):
-        """Staff resume a held ticket or cancel one that has not been served."""
+        """Staff resume a held ticket, cancel one that has not been served or reinstate a no-show."""
         self.changed = True
         m = self.by_id(public_id)
+        if action == "reinstate":
+            call = lambda: services.ticket_reinstate(actor=self.actor, ticket_id=public_id)  # noqa: E731
+            if m.day != self.today:
+                self.expect_refusal("ticket_expired", call)
+            elif m.state != TicketState.NO_SHOW:
+                self.expect_refusal("illegal_transition", call)
+            elif self.number_taken(m):
+                self.expect_refusal("number_in_use", call)
+            else:
+                assert call().state == W
+                m.state, m.counter, m.events = W, None, m.events + 1
+            return
         if action == "resume":
             call = lambda: services.ticket_resume(actor=self.actor, ticket_id=public_id)  # noqa: E731
             allowed, to_state = m.state == H, W
         else:
             call = lambda: services.ticket_cancel(actor=self.actor, ticket_id=public_id)  # noqa: E731
             allowed, to_state = m.state in (W, H), TicketState.CANCELLED
-        if m.state in ACTIVE and m.day != self.today:
+        if m.day != self.today:
             self.expect_refusal("ticket_expired", call)
             return
         if not allowed:
@@ -276,6 +297,28 @@ class TicketMachine(RuleBasedStateMachine):
             return
         assert call().state == to_state
         m.state, m.events = to_state, m.events + 1
+
+    @rule(public_id=tickets, category=st.sampled_from(sorted(CATEGORIES)))
+    def route(self, public_id, category):
+        """Floor control or another app moves a ticket to another queue, keeping its place."""
+        self.changed = True
+        m = self.by_id(public_id)
+        call = lambda: services.ticket_route(actor=self.actor, ticket_id=public_id,  # noqa: E731
+                                             category_code=category, ref="sm")
+        if m.day != self.today:
+            self.expect_refusal("ticket_expired", call)
+            return
+        if m.state not in ACTIVE:
+            self.expect_refusal("illegal_transition", call)
+            return
+        if m.category == category:
+            self.expect_refusal("same_category", call)
+            return
+        ticket = call()
+        m.state = H if m.state == H else W
+        m.counter, m.category, m.fast = None, category, CATEGORIES[category][2]
+        m.events += 1
+        assert ticket.state == m.state
 
     @rule(counter=st.sampled_from(sorted(COUNTERS)), is_open=st.booleans())
     def open_or_close(self, counter, is_open):
