@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import signal
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
+import psycopg
 import pytest
 import redis
 
 from ..live_server import free_port
-from ..services_available import missing
+from ..services_available import missing, require_postgres
 
 
 class OwnRedis:
@@ -62,3 +65,17 @@ def own_redis(tmp_path):
         yield server
     finally:
         server.kill()
+
+
+@pytest.fixture
+def shared_postgres():
+    """A dedicated, throw-away database on the test PostgreSQL server."""
+    admin_url = require_postgres()
+    name = f"madoguchi_twoproc_{secrets.token_hex(4)}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlparse(admin_url)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -27,7 +27,7 @@ HEARTBEAT = 1  # seconds, for the server
 EVENTS = "/api/v1/offices/demo/board/events"
 KIOSK = {"Authorization": "Bearer demo-kiosk"}
 STAFF = {"Authorization": "Bearer demo-staff"}
-STREAMS = 3
+STREAMS = 3  # per server
 CATEGORY = "seal"
 
 
@@ -106,67 +106,96 @@ def shows_waiting(count: int):
     return lambda b: b.event == "board" and waiting(json.loads(b.data)) == count
 
 
+def call_next(api: httpx.Client, counter_id: str) -> int:
+    """The clerk finishes whoever is at the counter (if anyone) and calls the next number."""
+    finished = api.post(f"/api/v1/counters/{counter_id}/finish", headers=STAFF)
+    assert finished.status_code in (200, 409), finished.text
+    called = api.post(f"/api/v1/counters/{counter_id}/call-next", headers=STAFF)
+    assert called.status_code == 200, called.text
+    return called.json()["ticket"]["number"]
+
+
+def issue(api: httpx.Client) -> None:
+    issued = api.post("/api/v1/offices/demo/tickets", json={"category": CATEGORY}, headers=KIOSK)
+    assert issued.status_code == 201, issued.text
+
+
+def assert_never_silent(displays: list[Display], start: float, end: float) -> None:
+    for display in displays:
+        arrivals = [start, *display.arrivals(start, end), end]
+        gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
+        assert max(gaps) <= HEARTBEAT + 1.5, f"{display.name} went silent for {max(gaps):.1f}s"
+
+
+def restart_under_open_streams(own_redis, servers, apis: list[httpx.Client], *, calls: int) -> None:
+    """Displays on every server; Redis killed and restarted empty; then ``calls`` calls,
+    made through each server in turn, must each reach every display within 5 s."""
+    counters = [c["id"] for c in apis[0].get("/api/v1/offices/demo/counters").json()
+                if CATEGORY in c["categories"]]
+    displays = [Display(server.url, f"display-{i}-on-{s}")
+                for s, server in enumerate(servers) for i in range(STREAMS)]
+    try:
+        start = time.monotonic()
+        for display in displays:
+            display.start()
+        for display in displays:
+            display.wait_for(lambda b: b.event == "board", after=start, timeout=10)
+        for _ in range(calls + 1):
+            issue(apis[0])
+
+        # Before the outage: a call reaches every display.
+        number = call_next(apis[-1], counters[0])
+        for display in displays:
+            display.wait_for(is_call(number), after=start, timeout=5)
+        ids_before = max(max(d.event_ids()) for d in displays)
+        waiting_before = waiting(apis[0].get("/api/v1/offices/demo/board").json())
+
+        # Redis dies. The counters keep working: a ticket is issued meanwhile.
+        own_redis.kill()
+        outage_start = time.monotonic()
+        issue(apis[0])
+        time.sleep(4 * HEARTBEAT)
+        assert_never_silent(displays, outage_start, time.monotonic())
+
+        # Redis is back, empty: its id counter would start at 1 again.
+        own_redis.start()
+        back = time.monotonic()
+        # Without anyone acting, every display shows the ticket issued during the outage.
+        for display in displays:
+            display.wait_for(shows_waiting(waiting_before + 1), after=back, timeout=5)
+        # Each next call reaches every display, whichever server the clerk uses.
+        for n in range(calls):
+            at = time.monotonic()
+            number = call_next(apis[n % len(apis)], counters[(n + 1) % len(counters)])
+            for display in displays:
+                call = display.wait_for(is_call(number), after=at, timeout=5)
+                assert call.id > ids_before, "ids went backwards: an EventSource resumes from the wrong place"
+        # ... and no display ever went silent, nor lost its connection.
+        assert_never_silent(displays, start, time.monotonic())
+        assert all(d.error is None for d in displays)
+    finally:
+        for display in displays:
+            display.stop()
+        for display in displays:
+            display.join(timeout=10)
+
+
 def test_open_streams_keep_their_heartbeat_and_get_the_next_call_after_redis_restarts(
         tmp_path, own_redis):
     env = server_env(MADOGUCHI_REDIS_URL=own_redis.url,
                      MADOGUCHI_LIVE_HEARTBEAT_SECONDS=str(HEARTBEAT))
     with demo_server(tmp_path / "server", env=env, name="restart") as server, \
             httpx.Client(base_url=server.url, timeout=30) as api:
-        counter = next(c for c in api.get("/api/v1/offices/demo/counters").json()
-                       if CATEGORY in c["categories"])
-        displays = [Display(server.url, f"display-{i}") for i in range(STREAMS)]
-        try:
-            start = time.monotonic()
-            for display in displays:
-                display.start()
-            for display in displays:
-                display.wait_for(lambda b: b.event == "board", after=start, timeout=10)
+        restart_under_open_streams(own_redis, [server], [api], calls=1)
 
-            # Before the outage: a call reaches every display.
-            issued = api.post("/api/v1/offices/demo/tickets", json={"category": CATEGORY}, headers=KIOSK)
-            assert issued.status_code == 201, issued.text
-            called = api.post(f"/api/v1/counters/{counter['id']}/call-next", headers=STAFF)
-            assert called.status_code == 200, called.text
-            for display in displays:
-                display.wait_for(is_call(called.json()["ticket"]["number"]), after=start, timeout=5)
-            ids_before = max(max(d.event_ids()) for d in displays)
-            waiting_before = waiting(api.get("/api/v1/offices/demo/board").json())
 
-            # Redis dies. The counter keeps working: a ticket is issued meanwhile.
-            own_redis.kill()
-            outage_start = time.monotonic()
-            during = api.post("/api/v1/offices/demo/tickets", json={"category": CATEGORY}, headers=KIOSK)
-            assert during.status_code == 201, during.text
-            time.sleep(4 * HEARTBEAT)
-            outage_end = time.monotonic()
-            for display in displays:
-                arrivals = [outage_start, *display.arrivals(outage_start, outage_end), outage_end]
-                gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
-                assert max(gaps) <= HEARTBEAT + 1.5, \
-                    f"{display.name} went silent for {max(gaps):.1f}s while Redis was down"
-
-            # Redis is back, empty: its counter would start at 1 again.
-            own_redis.start()
-            back = time.monotonic()
-            # Without anyone acting, every display shows the ticket issued during the outage.
-            for display in displays:
-                display.wait_for(shows_waiting(waiting_before + 1), after=back, timeout=5)
-            # The next call reaches every display.
-            called = api.post(f"/api/v1/counters/{counter['id']}/call-next", headers=STAFF)
-            assert called.status_code == 200, called.text
-            number = called.json()["ticket"]["number"]
-            at = time.monotonic()
-            for display in displays:
-                call = display.wait_for(is_call(number), after=at - 1, timeout=5)
-                assert call.id > ids_before, "ids went backwards: an EventSource resumes from the wrong place"
-            # ... and the heartbeat never stopped.
-            for display in displays:
-                arrivals = display.arrivals(start, time.monotonic())
-                gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
-                assert max(gaps) <= HEARTBEAT + 1.5, f"{display.name} went silent for {max(gaps):.1f}s"
-                assert display.error is None
-        finally:
-            for display in displays:
-                display.stop()
-            for display in displays:
-                display.join(timeout=10)
+@pytest.mark.postgres
+def test_two_servers_miss_no_call_after_their_redis_restarts(tmp_path, own_redis, shared_postgres):
+    """Two processes share PostgreSQL and the restarted Redis: every display hears every call."""
+    env = server_env(MADOGUCHI_DATABASE_URL=shared_postgres, MADOGUCHI_REDIS_URL=own_redis.url,
+                     MADOGUCHI_LIVE_HEARTBEAT_SECONDS=str(HEARTBEAT))
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(demo_server(tmp_path / name, env=env, name=name))
+                   for name in ("a", "b")]
+        apis = [stack.enter_context(httpx.Client(base_url=s.url, timeout=30)) for s in servers]
+        restart_under_open_streams(own_redis, servers, apis, calls=4)

@@ -80,7 +80,7 @@ def test_board_shape_and_types(client, issue, post, c):
     response = client.get(f"{API}/offices/demo/board")
     assert response.status_code == 200
     board = response.json()
-    assert set(board) == {"office", "updated_at", "rows", "calling"}
+    assert set(board) == {"office", "updated_at", "rows", "calling", "missed"}
     assert board["office"] == "demo"
     updated = dt.datetime.fromisoformat(board["updated_at"])
     assert updated.utcoffset() == dt.timedelta(hours=9)  # shown in Japan time
@@ -88,13 +88,19 @@ def test_board_shape_and_types(client, issue, post, c):
     assert len(board["rows"]) == 6
     for row in board["rows"]:
         assert set(row) == {"category", "name", "range", "last_called", "next_number", "waiting",
-                            "wait_minutes", "on_hold"}
+                            "wait_minutes", "on_hold", "accepting", "closed_reason", "reception_until",
+                            "accepting_until", "next_opening"}
+        # The demo office issues around the clock: no 受付終了, nothing to flip at any time.
+        assert (row["accepting"], row["closed_reason"], row["accepting_until"], row["next_opening"]) == (
+            True, None, None, None)
         assert isinstance(row["range"], list) and [type(n) for n in row["range"]] == [int, int]
         assert all(isinstance(row[k], int) for k in ("waiting", "wait_minutes", "on_hold"))
     moving = board["rows"][0]
     assert moving == {"category": "moving", "name": "転入・転出・世帯変更等の異動届出",
                       "range": [1001, 1500], "last_called": 1001, "next_number": 1002,
-                      "waiting": 1, "wait_minutes": 3, "on_hold": 0}
+                      "waiting": 1, "wait_minutes": 3, "on_hold": 0, "accepting": True,
+                      "closed_reason": None, "reception_until": None, "accepting_until": None,
+                      "next_opening": None}
     assert board["rows"][1]["last_called"] is None and board["rows"][1]["next_number"] is None
     assert board["calling"] == [{"number": 1001, "counter": "1番窓口"}]
 

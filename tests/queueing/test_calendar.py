@@ -180,3 +180,25 @@ def test_overlapping_or_reversed_ranges_are_refused(center):
                        closes=dt.time(9, 0)).full_clean()
     # Touching ranges do not overlap (a morning and an afternoon).
     OfficeHours(office=center, weekday=5, opens=dt.time(8, 0), closes=dt.time(8, 45)).full_clean()
+
+
+def test_an_office_without_any_hours_has_no_next_opening(center):
+    OfficeHours.objects.filter(office=center).delete()
+    state = calendar.reception(cat(center, "certificates"), jst(2026, 11, 24, 10, 0))
+    assert (state.accepting, state.reason, state.next_opening) == (False, "office_closed", None)
+    with pytest.raises(Conflict) as refused:
+        calendar.require_reception(cat(center, "certificates"), jst(2026, 11, 24, 10, 0))
+    assert refused.value.message == "本日は閉庁日です。次の受付日は未定です。"
+    # A special opening ahead is still found.
+    SpecialOpening.objects.create(office=center, date=dt.date(2027, 3, 28), opens=dt.time(9, 0),
+                                  closes=dt.time(12, 0))
+    assert calendar.next_opening(fresh(center), jst(2026, 11, 24, 10, 0)) == jst(2027, 3, 28, 9, 0)
+
+
+def test_holidays_come_from_jpholiday_for_every_year():
+    import jpholiday
+
+    day = dt.date(2025, 1, 1)
+    for offset in range(3 * 366):
+        date = day + dt.timedelta(days=offset)
+        assert calendar.holiday_name(date) == jpholiday.is_holiday_name(date), date

@@ -150,3 +150,49 @@ def _category_form(category) -> dict:
             "range_end": category.range_end, "display_order": category.display_order,
             "prior_service_minutes": category.prior_service_minutes, "is_active": "on",
             "notify_ahead": category.notify_ahead, "reception_until": ""}
+
+
+def _inline(prefix: str, rows: list[dict]) -> dict:
+    data = {f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": 0,
+            f"{prefix}-MIN_NUM_FORMS": 0, f"{prefix}-MAX_NUM_FORMS": 1000}
+    for i, row in enumerate(rows):
+        data.update({f"{prefix}-{i}-{k}": v for k, v in row.items()})
+    return data
+
+
+def _office_form(weekly: list[dict], specials: list[dict] = ()) -> dict:
+    return {"code": "branch", "name": "支所", "name_en": "", "display_order": 2, "hours_enforced": "on",
+            "closed_on_holidays": "on", "closed_year_end": "on", **_inline("sections", []),
+            **_inline("weekly_hours", weekly), **_inline("closures", [{"date": "2026-11-26", "note": "庁舎設備点検"}]),
+            **_inline("special_openings", list(specials))}
+
+
+def test_the_admin_edits_the_calendar_and_refuses_overlapping_ranges(client, center):
+    admin = make_staff(center, role=Role.ADMIN)
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    page = client.get("/admin/queueing/office/add/").content.decode()
+    for label in ("開庁時間の外は発券しない", "祝日は閉庁", "年末年始（12月29日～1月3日）は閉庁",
+                  "曜日ごとの受付時間", "臨時閉庁日", "休日開庁・特別開庁"):
+        assert label in page, label
+    # Two ranges on Monday that overlap (both new in one form): refused, nothing saved.
+    overlapping = _office_form([{"weekday": 0, "opens": "08:45", "closes": "12:30"},
+                                {"weekday": 0, "opens": "12:00", "closes": "17:30"}])
+    response = client.post("/admin/queueing/office/add/", overlapping)
+    assert response.status_code == 200 and "時間帯が重なっています" in response.content.decode()
+    reversed_range = _office_form([{"weekday": 1, "opens": "17:30", "closes": "08:45"}])
+    response = client.post("/admin/queueing/office/add/", reversed_range)
+    assert "開始時刻は終了時刻より前にしてください" in response.content.decode()
+    assert not Office.objects.filter(code="branch").exists()
+    # A morning and an afternoon, a closure and a 休日開庁: saved and in the calendar at once.
+    good = _office_form([{"weekday": 0, "opens": "08:45", "closes": "12:00"},
+                         {"weekday": 0, "opens": "13:00", "closes": "17:30"}],
+                        [{"date": "2026-11-29", "opens": "09:00", "closes": "12:00", "note": "休日開庁"}])
+    assert client.post("/admin/queueing/office/add/", good).status_code == 302
+    days = Client().get(f"{API}/offices/branch/calendar?from=2026-11-23&days=7").json()
+    assert days[0] == {"date": "2026-11-23", "open": False, "hours": [], "note": "祝日（勤労感謝の日）"}
+    assert days[3] == {"date": "2026-11-26", "open": False, "hours": [], "note": "庁舎設備点検"}
+    assert days[6] == {"date": "2026-11-29", "open": True, "hours": [["09:00", "12:00"]], "note": "休日開庁"}
+    monday = Client().get(f"{API}/offices/branch/calendar?from=2026-11-30&days=1").json()[0]
+    assert monday["hours"] == [["08:45", "12:00"], ["13:00", "17:30"]]

@@ -299,7 +299,7 @@ def test_call_a_specific_ticket_of_yesterday_is_refused(issue, staff, c, clock):
     clock.advance(days=1)
     with pytest.raises(Conflict) as exc:
         services.ticket_call(actor=staff, counter_id=c(1), ticket_id=t.public_id)
-    assert exc.value.code == "illegal_transition"
+    assert exc.value.code == "ticket_expired"
 
 
 def test_call_a_ticket_of_another_office_or_unknown_is_not_found(office, staff, c):

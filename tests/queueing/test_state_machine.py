@@ -111,6 +111,10 @@ class TicketMachine(RuleBasedStateMachine):
         assert len(called) <= 1
         return called[0] if called else None
 
+    def reach(self, code: str) -> set[str]:
+        """The categories served by the counters that serve ``code`` (and ``code`` itself)."""
+        return {code} | {other for served in COUNTERS.values() if code in served for other in served}
+
     def queue(self, categories) -> list[Model]:
         waiting = [m for m in self.model.values()
                    if m.state == W and m.category in categories and m.day == self.today]
@@ -195,12 +199,24 @@ class TicketMachine(RuleBasedStateMachine):
         if counter in self.closed:
             self.expect_refusal("counter_closed", call)
             return
-        if m.state not in (W, H) or m.day != self.today:
+        if m.day != self.today:
+            self.expect_refusal("ticket_expired", call)
+            return
+        if m.state not in (W, H, TicketState.NO_SHOW):
             self.expect_refusal("illegal_transition", call)
+            return
+        if m.state == TicketState.NO_SHOW and self.number_taken(m):
+            self.expect_refusal("number_in_use", call)
             return
         self.finish_current(counter)
         assert call().pk == m.pk
+        if m.state == TicketState.NO_SHOW:  # came back: reinstated, then called
+            m.events += 1
         self.mark_called(m, counter)
+
+    def number_taken(self, m: Model) -> bool:
+        return any(o.number == m.number and o.day == m.day and o.state in ACTIVE and o.pk != m.pk
+                   for o in self.model.values())
 
     @rule(counter=st.sampled_from(sorted(COUNTERS)),
           action=st.sampled_from(["recall", "recall", "hold", "finish", "no_show", "transfer"]),
@@ -242,11 +258,23 @@ class TicketMachine(RuleBasedStateMachine):
             m.state, m.counter, m.category, m.fast = W, None, category, CATEGORIES[category][2]
         assert ticket.state == m.state
 
-    @rule(public_id=tickets, action=st.sampled_from(["resume", "resume", "cancel"]))
+    @rule(public_id=tickets, action=st.sampled_from(["resume", "resume", "cancel", "reinstate"]))
     def act_on_ticket(self, public_id, action):
-        """Staff resume a held ticket or cancel one that has not been served."""
+        """Staff resume a held ticket, cancel one that has not been served or reinstate a no-show."""
         self.changed = True
         m = self.by_id(public_id)
+        if action == "reinstate":
+            call = lambda: services.ticket_reinstate(actor=self.actor, ticket_id=public_id)  # noqa: E731
+            if m.day != self.today:
+                self.expect_refusal("ticket_expired", call)
+            elif m.state != TicketState.NO_SHOW:
+                self.expect_refusal("illegal_transition", call)
+            elif self.number_taken(m):
+                self.expect_refusal("number_in_use", call)
+            else:
+                assert call().state == W
+                m.state, m.counter, m.events = W, None, m.events + 1
+            return
         if action == "resume":
             call = lambda: services.ticket_resume(actor=self.actor, ticket_id=public_id)  # noqa: E731
             allowed, to_state = m.state == H, W
@@ -258,6 +286,28 @@ class TicketMachine(RuleBasedStateMachine):
             return
         assert call().state == to_state
         m.state, m.events = to_state, m.events + 1
+
+    @rule(public_id=tickets, category=st.sampled_from(sorted(CATEGORIES)))
+    def route(self, public_id, category):
+        """Floor control or another app moves a ticket to another queue, keeping its place."""
+        self.changed = True
+        m = self.by_id(public_id)
+        call = lambda: services.ticket_route(actor=self.actor, ticket_id=public_id,  # noqa: E731
+                                             category_code=category, ref="sm")
+        if m.day != self.today:
+            self.expect_refusal("ticket_expired", call)
+            return
+        if m.state not in ACTIVE:
+            self.expect_refusal("illegal_transition", call)
+            return
+        if m.category == category:
+            self.expect_refusal("same_category", call)
+            return
+        ticket = call()
+        m.state = H if m.state == H else W
+        m.counter, m.category, m.fast = None, category, CATEGORIES[category][2]
+        m.events += 1
+        assert ticket.state == m.state
 
     @rule(counter=st.sampled_from(sorted(COUNTERS)), is_open=st.booleans())
     def open_or_close(self, counter, is_open):
@@ -349,7 +399,10 @@ class TicketMachine(RuleBasedStateMachine):
             assert row["next_number"] == (queue[0].number if queue else None)
             assert row["last_called"] == self.last_called.get((code, today))
             assert row["wait_minutes"] >= 0
-            if row["waiting"] == 0:
+            # 待ち時間 is a new ticket's wait: everyone the counters serving it would call first.
+            fast = CATEGORIES[code][2]
+            ahead = [m for m in self.queue(self.reach(code)) if m.fast or not fast]
+            if not ahead:
                 assert row["wait_minutes"] == 0
             else:
                 assert row["wait_minutes"] >= 1  # never "0分" while people wait
@@ -362,13 +415,18 @@ class TicketMachine(RuleBasedStateMachine):
     @invariant()
     @precondition(lambda self: self.changed)
     def people_ahead_follow_the_queue(self):
+        """Every waiting ticket has ahead of it the tickets its counters would call first,
+        across the categories they share; held tickets never count (queueing/rules.py)."""
+        statuses = {s["public_id"]: s for s in selectors.office_ticket_statuses(self.office)}
         for code in CATEGORIES:
-            queue = self.queue([code])
-            if queue:  # the last in line has everyone else ahead
-                m = queue[-1]
-                last = Ticket(pk=m.pk, category_id=self.category_pk[code], business_date=m.day,
-                              issued_at=m.issued_at, state=W)
-                assert selectors.ticket_people_ahead(last) == len(queue) - 1
+            queue = self.queue(self.reach(code))
+            for position, m in enumerate(queue):
+                if m.category != code:
+                    continue
+                ahead = position
+                ticket = Ticket.objects.select_related("category", "office").get(pk=m.pk)
+                assert selectors.ticket_people_ahead(ticket) == ahead, m
+                assert statuses[m.public_id]["waiting_ahead"] == ahead, m
 
 
 def test_ticket_state_machine(db, clock, settings_fixture_recall_limit):

@@ -289,19 +289,21 @@ class RedisBroker:
         return Event(office=office, id=new_id, kind=kind, data=data)
 
     async def _ensure_listener(self) -> None:
-        if self._listener is not None and not self._listener.done():
+        listener = self._listener
+        if (listener is not None and not listener.done()
+                and listener.get_loop() is asyncio.get_running_loop()):
             await self._ready.wait()
             return
         import redis.asyncio as aioredis
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
 
+        # New clients with each listener: asyncio connections belong to the loop
+        # that opened them (a server has one loop; tests run several).
         timeouts = {"socket_connect_timeout": 2, "socket_timeout": 5}
-        if self._async is None:
-            # One quick retry: a pooled connection may be left over from before a restart.
-            self._async = aioredis.Redis.from_url(self.url, retry=Retry(NoBackoff(), 1), **timeouts)
-            self._pubsub_client = aioredis.Redis.from_url(self.url, retry=Retry(NoBackoff(), 0),
-                                                          **timeouts)
+        # One quick retry: a pooled connection may be left over from before a restart.
+        self._async = aioredis.Redis.from_url(self.url, retry=Retry(NoBackoff(), 1), **timeouts)
+        self._pubsub_client = aioredis.Redis.from_url(self.url, retry=Retry(NoBackoff(), 0), **timeouts)
         self._ready = asyncio.Event()
         # A fresh context: the task outlives the request that happened to start
         # it (and that request's thread for sync_to_async).
@@ -403,8 +405,7 @@ class RedisBroker:
         self.hub.detach(sub)
 
     async def history(self, office: str) -> list[Event]:
-        if self._async is None:
-            await self._ensure_listener()
+        await self._ensure_listener()
         raw = await self._async.lrange(self._keys(office)[1], 0, -1)
         events = [Event.decode(r.decode()) for r in raw]
         if events:

@@ -10,7 +10,7 @@ from madoguchi.core.throttle import api_device, limit
 from madoguchi.core.timeutil import business_date
 from madoguchi.zones import public_state
 
-from . import calendar, selectors, services
+from . import selectors, services
 from .models import Office, Ticket
 from .schemas import (
     BoardOut,
@@ -22,6 +22,7 @@ from .schemas import (
     IssuedOut,
     IssueIn,
     OfficeOut,
+    RouteIn,
     TicketEnvelope,
     TicketStatusOut,
     TransferIn,
@@ -71,10 +72,10 @@ def list_counters(request, code: str):
 @router.get("/offices/{code}/calendar", response={200: list[CalendarDayOut], 404: ErrorOut, 422: ErrorOut},
             summary="開庁日・受付時間 (public)")
 def office_calendar(request, code: str, query: Query[CalendarQuery]):
-    office = Office.objects.filter(code=code).first()
-    if office is None:
+    days = public_state.get_calendar(code, query.start or business_date(), query.days)
+    if days is None:
         raise NotFound("指定された庁舎・拠点が見つかりません。", code="office_not_found")
-    return calendar.calendar_days(office, query.start or business_date(), query.days)
+    return days
 
 
 @router.post("/offices/{code}/tickets", auth=api_auth, response={201: IssuedOut, **ERRORS, 429: ErrorOut},
@@ -100,6 +101,19 @@ def ticket_status(request, ticket_id: str):
              summary="保留を解除して待ちに戻す (staff of the office)")
 def resume(request, ticket_id: str):
     return ticket_out(services.ticket_resume(actor=request.actor, ticket_id=ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/reinstate", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+             summary="不在から待ちに戻す、元の順番で (staff of the office; same business day)")
+def reinstate(request, ticket_id: str):
+    return ticket_out(services.ticket_reinstate(actor=request.actor, ticket_id=ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/route", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+             summary="別の受付区分へ移す、元の順番で (staff of the office)")
+def route(request, ticket_id: str, payload: RouteIn):
+    return ticket_out(services.ticket_route(actor=request.actor, ticket_id=ticket_id,
+                                            category_code=payload.category, ref=payload.ref))
 
 
 @router.post("/tickets/{ticket_id}/cancel", auth=api_auth, response={200: TicketEnvelope, **ERRORS},

@@ -22,6 +22,7 @@ changes it), so the kiosk and the board pay no query for the calendar.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from dataclasses import dataclass
 
@@ -35,6 +36,9 @@ DAY_SECONDS = 24 * 3600
 # How far ahead a next opening is looked for (a closed office says 「未定」 beyond this).
 HORIZON_DAYS = 400
 MAX_CALENDAR_DAYS = 92
+# Days the internal side sends to the public side (from today): any ``from`` within the
+# next 92 days can be answered there for up to 92 days.
+PUBLIC_CALENDAR_DAYS = 2 * MAX_CALENDAR_DAYS
 WEEKDAYS_JA = "月火水木金土日"
 
 Range = tuple[int, int]  # seconds since midnight (JST), [start, end); end may be 24:00
@@ -160,6 +164,17 @@ def connect_signals() -> None:
 # ------------------------------------------------------------------ pure rules
 
 
+@functools.lru_cache(maxsize=32)
+def _holidays(year: int) -> dict[dt.date, str]:
+    """A year's national holidays, computed once (jpholiday takes ~80 µs a lookup; a next
+    opening may look at hundreds of days for every row of every board)."""
+    return {day: name for day, name in jpholiday.year_holidays(year)}
+
+
+def holiday_name(date: dt.date) -> str | None:
+    return _holidays(date.year).get(date)
+
+
 def is_year_end(date: dt.date) -> bool:
     return (date.month == 12 and date.day >= 29) or (date.month == 1 and date.day <= 3)
 
@@ -176,7 +191,7 @@ def day_of(cal: Calendar, date: dt.date) -> Day:
     if cal.closed_year_end and is_year_end(date):
         return Day(date, (), "年末年始")
     if cal.closed_on_holidays:
-        name = jpholiday.is_holiday_name(date)
+        name = holiday_name(date)
         if name:
             return Day(date, (), f"祝日（{name}）")
     return Day(date, cal.rows.weekly.get(date.weekday(), ()), None)
@@ -210,11 +225,27 @@ def _range_at(cal: Calendar, at: dt.datetime, cutoff: int | None) -> Range | Non
 def _next_start(cal: Calendar, after: dt.datetime, cutoff: int | None) -> dt.datetime | None:
     """The first range start at or after ``after`` (cut-off applied), within the horizon."""
     date, secs = _local(after)
+    if cal.enforced and not cal.rows.weekly and not any(d >= date for d in cal.rows.specials):
+        return None  # no hours at all (yet): no need to look through the horizon
     for offset in range(HORIZON_DAYS):
         day = date + dt.timedelta(days=offset)
         for s, _e in _clip(day_of(cal, day).ranges, cutoff):
             if offset or s >= secs:
                 return _at(day, s)
+    return None
+
+
+def _until(cal: Calendar, date: dt.date, end: int, cutoff: int | None) -> dt.datetime | None:
+    """When reception stops, following a range that runs into the next day's (an office open
+    around the clock never stops: None)."""
+    for _ in range(3):
+        if end < DAY_SECONDS:
+            return _at(date, end)
+        date = date + dt.timedelta(days=1)
+        ranges = _clip(day_of(cal, date).ranges, cutoff)
+        if not ranges or ranges[0][0] != 0:
+            return _at(date, 0)
+        end = ranges[0][1]
     return None
 
 
@@ -226,7 +257,7 @@ def _reception(cal: Calendar, at: dt.datetime, *, cutoff: int | None, active: bo
     current = _range_at(cal, at, cutoff)
     if current is not None:
         date, _secs = _local(at)
-        return Reception(True, None, _at(date, current[1]), None, cutoff_time, False)
+        return Reception(True, None, _until(cal, date, current[1], cutoff), None, cutoff_time, False)
     date, _secs = _local(at)
     # The office still receives others: only this category's day is over (its cut-off).
     reason = "reception_closed" if _range_at(cal, at, None) is not None else "office_closed"
@@ -272,6 +303,32 @@ def category_receptions(office, at: dt.datetime, codes_active: dict[str, bool]) 
             for code, active in codes_active.items()}
 
 
+def _iso(at: dt.datetime | None) -> str | None:
+    return at.astimezone(JST).isoformat(timespec="seconds") if at is not None else None
+
+
+def add_reception(office, rows: list[dict], active: dict[str, bool], at: dt.datetime) -> None:
+    """Board rows gain whether their category issues now (受付終了 otherwise) and why:
+    ``accepting``, ``closed_reason`` (office_closed | reception_closed | category_closed),
+    ``reception_until`` (the cut-off, "16:30"), ``accepting_until`` (when it stops today)
+    and ``next_opening``; screens flip a row at those times without a new snapshot."""
+    states = category_receptions(office, at, {row["category"]: bool(active.get(row["category"]))
+                                              for row in rows})
+    for row in rows:
+        state = states[row["category"]]
+        row.update(accepting=state.accepting, closed_reason=state.reason,
+                   reception_until=state.cutoff.strftime("%H:%M") if state.cutoff else None,
+                   accepting_until=_iso(state.until),
+                   next_opening=_iso(state.next_opening))
+
+
+def next_change(states) -> dt.datetime | None:
+    """The earliest moment one of these receptions changes (a kiosk reloads then)."""
+    moments = [s.until if s.accepting else s.next_opening for s in states]
+    moments = [m for m in moments if m is not None]
+    return min(moments) if moments else None
+
+
 def calendar_days(office, start: dt.date, days: int) -> list[dict]:
     """The public calendar: ``[{"date", "open", "hours": [["HH:MM", "HH:MM"], …], "note"}]``."""
     cal = office_calendar(office, since=start)
@@ -298,7 +355,7 @@ def when_ja(at: dt.datetime) -> str:
 
 def refusal(category, state: Reception) -> Conflict:
     """The 409 for issuing outside reception (the API, the kiosk and the counter say the same)."""
-    nxt = f"次の受付は{when_ja(state.next_opening)}からです。" if state.next_opening else ""
+    nxt = f"次の受付は{when_ja(state.next_opening)}からです。" if state.next_opening else "次の受付日は未定です。"
     detail = {"next_opening": state.next_opening.astimezone(JST).isoformat(timespec="seconds")
               if state.next_opening else None,
               "reception_until": state.cutoff.strftime("%H:%M") if state.cutoff else None}

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import rules
+
 
 def new_stamp() -> str:
     return secrets.token_hex(8)
@@ -174,15 +176,16 @@ class TicketSequence(models.Model):
 
 
 class TicketState(models.TextChoices):
-    WAITING = "waiting", _("待ち")
-    CALLED = "called", _("呼出中")
-    HELD = "held", _("保留")
-    DONE = "done", _("完了")
-    NO_SHOW = "no_show", _("不在")
-    CANCELLED = "cancelled", _("取消")
+    WAITING = rules.WAITING, _("待ち")
+    CALLED = rules.CALLED, _("呼出中")
+    HELD = rules.HELD, _("保留")
+    DONE = rules.DONE, _("完了")
+    NO_SHOW = rules.NO_SHOW, _("不在")
+    CANCELLED = rules.CANCELLED, _("取消")
 
 
-ACTIVE_STATES = (TicketState.WAITING, TicketState.CALLED, TicketState.HELD)
+# The active states are a rule of the queue (queueing/rules.py), as members of TicketState.
+ACTIVE_STATES = tuple(TicketState(state) for state in rules.ACTIVE_STATES)
 
 
 def new_public_id() -> str:
@@ -355,3 +358,28 @@ class CounterEvent(models.Model):
 
 
 from .calendar_models import OfficeClosure, OfficeHours, SpecialOpening  # noqa: E402, F401
+
+
+class TicketMemo(models.Model):
+    """An internal note on a ticket (「書類待ち」「車椅子の方」…), for staff only.
+
+    Never leaves the internal side: no public page, citizen API answer or zone
+    payload reads this model (tests/queueing/test_floor.py checks each of them).
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="memos",
+                               verbose_name=_("整理券"))
+    text = models.CharField(_("メモ"), max_length=200)
+    at = models.DateTimeField(_("日時"))
+    author = models.CharField(_("記入者"), max_length=150)
+    author_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+", db_constraint=False,
+                                    verbose_name=_("記入した職員"))
+
+    class Meta:
+        verbose_name = _("整理券のメモ")
+        verbose_name_plural = _("整理券のメモ")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.text[:20]}"

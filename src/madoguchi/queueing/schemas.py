@@ -23,6 +23,12 @@ class BoardRowOut(Schema):
     waiting: int
     wait_minutes: int
     on_hold: int
+    accepting: bool = Field(True, description="false: 受付終了 (the category issues no ticket now)")
+    closed_reason: str | None = Field(
+        None, description="why not accepting: office_closed | reception_closed (past the cut-off) | category_closed")
+    reception_until: str | None = Field(None, description='the category\'s daily cut-off, "HH:MM" (JST)')
+    accepting_until: datetime | None = Field(None, description="accepting: when it stops today (closing or cut-off)")
+    next_opening: datetime | None = Field(None, description="not accepting: when it issues again")
 
 
 class CallingOut(Schema):
@@ -35,6 +41,8 @@ class BoardOut(Schema):
     updated_at: datetime
     rows: list[BoardRowOut]
     calling: list[CallingOut]
+    # Called in the last 30 minutes as 不在 (no-show): the lobby display lists them.
+    missed: list[int] = []
 
 
 class CounterOut(Schema):
@@ -57,6 +65,12 @@ class IssuedOut(Schema):
 
 class TransferIn(Schema):
     category: str
+
+
+class RouteIn(Schema):
+    category: str = Field(max_length=32)
+    # What the move is for, kept in the ticket's event (e.g. "case:123").
+    ref: str | None = Field(default=None, max_length=100)
 
 
 class CallTicketIn(Schema):

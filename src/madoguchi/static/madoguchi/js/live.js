@@ -42,6 +42,27 @@
   }
   function setStatus(text) { if (statusEl) statusEl.textContent = text; }
 
+  // 受付終了: a row stops (cut-off, closing) or starts again at the times the board gave,
+  // even when no new snapshot arrives then.
+  function setAccepting(tr, accepting) {
+    tr.classList.toggle("not-accepting", !accepting);
+    var badge = tr.querySelector("[data-reception-closed]"), until = tr.querySelector("[data-reception-until]");
+    if (badge) badge.hidden = accepting;
+    if (until) until.hidden = !accepting;
+  }
+  function checkReception() {
+    var now = Date.now();
+    Array.prototype.forEach.call(root.querySelectorAll("tr[data-category]"), function (tr) {
+      if (Date.parse(tr.getAttribute("data-accepting-until") || "") <= now) {
+        setAccepting(tr, false); tr.setAttribute("data-accepting-until", "");
+      }
+      if (Date.parse(tr.getAttribute("data-next-opening") || "") <= now) {
+        setAccepting(tr, true); tr.setAttribute("data-next-opening", "");
+      }
+    });
+  }
+  setInterval(checkReception, 10000);
+
   function renderBoardTable(board, quiet) {
     var tbody = root.querySelector("[data-board-rows]");
     if (!tbody) return;
@@ -53,6 +74,9 @@
         next_number: row.next_number == null ? "" : row.next_number,
         waiting: people(row.waiting), wait_minutes: minutes(row.wait_minutes), on_hold: people(row.on_hold)
       };
+      setAccepting(tr, row.accepting !== false);
+      tr.setAttribute("data-accepting-until", row.accepting_until || "");
+      tr.setAttribute("data-next-opening", row.next_opening || "");
       Object.keys(cells).forEach(function (col) {
         var td = tr.querySelector('[data-col="' + col + '"]');
         if (td && td.textContent !== String(cells[col])) {
@@ -122,14 +146,18 @@
         var current = document.querySelector(selector);
         if (html == null || !current || !window.htmx) return;
         var active = document.activeElement;
-        if (posting() || (active && current.contains(active) && active.tagName === "SELECT")) {
+        // Never under the clerk's hands: a choice being made or a memo being typed.
+        if (posting() || (active && current.contains(active) && /^(SELECT|INPUT|TEXTAREA)$/.test(active.tagName))) {
           refreshAfterPost = true;  // try again once the clerk is done
           return;
         }
         if (olderThanScreen(html, current)) return;
         // Keep the message of the clerk's last action (e.g. 「1502番を呼び出しました。」).
         var flash = current.querySelector("[data-flash]");
+        // Editors the supervisor opened (<details id=…>) stay open across the refresh.
+        var opened = Array.prototype.map.call(current.querySelectorAll("details[open][id]"), function (d) { return d.id; });
         htmx.swap(current, html, {swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0});
+        opened.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
         var box = flash && document.querySelector(selector + " .flash");
         if (box && !box.querySelector("[data-flash]")) box.appendChild(flash);
       })
@@ -157,6 +185,12 @@
     }
     if (olderThanScreen(e.detail.serverResponse, target)) e.detail.shouldSwap = false;
   });
+  document.body.addEventListener("focusout", function () {
+    // A refresh put off while a field had the focus runs once the focus leaves it.
+    if (refreshAfterPost && !posting()) setTimeout(function () {
+      if (refreshAfterPost && !posting()) { refreshAfterPost = false; scheduleRefresh(); }
+    }, 50);
+  });
   document.body.addEventListener("htmx:afterSwap", function () {
     if (refreshAfterPost && !posting()) { refreshAfterPost = false; scheduleRefresh(); }
   });
@@ -166,6 +200,11 @@
     display: function (board) { renderBoardTable(board); renderCalling(board); },
     kiosk: function (board) {
       board.rows.forEach(function (row) {
+        // A category opened or closed (cut-off, paused): the kiosk redraws when nobody is using it.
+        var button = root.querySelector('.kiosk-button[data-category="' + row.category + '"]');
+        if (button && button.disabled !== (row.accepting === false) && window.MadoguchiKiosk) {
+          window.MadoguchiKiosk.reloadWhenIdle();
+        }
         var el = root.querySelector('[data-kiosk-meta="' + row.category + '"]');
         var template = text().kioskMeta;
         if (el && template) el.textContent = fmt(template, {w: row.waiting, m: row.wait_minutes});
