@@ -282,3 +282,13 @@ def test_a_stream_that_ends_frees_its_place(office, settings):
 
     async_to_sync(read_first_chunk_and_leave)()
     assert throttle.STREAMS.open_streams("203.0.113.9") == 0
+
+
+def test_the_demo_banner_states_the_limits(capsys, settings):
+    from madoguchi.cli import _print_demo_banner
+
+    settings.THROTTLE = DEFAULTS  # as a demo runs (settings/base.py)
+    _print_demo_banner("127.0.0.1", 8000, False)
+    out = capsys.readouterr().out
+    assert "パスワードを 5 回続けて間違えると 15 分ログイン不可" in out
+    assert "発券は 1 台あたり 20/m" in out

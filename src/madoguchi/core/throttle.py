@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import ipaddress
 import logging
 import threading
 import time
@@ -57,6 +58,16 @@ def client_address(request) -> str:
     """The caller's address. Behind a reverse proxy uvicorn puts the client's address here
     (``--proxy-headers``, trusted from ``FORWARDED_ALLOW_IPS``), so headers are not read again."""
     return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def login_address(request) -> str | None:
+    """For django-axes (AXES_CLIENT_IP_CALLABLE), which stores it in an IP address column: a
+    request without a usable address (a unix socket, the test client's force_login) gives None."""
+    address = request.META.get("REMOTE_ADDR") or ""
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 def enabled() -> bool:

@@ -221,7 +221,7 @@ AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "madoguchi.core.throttle.client_address"
+AXES_CLIENT_IP_CALLABLE = "madoguchi.core.throttle.login_address"
 AXES_LOCKOUT_CALLABLE = "madoguchi.core.throttle.login_locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
