@@ -147,7 +147,9 @@
         if (html == null || !current || !window.htmx) return;
         var active = document.activeElement;
         // Never under the clerk's hands: a choice being made or a memo being typed.
-        if (posting() || (active && current.contains(active) && /^(SELECT|INPUT|TEXTAREA)$/.test(active.tagName))) {
+        var busy = active && current.contains(active) && (active.tagName === "SELECT" ||
+          (/^(INPUT|TEXTAREA)$/.test(active.tagName) && active.value !== active.defaultValue));
+        if (posting() || busy) {
           refreshAfterPost = true;  // try again once the clerk is done
           return;
         }
@@ -184,6 +186,14 @@
       if (current) { e.detail.target = current; target = current; }
     }
     if (olderThanScreen(e.detail.serverResponse, target)) e.detail.shouldSwap = false;
+    // Editors the user opened (<details id=…>) stay open when an action's answer replaces the panel.
+    openedBeforeSwap = target ? Array.prototype.map.call(target.querySelectorAll("details[open][id]"),
+                                                         function (d) { return d.id; }) : [];
+  });
+  var openedBeforeSwap = [];
+  document.body.addEventListener("htmx:afterSwap", function () {
+    openedBeforeSwap.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
+    openedBeforeSwap = [];
   });
   document.body.addEventListener("focusout", function () {
     // A refresh put off while a field had the focus runs once the focus leaves it.
@@ -209,6 +219,31 @@
         var template = text().kioskMeta;
         if (el && template) el.textContent = fmt(template, {w: row.waiting, m: row.wait_minutes});
       });
+      // Issuing paused or resumed at the floor-control screen: the board lists every category
+      // that issues, so a button for a category it no longer lists, or a listed category
+      // without a button, means the menu is out of date.
+      // (Only while the office is open: a closed kiosk shows no buttons at all. A row past its
+      // accepting_until is closed even if the snapshot is older than that. One redraw per board
+      // event: the snapshot replayed after the reload cannot make it reload again in a loop.)
+      if (root.querySelector("[data-kiosk-closed]")) return;
+      var listed = {}, now = Date.now();
+      board.rows.forEach(function (row) { listed[row.category] = row; });
+      var shown = {}, stale = false;
+      Array.prototype.forEach.call(root.querySelectorAll(".kiosk-button[data-category]"), function (b) {
+        var code = b.getAttribute("data-category");
+        shown[code] = true;
+        if (!b.disabled && !listed[code]) stale = true;
+      });
+      board.rows.forEach(function (row) {
+        var until = Date.parse(row.accepting_until || "");
+        if (row.accepting !== false && !(until <= now) && !shown[row.category]) stale = true;
+      });
+      var eventId = parseInt(root.dataset.lastEventId || "0", 10), last = 0;
+      try { last = parseInt(sessionStorage.getItem("madoguchi-kiosk-menu-redraw") || "0", 10); } catch (e) { /* private mode */ }
+      if (stale && window.MadoguchiKiosk && eventId > last) {
+        try { sessionStorage.setItem("madoguchi-kiosk-menu-redraw", String(eventId)); } catch (e) { /* private mode */ }
+        window.MadoguchiKiosk.reloadWhenIdle();
+      }
     },
     refresh: scheduleRefresh,
     ticket: function () { if (window.MadoguchiTicket) window.MadoguchiTicket.refresh(); }
