@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -23,13 +22,13 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 EVENTS = "/api/v1/offices/demo/board/events"
 KIOSK = {"Authorization": "Bearer demo-kiosk"}
 STAFF = {"Authorization": "Bearer demo-staff"}
-REDIS_DB = 14  # kept apart from the other tests' Redis database (15)
 
 
 @pytest.fixture
 def shared_redis():
-    """Redis database 14, with no live-event keys before or after the test."""
-    url = urlparse(require_redis())._replace(path=f"/{REDIS_DB}").geturl()
+    """The test Redis (MADOGUCHI_TEST_REDIS_URL, one database per run), without live-event keys
+    before or after the test."""
+    url = require_redis()
     client = redis.Redis.from_url(url)
 
     def clear():

@@ -254,6 +254,7 @@ class RedisBroker:
     retry_first = 0.2   # seconds before the first reconnect attempt, doubling ...
     retry_cap = 2.0     # ... up to this, so a restarted Redis is found again quickly
     ping_every = 10.0   # a quiet pub/sub connection is checked this often
+    outage_pause = 1.0  # after a failed publish, publish locally this long before trying Redis again
 
     def __init__(self, url: str, history: int):
         import redis
@@ -266,6 +267,8 @@ class RedisBroker:
         self._sync = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         self._script = self._sync.register_script(_PUBLISH_LUA)
         self._high = 0  # the highest id this process has published or received
+        self._local_lock = threading.Lock()
+        self._down_until = 0.0  # monotonic time before which publishing skips Redis
         self._last_seen: dict[str, int] = {}  # office -> newest id the listener handed on
         self._async = None
         self._pubsub_client = None
@@ -282,11 +285,33 @@ class RedisBroker:
             self._high = event_id
 
     def publish(self, office: str, kind: str, data: str) -> Event:
-        body = f"{kind}\n{office}\n{data}"
-        floor = max(clock_floor(), self._high + 1)
-        new_id = int(self._script(keys=self._keys(office), args=[body, self.history_size, floor]))
-        self._note(new_id)
-        return Event(office=office, id=new_id, kind=kind, data=data)
+        """Publish through Redis; while Redis is unreachable, to this process's own streams only.
+
+        The fallback keeps a one-process office working through an outage
+        (its lobby display still chimes); other processes' screens get a
+        fresh board when their listener is back. Publishers do not wait on a
+        dead Redis more than once a second (``outage_pause``).
+        """
+        import redis
+
+        if time.monotonic() >= self._down_until:
+            body = f"{kind}\n{office}\n{data}"
+            floor = max(clock_floor(), self._high + 1)
+            try:
+                new_id = int(self._script(keys=self._keys(office),
+                                          args=[body, self.history_size, floor]))
+            except redis.RedisError as exc:
+                self._down_until = time.monotonic() + self.outage_pause
+                log.warning("Redis unreachable for live events (%s): this process's screens only", exc)
+            else:
+                self._note(new_id)
+                return Event(office=office, id=new_id, kind=kind, data=data)
+        with self._local_lock:
+            new_id = max(clock_floor(), self._high + 1)
+            self._note(new_id)
+        event = Event(office=office, id=new_id, kind=kind, data=data)
+        self.hub.dispatch_threadsafe(event)
+        return event
 
     async def _ensure_listener(self) -> None:
         listener = self._listener

@@ -33,7 +33,11 @@ def parse_last_event_id(request) -> int | None:
 
 async def initial_events(office: str, last_id: int | None, snapshot: Snapshot) -> list[Event]:
     """What a (re)connecting client needs: the missed events, or else the latest snapshot."""
-    history = await get_broker().history(office)
+    try:
+        history = await get_broker().history(office)
+    except Exception:  # Redis unreachable: a board made now still reaches this process's streams
+        log.warning("no live history for %s", office, exc_info=True)
+        history = []
     # Ids grow but are not contiguous (they follow the clock), so the history
     # can replay only from an id it still holds. Any other id (older than the
     # history, or from before a restart of the broker) gets the latest board,

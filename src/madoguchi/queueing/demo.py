@@ -216,6 +216,24 @@ def seed_morning(office: Office, *, visitors: int = 14, rng: random.Random | Non
                               category_code=rng.choices(codes, weights)[0])
     for counter in Counter.objects.filter(office=office).order_by("number")[:5]:
         services.ticket_call_next(actor=actor, counter_id=counter.pk)
+    seed_floor(office, actor)
+
+
+DEMO_MEMO = "書類待ち（住民票の写しを取りに戻られています）"
+
+
+def seed_floor(office: Office, actor: Actor) -> None:
+    """Something for the floor-control screen to act on: a visitor called as 不在 (listed on the
+    lobby display, to reinstate) and a staff memo on a waiting ticket."""
+    called = (Ticket.objects.filter(office=office, state=TicketState.CALLED)
+              .exclude(counter__number=1).order_by("-counter__number").first())
+    if called is not None:
+        services.ticket_no_show(actor=actor, counter_id=called.counter_id)
+        services.ticket_call_next(actor=actor, counter_id=called.counter_id)
+    waiting = (Ticket.objects.filter(office=office, state=TicketState.WAITING)
+               .order_by("issued_at", "id").first())
+    if waiting is not None:
+        services.ticket_memo_add(actor=actor, ticket_id=waiting.public_id, text=DEMO_MEMO)
 
 
 class Simulator(threading.Thread):

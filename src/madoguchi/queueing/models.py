@@ -358,3 +358,28 @@ class CounterEvent(models.Model):
 
 
 from .calendar_models import OfficeClosure, OfficeHours, SpecialOpening  # noqa: E402, F401
+
+
+class TicketMemo(models.Model):
+    """An internal note on a ticket (「書類待ち」「車椅子の方」…), for staff only.
+
+    Never leaves the internal side: no public page, citizen API answer or zone
+    payload reads this model (tests/queueing/test_floor.py checks each of them).
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="memos",
+                               verbose_name=_("整理券"))
+    text = models.CharField(_("メモ"), max_length=200)
+    at = models.DateTimeField(_("日時"))
+    author = models.CharField(_("記入者"), max_length=150)
+    author_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+", db_constraint=False,
+                                    verbose_name=_("記入した職員"))
+
+    class Meta:
+        verbose_name = _("整理券のメモ")
+        verbose_name_plural = _("整理券のメモ")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.text[:20]}"

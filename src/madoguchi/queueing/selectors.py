@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Count, Prefetch
@@ -332,3 +332,105 @@ def counter_missed(counter: Counter) -> list[Ticket]:
                 .filter(category__counters=counter, business_date=business_date(),
                         state=TicketState.NO_SHOW, called_at__gte=now() - MISSED_WINDOW)
                 .select_related("category").order_by("number")[:30])
+
+
+# ------------------------------------------------------------ floor control (フロア管理)
+
+FLOOR_TICKETS_MAX = 200
+
+
+def floor_tickets(office: Office) -> dict:
+    """What the supervisor acts on: today's waiting and held tickets in call order, today's
+    no-shows (latest first), the called tickets by counter, and the memos of all of them.
+    Four queries."""
+    today = business_date()
+    tickets = Ticket.objects.filter(office=office, business_date=today).select_related("category")
+    queue = list(tickets.filter(state__in=(TicketState.WAITING, TicketState.HELD))
+                 .order_by(*rules.CALL_ORDER)[:FLOOR_TICKETS_MAX])
+    called = list(tickets.filter(state=TicketState.CALLED))
+    no_shows = list(tickets.filter(state=TicketState.NO_SHOW).order_by("-called_at")[:30])
+    memos = ticket_memos([t.pk for t in [*queue, *called, *no_shows]])
+    for t in [*queue, *called, *no_shows]:
+        t.memo_list = memos.get(t.pk, [])
+    return {"queue": queue, "called": {t.counter_id: t for t in called}, "no_shows": no_shows}
+
+
+def ticket_memos(ticket_pks) -> dict[int, list]:
+    """Staff-only memos by ticket, oldest first. One query, never on a public path."""
+    from .models import TicketMemo
+
+    out: dict[int, list] = {}
+    if not ticket_pks:
+        return out
+    for memo in TicketMemo.objects.filter(ticket_id__in=list(ticket_pks)).order_by("id"):
+        out.setdefault(memo.ticket_id, []).append(memo)
+    return out
+
+
+@dataclass
+class Figures:
+    """Today's numbers of one counter or clerk, from the event log."""
+
+    served: int = 0
+    no_shows: int = 0
+    called: int = 0
+    service_seconds: list = field(default_factory=list)
+    wait_seconds: list = field(default_factory=list)
+
+    @property
+    def mean_service_minutes(self) -> float | None:
+        s = self.service_seconds
+        return round(sum(s) / len(s) / 60, 1) if s else None
+
+    @property
+    def mean_wait_minutes(self) -> float | None:
+        w = self.wait_seconds
+        return round(sum(w) / len(w) / 60, 1) if w else None
+
+
+def floor_figures(office: Office) -> dict:
+    """Today's figures per counter and per clerk: served, mean service, mean wait, no-shows.
+
+    Computed from the event log (one pass over today's events, two queries whatever the
+    day's length): wait = issue → first call; service = last call or recall → done. A
+    clerk is the acting user of the event (``actor_user``); actions without a user (the
+    system, the simulator) are grouped under their label.
+    """
+    from django.contrib.auth import get_user_model
+
+    kinds = (EventKind.ISSUED, EventKind.CALLED, EventKind.RECALLED, EventKind.DONE, EventKind.NO_SHOW)
+    rows = (TicketEvent.objects.filter(office=office, business_date=business_date(), kind__in=kinds)
+            .order_by("id").values_list("ticket_id", "kind", "at", "counter_id", "actor_user_id", "actor"))
+    issued: dict[int, dt.datetime] = {}
+    last_call: dict[int, dt.datetime] = {}
+    first_called: set[int] = set()
+    counters: dict[int, Figures] = {}
+    clerks: dict[tuple, Figures] = {}
+    for ticket_id, kind, at, counter_id, user_id, label in rows:
+        clerk = ("user", user_id) if user_id else ("label", label)
+        if kind == EventKind.ISSUED:
+            issued[ticket_id] = at
+            continue
+        by_counter = counters.setdefault(counter_id, Figures())
+        by_clerk = clerks.setdefault(clerk, Figures())
+        if kind in (EventKind.CALLED, EventKind.RECALLED):
+            last_call[ticket_id] = at
+            if kind == EventKind.CALLED and ticket_id not in first_called:
+                first_called.add(ticket_id)
+                for f in (by_counter, by_clerk):
+                    f.called += 1
+                    if ticket_id in issued:
+                        f.wait_seconds.append((at - issued[ticket_id]).total_seconds())
+        elif kind == EventKind.DONE:
+            for f in (by_counter, by_clerk):
+                f.served += 1
+                if ticket_id in last_call:
+                    f.service_seconds.append((at - last_call[ticket_id]).total_seconds())
+        elif kind == EventKind.NO_SHOW:
+            for f in (by_counter, by_clerk):
+                f.no_shows += 1
+    user_ids = [key for kind, key in clerks if kind == "user"]
+    names = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username")) if user_ids else {}
+    clerk_rows = sorted(((names.get(key, f"#{key}") if kind == "user" else key, f)
+                         for (kind, key), f in clerks.items()), key=lambda r: (-r[1].served, r[0]))
+    return {"counters": counters, "clerks": clerk_rows}

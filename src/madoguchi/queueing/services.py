@@ -29,8 +29,10 @@ from django.conf import settings
 from django.db import transaction
 
 from madoguchi.core.actors import Actor
+from madoguchi.core.audit import audit_record
 from madoguchi.core.db import atomic_with_retry
-from madoguchi.core.errors import Conflict, NotFound
+from madoguchi.core.errors import Conflict, NotFound, ServiceError
+from madoguchi.core.models import Role
 from madoguchi.core.timeutil import business_date, now
 
 from . import calendar, hooks, live, rules
@@ -45,6 +47,7 @@ from .models import (
     Office,
     Ticket,
     TicketEvent,
+    TicketMemo,
     TicketSequence,
     TicketState,
 )
@@ -490,12 +493,15 @@ def _route(ticket: Ticket, target: Category, actor: Actor, *, counter: Counter |
 
 
 @atomic_with_retry()
-def ticket_route(*, actor: Actor, ticket_id: str, category_code: str, ref: str | None = None) -> Ticket:
+def ticket_route(*, actor: Actor, ticket_id: str, category_code: str, ref: str | None = None,
+                 expected_state: str | None = None, expected_category: str | None = None) -> Ticket:
     """Move any active ticket of today to another category keeping its place (issue time).
 
     ``ref`` says what the move was made for (e.g. ``"case:123"``); it is kept in the event
     and handed to the ``routed`` hook. A called ticket leaves its counter: the counter row is
-    locked first, as everywhere (counter before ticket).
+    locked first, as everywhere (counter before ticket). A screen passes the state and
+    category it showed (``expected_*``): a ticket called meanwhile is not pulled away from
+    the clerk (409 ``stale``).
     """
     peek = Ticket.objects.filter(public_id=ticket_id).values("counter_id", "state").first()
     counter = None
@@ -507,5 +513,191 @@ def ticket_route(*, actor: Actor, ticket_id: str, category_code: str, ref: str |
     if ticket.state == TicketState.CALLED and (counter is None or ticket.counter_id != counter.pk):
         raise Conflict(f"{ticket.number}番の状態が変わりました。画面を更新してください。", code="stale")
     target = _get_category(ticket.office, category_code)
+    if ((expected_state is not None and ticket.state != expected_state)
+            or (expected_category is not None and ticket.category.code != expected_category)):
+        raise _stale({"state": ticket.state, "category": ticket.category.code})
     return _route(ticket, target, actor, counter=counter if ticket.state == TicketState.CALLED else None,
                   ref=ref)
+
+
+# ------------------------------------------------------------ floor control (issue 8 §3)
+# The supervisor screen (フロア管理) and the admin act through these; each writes the audit
+# log and the event log of what it changed, and refreshes the board. A screen sends what it
+# showed (``expected``): when that no longer holds, the change is refused (409 ``stale``)
+# rather than applied to something the supervisor did not see.
+
+STALE_MESSAGE = "画面を表示した後に状態が変わりました。画面を更新してから、もう一度操作してください。"
+
+
+def _stale(detail=None) -> Conflict:
+    return Conflict(STALE_MESSAGE, code="stale", detail=detail)
+
+
+def _served_codes(counter: Counter) -> list[str]:
+    return list(CounterCategory.objects.filter(counter=counter).order_by("position", "id")
+                .values_list("category__code", flat=True))
+
+
+@atomic_with_retry()
+def counter_set_categories(*, actor: Actor, counter_id, category_codes: list[str],
+                           expected: list[str] | None = None) -> Counter:
+    """Set which categories a counter serves, in the order listed (応援: a counter helps
+    another queue). Supervisors only.
+
+    The busy rule: the category of the ticket being called at the counter cannot be
+    dropped (409 ``counter_busy``, the ticket in ``detail``): finish, hold or transfer it
+    first. Unchanged lists change nothing and log nothing.
+    """
+    counter = _lock_counter(counter_id, actor)
+    actor.require_staff(counter.office_id, Role.SUPERVISOR)
+    codes = list(dict.fromkeys(str(c).strip() for c in category_codes if c and str(c).strip()))
+    if not codes:
+        raise ServiceError("受付区分を1つ以上選んでください。", code="no_categories", status=422)
+    categories = {c.code: c for c in Category.objects.filter(office_id=counter.office_id, code__in=codes)}
+    unknown = [c for c in codes if c not in categories]
+    if unknown:
+        raise NotFound("指定された受付区分が見つかりません。", code="category_not_found", detail={"unknown": unknown})
+    before = _served_codes(counter)
+    if expected is not None and list(expected) != before:
+        raise _stale({"categories": before})
+    if codes == before:
+        return counter
+    current = _current_ticket(counter)
+    if current is not None and current.category.code not in codes:
+        name = current.category.name
+        raise Conflict(f"{counter.label}は{current.number}番（{name}）を呼出中のため、「{name}」を外せません。"
+                       "完了・保留・回送してから変更してください。", code="counter_busy",
+                       detail={"ticket": current.public_id, "number": current.number,
+                               "category": current.category.code})
+    CounterCategory.objects.filter(counter=counter).delete()
+    CounterCategory.objects.bulk_create([CounterCategory(counter=counter, category=categories[code], position=i)
+                                         for i, code in enumerate(codes)])
+    detail = {"categories": codes, "before": before}
+    _append_counter_event(counter, kind=CounterEventKind.CATEGORIES, actor=actor, detail=detail)
+    audit_record(actor=actor, action="counter.categories", target=f"{counter.office.code}/{counter.number}",
+                 detail=detail)
+    live.board_changed(counter.office)
+    return counter
+
+
+def _lock_category(actor: Actor, category_id) -> Category:
+    try:
+        category = (Category.objects.select_for_update(of=("self",)).select_related("office")
+                    .get(pk=int(category_id)))
+    except (Category.DoesNotExist, ValueError, TypeError):
+        raise NotFound("指定された受付区分が見つかりません。", code="category_not_found") from None
+    actor.require_staff(category.office_id, Role.SUPERVISOR)
+    return category
+
+
+def _category_changed(category: Category, actor: Actor, detail: dict) -> None:
+    hooks.emit(hooks.QueueEvent(kind=hooks.CATEGORY_CHANGED, office_id=category.office_id,
+                                category_id=category.pk, actor_user_id=actor.user_id,
+                                actor_token_id=actor.token_id, extra=detail))
+    live.board_changed(category.office)
+
+
+@atomic_with_retry()
+def category_set_issuing(*, actor: Actor, category_id, is_active: bool) -> Category:
+    """Pause or resume issuing for a category (発券停止・再開). Supervisors only. The kiosk and
+    the board follow (受付終了); people already waiting keep their place and are served."""
+    category = _lock_category(actor, category_id)
+    if category.is_active == is_active:
+        return category  # an old screen's second click: nothing changes, nothing is logged
+    category.is_active = is_active
+    category.save(update_fields=["is_active"])
+    detail = {"category": category.code, "is_active": is_active}
+    audit_record(actor=actor, action="category.issuing", target=f"{category.office.code}/{category.code}",
+                 detail=detail)
+    _category_changed(category, actor, detail)
+    return category
+
+
+@atomic_with_retry()
+def category_save(*, actor: Actor, category: Category, changed: list[str] | None = None) -> Category:
+    """Create or edit a category from the admin (names, ranges, times, issuing) with the audit
+    log, the hook and a fresh board. The caller has validated the fields (``full_clean``)."""
+    office_id = category.office_id
+    actor.require_staff(office_id, Role.SUPERVISOR)
+    created = category.pk is None
+    if not created:
+        old = Category.objects.select_for_update().get(pk=category.pk)
+        if old.office_id != office_id:
+            raise Conflict("受付区分の庁舎・拠点は変更できません。", code="office_fixed")
+    category.save()
+    detail = {"category": category.code, "created": created, "changed": sorted(changed or [])}
+    audit_record(actor=actor, action="category.create" if created else "category.edit",
+                 target=f"{category.office.code}/{category.code}", detail=detail)
+    _category_changed(category, actor, detail)
+    return category
+
+
+@atomic_with_retry()
+def category_delete(*, actor: Actor, category_id) -> None:
+    """Only a category that never had a ticket can go (tickets keep theirs, PROTECT)."""
+    category = _lock_category(actor, category_id)
+    if Ticket.objects.filter(category=category).exists() or Ticket.objects.filter(
+            issued_category=category).exists():
+        raise Conflict(f"「{category.name}」には整理券の記録があるため削除できません。"
+                       "「発券中」を外して発券を止めてください。", code="category_in_use")
+    office, code = category.office, category.code
+    category.delete()
+    audit_record(actor=actor, action="category.delete", target=f"{office.code}/{code}")
+    live.board_changed(office)
+
+
+@atomic_with_retry()
+def counter_save(*, actor: Actor, counter: Counter) -> Counter:
+    """Create a counter or edit its number and name from the admin (supervisors only).
+    Opening and pausing go through ``counter_set_open``; categories through
+    ``counter_set_categories``."""
+    actor.require_staff(counter.office_id, Role.SUPERVISOR)
+    created = counter.pk is None
+    if created:
+        counter.save()
+    else:
+        old = Counter.objects.select_for_update().get(pk=counter.pk)
+        if old.office_id != counter.office_id:
+            raise Conflict("窓口の庁舎・拠点は変更できません。", code="office_fixed")
+        counter.save(update_fields=["number", "name"])
+    audit_record(actor=actor, action="counter.create" if created else "counter.edit",
+                 target=f"{counter.office.code}/{counter.number}",
+                 detail={"number": counter.number, "name": counter.name})
+    live.board_changed(counter.office)
+    return counter
+
+
+@atomic_with_retry()
+def counter_delete(*, actor: Actor, counter_id) -> None:
+    counter = _lock_counter(counter_id, actor)
+    actor.require_staff(counter.office_id, Role.SUPERVISOR)
+    if (Ticket.objects.filter(counter=counter).exists() or TicketEvent.objects.filter(counter=counter).exists()
+            or CounterEvent.objects.filter(counter=counter).exists()):
+        raise Conflict(f"{counter.label}には呼出の記録があるため削除できません。"
+                       "「受付休止」にするか、受付区分を変えてください。", code="counter_in_use")
+    office, number = counter.office, counter.number
+    CounterCategory.objects.filter(counter=counter).delete()
+    counter.delete()
+    audit_record(actor=actor, action="counter.delete", target=f"{office.code}/{number}")
+    live.board_changed(office)
+
+
+MEMO_MAX = 200
+
+
+@atomic_with_retry()
+def ticket_memo_add(*, actor: Actor, ticket_id: str, text: str) -> TicketMemo:
+    """An internal memo on a ticket (staff of the office). Never shown on the public side; the
+    audit log records that a memo was written, not what it says (it may be personal)."""
+    ticket = _get_ticket_for_update(ticket_id)
+    actor.require_staff(ticket.office_id)
+    text = " ".join(str(text or "").split())
+    if not text:
+        raise ServiceError("メモを入力してください。", code="empty_memo", status=422)
+    if len(text) > MEMO_MAX:
+        raise ServiceError(f"メモは{MEMO_MAX}文字以内で入力してください。", code="memo_too_long", status=422)
+    memo = TicketMemo.objects.create(ticket=ticket, text=text, at=now(), author=actor.label,
+                                     author_user_id=actor.user_id)
+    audit_record(actor=actor, action="ticket.memo", target=f"{ticket.business_date}/{ticket.number}",
+                 detail={"ticket": ticket.public_id, "memo": memo.pk})
+    return memo

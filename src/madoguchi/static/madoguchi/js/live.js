@@ -161,14 +161,18 @@
         var current = document.querySelector(selector);
         if (html == null || !current || !window.htmx) return;
         var active = document.activeElement;
-        if (posting() || (active && current.contains(active) && active.tagName === "SELECT")) {
+        // Never under the clerk's hands: a choice being made or a memo being typed.
+        if (posting() || (active && current.contains(active) && /^(SELECT|INPUT|TEXTAREA)$/.test(active.tagName))) {
           refreshAfterPost = true;  // try again once the clerk is done
           return;
         }
         if (olderThanScreen(html, current)) return;
         // Keep the message of the clerk's last action (e.g. 「1502番を呼び出しました。」).
         var flash = current.querySelector("[data-flash]");
+        // Editors the supervisor opened (<details id=…>) stay open across the refresh.
+        var opened = Array.prototype.map.call(current.querySelectorAll("details[open][id]"), function (d) { return d.id; });
         htmx.swap(current, html, {swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0});
+        opened.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
         var box = flash && document.querySelector(selector + " .flash");
         if (box && !box.querySelector("[data-flash]")) box.appendChild(flash);
       })
@@ -196,6 +200,12 @@
     }
     if (olderThanScreen(e.detail.serverResponse, target)) e.detail.shouldSwap = false;
   });
+  document.body.addEventListener("focusout", function () {
+    // A refresh put off while a field had the focus runs once the focus leaves it.
+    if (refreshAfterPost && !posting()) setTimeout(function () {
+      if (refreshAfterPost && !posting()) { refreshAfterPost = false; scheduleRefresh(); }
+    }, 50);
+  });
   document.body.addEventListener("htmx:afterSwap", function () {
     if (refreshAfterPost && !posting()) { refreshAfterPost = false; scheduleRefresh(); }
   });
@@ -215,6 +225,31 @@
         var template = text().kioskMeta;
         if (el && template) el.textContent = fmt(template, {w: row.waiting, m: row.wait_minutes});
       });
+      // Issuing paused or resumed at the floor-control screen: the board lists every category
+      // that issues, so a button for a category it no longer lists, or a listed category
+      // without a button, means the menu is out of date.
+      // (Only while the office is open: a closed kiosk shows no buttons at all. A row past its
+      // accepting_until is closed even if the snapshot is older than that. One redraw per board
+      // event: the snapshot replayed after the reload cannot make it reload again in a loop.)
+      if (root.querySelector("[data-kiosk-closed]")) return;
+      var listed = {}, now = Date.now();
+      board.rows.forEach(function (row) { listed[row.category] = row; });
+      var shown = {}, stale = false;
+      Array.prototype.forEach.call(root.querySelectorAll(".kiosk-button[data-category]"), function (b) {
+        var code = b.getAttribute("data-category");
+        shown[code] = true;
+        if (!b.disabled && !listed[code]) stale = true;
+      });
+      board.rows.forEach(function (row) {
+        var until = Date.parse(row.accepting_until || "");
+        if (row.accepting !== false && !(until <= now) && !shown[row.category]) stale = true;
+      });
+      var eventId = parseInt(root.dataset.lastEventId || "0", 10), last = 0;
+      try { last = parseInt(sessionStorage.getItem("madoguchi-kiosk-menu-redraw") || "0", 10); } catch (e) { /* private mode */ }
+      if (stale && window.MadoguchiKiosk && eventId > last) {
+        try { sessionStorage.setItem("madoguchi-kiosk-menu-redraw", String(eventId)); } catch (e) { /* private mode */ }
+        window.MadoguchiKiosk.reloadWhenIdle();
+      }
     },
     refresh: scheduleRefresh,
     ticket: function () { if (window.MadoguchiTicket) window.MadoguchiTicket.refresh(); }
