@@ -39,8 +39,9 @@
   function reloadWhenIdle() {
     reloadPending = true;
     if (result.firstChild) return;  // close() comes back here
-    // At most one redraw in 20 s (the kiosk's clock and the server's may differ by a little).
-    var wait = lastReload() + 20000 - Date.now();
+    // At most one redraw in 3 s, whatever asks for it (a safety net: live.js asks once per
+    // board event, the calendar's timer once per change).
+    var wait = lastReload() + 3000 - Date.now();
     if (wait > 0) { setTimeout(reloadWhenIdle, wait); return; }
     try { sessionStorage.setItem("madoguchiKioskReload", String(Date.now())); } catch (e) { /* private mode */ }
     location.reload();

@@ -214,13 +214,12 @@
     board: function (board) { renderBoardTable(board); renderCalling(board); },
     display: function (board) { renderBoardTable(board); renderCalling(board); },
     kiosk: function (board) {
-      var stale = olderThanPage(board, root);
+      // A category past its cut-off or open again (開庁日・受付時間): its button no longer
+      // matches the board (a snapshot older than the page says nothing new).
+      var turned = false, older = olderThanPage(board, root);
       board.rows.forEach(function (row) {
-        // A category opened or closed (cut-off, paused): the kiosk redraws when nobody is using it.
         var button = root.querySelector('.kiosk-button[data-category="' + row.category + '"]');
-        if (!stale && button && button.disabled === accepting(row) && window.MadoguchiKiosk) {
-          window.MadoguchiKiosk.reloadWhenIdle();
-        }
+        if (!older && button && button.disabled === accepting(row)) turned = true;
         var el = root.querySelector('[data-kiosk-meta="' + row.category + '"]');
         var template = text().kioskMeta;
         if (el && template) el.textContent = fmt(template, {w: row.waiting, m: row.wait_minutes});
@@ -246,7 +245,7 @@
       });
       var eventId = parseInt(root.dataset.lastEventId || "0", 10), last = 0;
       try { last = parseInt(sessionStorage.getItem("madoguchi-kiosk-menu-redraw") || "0", 10); } catch (e) { /* private mode */ }
-      if (stale && window.MadoguchiKiosk && eventId > last) {
+      if ((stale || turned) && window.MadoguchiKiosk && eventId > last) {
         try { sessionStorage.setItem("madoguchi-kiosk-menu-redraw", String(eventId)); } catch (e) { /* private mode */ }
         window.MadoguchiKiosk.reloadWhenIdle();
       }
