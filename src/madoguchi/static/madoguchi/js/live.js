@@ -162,7 +162,9 @@
         if (html == null || !current || !window.htmx) return;
         var active = document.activeElement;
         // Never under the clerk's hands: a choice being made or a memo being typed.
-        if (posting() || (active && current.contains(active) && /^(SELECT|INPUT|TEXTAREA)$/.test(active.tagName))) {
+        var busy = active && current.contains(active) && (active.tagName === "SELECT" ||
+          (/^(INPUT|TEXTAREA)$/.test(active.tagName) && active.value !== active.defaultValue));
+        if (posting() || busy) {
           refreshAfterPost = true;  // try again once the clerk is done
           return;
         }
@@ -199,6 +201,14 @@
       if (current) { e.detail.target = current; target = current; }
     }
     if (olderThanScreen(e.detail.serverResponse, target)) e.detail.shouldSwap = false;
+    // Editors the user opened (<details id=…>) stay open when an action's answer replaces the panel.
+    openedBeforeSwap = target ? Array.prototype.map.call(target.querySelectorAll("details[open][id]"),
+                                                         function (d) { return d.id; }) : [];
+  });
+  var openedBeforeSwap = [];
+  document.body.addEventListener("htmx:afterSwap", function () {
+    openedBeforeSwap.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
+    openedBeforeSwap = [];
   });
   document.body.addEventListener("focusout", function () {
     // A refresh put off while a field had the focus runs once the focus leaves it.
