@@ -71,7 +71,7 @@ def kiosk(request, code):
     categories = [(c, waiting.get(c.code), states[c.code]) for c in active]
     return render(request, "queueing/kiosk.html", {
         "office": office, "categories": categories, "opened": opened,
-        "reload_at": calendar.next_change([opened, *states.values()]),
+        "reload_at": calendar.next_change([opened, *states.values()]), "rendered_at": to_jst(at),
     })
 
 
