@@ -268,7 +268,7 @@ def test_a_csrf_failure_is_the_sites_page_in_japanese(db, office):
 
 
 def test_a_bug_is_the_sites_500_page_and_json_on_the_api(office, monkeypatch):
-    from madoguchi.zones import public_state
+    from madoguchi.queueing import public_state
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("planted bug")
