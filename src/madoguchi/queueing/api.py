@@ -9,6 +9,7 @@ from ninja import Query, Router
 
 from madoguchi.core.auth import api_auth
 from madoguchi.core.errors import NotFound, ServiceError
+from madoguchi.core.throttle import api_device, limit
 from madoguchi.core.timeutil import business_date
 from madoguchi.zones import public_state
 
@@ -81,8 +82,9 @@ def office_calendar(request, code: str, query: Query[CalendarQuery]):
     return days
 
 
-@router.post("/offices/{code}/tickets", auth=api_auth, response={201: IssuedOut, **ERRORS},
+@router.post("/offices/{code}/tickets", auth=api_auth, response={201: IssuedOut, **ERRORS, 429: ErrorOut},
              summary="整理券を発行 (kiosk token or staff of the office)")
+@limit("issue", device=api_device)
 def issue_ticket(request, code: str, payload: IssueIn):
     ticket = services.ticket_issue(actor=request.actor, office_code=code, category_code=payload.category)
     return 201, {"id": ticket.public_id, "number": ticket.number, "category": payload.category,
