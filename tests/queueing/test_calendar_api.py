@@ -196,3 +196,19 @@ def test_the_admin_edits_the_calendar_and_refuses_overlapping_ranges(client, cen
     assert days[6] == {"date": "2026-11-29", "open": True, "hours": [["09:00", "12:00"]], "note": "休日開庁"}
     monday = Client().get(f"{API}/offices/branch/calendar?from=2026-11-30&days=1").json()[0]
     assert monday["hours"] == [["08:45", "12:00"], ["13:00", "17:30"]]
+
+
+def test_a_retry_after_the_cut_off_answers_the_ticket_already_issued(client, center, kiosk_auth, clock):
+    """A kiosk that retries a tap made at 16:29:59 gets its ticket, not 「受付終了」."""
+    clock.set(dt.datetime(2026, 11, 20, 16, 29, 59, tzinfo=JST))
+    first = client.post(f"{API}/offices/center/tickets", {"category": "moving"}, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="tap-1", **kiosk_auth)
+    assert first.status_code == 201
+    clock.set(dt.datetime(2026, 11, 20, 16, 30, 2, tzinfo=JST))
+    again = client.post(f"{API}/offices/center/tickets", {"category": "moving"}, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="tap-1", **kiosk_auth)
+    assert again.status_code in (200, 201) and again.json()["id"] == first.json()["id"]
+    fresh_tap = client.post(f"{API}/offices/center/tickets", {"category": "moving"},
+                            content_type="application/json", HTTP_IDEMPOTENCY_KEY="tap-2", **kiosk_auth)
+    assert_error(fresh_tap, 409, "reception_closed")
+    assert Ticket.objects.filter(office=center).count() == 1
