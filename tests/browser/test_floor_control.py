@@ -17,6 +17,7 @@ from .helpers import (
     PHONE,
     STAFF,
     api_board,
+    assert_accessible,
     assert_not_reloaded,
     board_row,
     cell,
@@ -66,6 +67,8 @@ def test_supervisor_pauses_a_counter_and_moves_a_ticket_display_and_board_follow
     supervisor = new_page()
     login(supervisor, "/o/demo/supervisor/", "admin", "admin")
     wait_live(supervisor)
+    supervisor.locator("#counter-" + counter_id(demo_url, 3) + "-categories summary").click()  # an editor open
+    assert_accessible(supervisor, "the floor-control screen")
 
     # 1. Pause counter 8 with the keyboard: address loses one of its two open counters.
     pause = supervisor.get_by_role("button", name="8番窓口を休止")
@@ -134,3 +137,50 @@ def test_running_timer_counts_up_on_the_supervisor_screen(new_page, demo_url):
     first = seconds()
     supervisor.wait_for_timeout(2100)
     assert seconds() >= first + 2
+
+
+def test_kiosk_follows_issuing_paused_and_resumed_at_the_floor(new_page, demo_url, artifacts):
+    kiosk = new_page()
+    kiosk.goto("/o/demo/kiosk/?device=demo-kiosk")
+    wait_live(kiosk)
+    button = kiosk.locator('.kiosk-button[data-category="fastlane"]:not([disabled])')
+    expect(button).to_have_count(1)
+
+    supervisor = new_page()
+    login(supervisor, "/o/demo/supervisor/", "admin", "admin")
+    wait_live(supervisor)
+    item = supervisor.locator('.floor-issuing li[data-category="fastlane"]')
+    item.get_by_role("button", name="発券を停止").click()
+    expect(supervisor.locator("[data-flash]")).to_contain_text("の発券を停止しました。")
+    expect(button).to_have_count(0)  # the kiosk redrew its menu by itself
+    shot(kiosk, artifacts, "kiosk-after-issuing-paused")
+    assert httpx.post(f"{demo_url}/api/v1/offices/demo/tickets", json={"category": "fastlane"},
+                      headers={"Authorization": "Bearer demo-kiosk"}, timeout=10).json()["code"] == "category_closed"
+
+    item.get_by_role("button", name="発券を再開").click()
+    expect(supervisor.locator("[data-flash]")).to_contain_text("の発券を再開しました。")
+    expect(button).to_have_count(1)
+
+
+def test_live_refresh_never_swallows_what_the_supervisor_is_typing(new_page, demo_url):
+    first = issue(demo_url, "certificates")
+    supervisor = new_page()
+    login(supervisor, "/o/demo/supervisor/", "admin", "admin")
+    wait_live(supervisor)
+    editor = supervisor.locator("#counter-" + counter_id(demo_url, 6) + "-categories")
+    editor.locator("summary").click()
+    memo = supervisor.get_by_label(f"{first['number']}番のメモ")
+    memo.fill("書類を取りに戻られました")
+    later = issue(demo_url, "certificates")  # the queue changes while the supervisor types
+    supervisor.wait_for_timeout(1500)
+    expect(memo).to_have_value("書類を取りに戻られました")  # not re-rendered under the hands
+    expect(supervisor.locator(f'tr[data-ticket="{later["number"]}"]')).to_have_count(0)
+    supervisor.keyboard.press("Enter")  # the memo is saved, then the panel catches up
+    expect(supervisor.locator("[data-flash]")).to_have_text(f"{first['number']}番にメモを残しました。")
+    expect(supervisor.locator(f'tr[data-ticket="{later["number"]}"]')).to_have_count(1)
+    expect(supervisor.locator(f'tr[data-ticket="{first["number"]}"] [data-memo]')).to_contain_text(
+        "書類を取りに戻られました")
+    rows = supervisor.locator("tr[data-ticket]").count()
+    issue(demo_url, "seal")  # one more live refresh: the opened editor stays open
+    expect(supervisor.locator("tr[data-ticket]")).to_have_count(rows + 1)
+    expect(editor).to_have_attribute("open", "")

@@ -150,6 +150,14 @@ def test_after_closing_the_kiosk_says_reception_is_over_with_the_next_opening(ce
     shot(page, artifacts, "center-kiosk-closed")
     assert_accessible(page, "center kiosk after closing")
 
+    # The public board says 受付終了 for every row, and keeps saying it when the stream replays
+    # the last snapshot (published before this edit of the calendar, with 証明書 still open).
+    board = new_page()
+    board.goto("/o/center/board/")
+    wait_live(board)
+    for code in ("moving", "certificates", "mynumber"):
+        expect(board.locator(f'tr[data-category="{code}"] [data-reception-closed]')).to_be_visible()
+
     # In the visitor's language: the same screen in English.
     page.goto("/o/center/kiosk/?lang=en")
     expect(page.locator("[data-kiosk-closed]")).to_contain_text("Reception is closed for today")

@@ -28,6 +28,7 @@ from madoguchi.queueing.models import (
 from madoguchi.zones.sync import office_payload
 
 from .factories import (  # noqa: F401 (clock_fixture provides the clock fixture)
+    call_next,
     category,
     clock_fixture,
     counter_id,
@@ -241,8 +242,8 @@ def test_figures_per_counter_and_per_clerk_from_the_event_log(office, issue, c, 
 def test_figures_query_count_does_not_grow_with_the_day(office, issue, c, staff, django_assert_max_num_queries):
     for _ in range(30):
         issue("certificates")
-    for _ in range(25):
-        services.ticket_call_next(actor=staff_actor(office), counter_id=c(6))
+    for _ in range(25):  # each call finishes the one before (as the counter screen names it)
+        call_next(staff_actor(office), c(6))
     with django_assert_max_num_queries(2):
         selectors.floor_figures(office)
 

@@ -20,7 +20,7 @@ from madoguchi.live.broker import get_broker
 from madoguchi.queueing import rules, selectors, services
 from madoguchi.queueing.models import CounterCategory, Ticket, TicketState
 
-from .factories import clock_fixture, counter_id, make_office  # noqa: F401 (clock_fixture)
+from .factories import call_next, clock_fixture, counter_id, make_office  # noqa: F401 (clock_fixture)
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -67,13 +67,13 @@ def test_people_ahead_count_every_category_the_counters_call_first(shared, issue
     solo = issue("solo")
     assert seen(solo) == (0, 0)  # no counter shares "solo": nobody else is ahead
     # And it is true: counter 1 calls b first, then a.
-    assert services.ticket_call_next(actor=SYSTEM, counter_id=k(shared, 1)).pk == b.pk
+    assert call_next(SYSTEM, k(shared, 1)).pk == b.pk
     assert seen(a) == (0, 0)
 
 
 def test_a_held_ticket_ahead_is_not_counted(shared, issue):
     first, second, third = issue("a"), issue("a"), issue("a")
-    services.ticket_call_next(actor=SYSTEM, counter_id=k(shared, 2))
+    call_next(SYSTEM, k(shared, 2))
     services.ticket_hold(actor=SYSTEM, counter_id=k(shared, 2))  # first waits for papers
     assert seen(second) == (0, 0)
     assert seen(third) == (1, 4)  # 1 × 10 min ÷ 3 counters
@@ -99,7 +99,7 @@ def test_the_fast_lane_goes_first_across_shared_counters(shared, issue):
     assert seen(a) == (1, 2)  # 1 × 6 min (fast lane) ÷ 3
     later = issue("a")
     assert seen(later) == (2, 6)  # (6 + 10) ÷ 3 → 5.33 → 6
-    assert services.ticket_call_next(actor=SYSTEM, counter_id=k(shared, 3)).pk == fast.pk
+    assert call_next(SYSTEM, k(shared, 3)).pk == fast.pk
 
 
 def test_the_board_wait_is_what_a_new_ticket_sees(shared, issue):
@@ -138,7 +138,7 @@ def _mixed_queue(office, clock):
         services.ticket_issue(actor=kiosk, office_code="demo", category_code=code)
         clock.advance(minutes=1 + i % 3)
     for number in (1, 6, 7, 6, 6, 8, 3, 4):
-        services.ticket_call_next(actor=SYSTEM, counter_id=counter_id(office, number))
+        call_next(SYSTEM, counter_id(office, number))
         clock.advance(minutes=4)
     services.ticket_hold(actor=SYSTEM, counter_id=counter_id(office, 8))
     services.ticket_transfer(actor=SYSTEM, counter_id=counter_id(office, 3), category_code="certificates")
@@ -222,15 +222,15 @@ def test_each_action_publishes_the_board_a_fresh_fetch_shows(office, clock, djan
     actions = [
         lambda: issue("moving"), lambda: issue("address"), lambda: issue("fastlane"),
         lambda: issue("certificates"), lambda: issue("moving"),
-        lambda: services.ticket_call_next(actor=SYSTEM, counter_id=c(3)),
+        lambda: call_next(SYSTEM, c(3)),
         lambda: tickets.__setitem__("held", services.ticket_hold(actor=SYSTEM, counter_id=c(3))),
-        lambda: services.ticket_call_next(actor=SYSTEM, counter_id=c(4)),
+        lambda: call_next(SYSTEM, c(4)),
         lambda: services.ticket_transfer(actor=SYSTEM, counter_id=c(4), category_code="certificates"),
         lambda: services.counter_set_open(actor=SYSTEM, counter_id=c(7), is_open=False),
-        lambda: services.ticket_call_next(actor=SYSTEM, counter_id=c(6)),
+        lambda: call_next(SYSTEM, c(6)),
         lambda: services.ticket_finish(actor=SYSTEM, counter_id=c(6)),
         lambda: services.ticket_resume(actor=SYSTEM, ticket_id=tickets["held"].public_id),
-        lambda: services.ticket_call_next(actor=SYSTEM, counter_id=c(1)),
+        lambda: call_next(SYSTEM, c(1)),
         lambda: services.ticket_no_show(actor=SYSTEM, counter_id=c(1)),
         lambda: issue("seal"),
         lambda: services.ticket_cancel(actor=SYSTEM, ticket_id=tickets["seal"].public_id),

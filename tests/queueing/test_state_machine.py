@@ -173,13 +173,19 @@ class TicketMachine(RuleBasedStateMachine):
         """Visitors arrive more often than anything else happens (a second issuing rule)."""
         return self.issue(category)
 
-    @rule(counter=st.sampled_from(sorted(COUNTERS)))
-    def call_next(self, counter):
+    @rule(counter=st.sampled_from(sorted(COUNTERS)), names_current=st.sampled_from([True, True, False]))
+    def call_next(self, counter, names_current):
+        """The screen names the ticket it shows; a stale screen (names nothing) is refused."""
         self.changed = True
+        current = self.current(counter)
+        named = current.public_id if current is not None and names_current else None
         call = lambda: services.ticket_call_next(  # noqa: E731
-            actor=self.actor, counter_id=self.counter_pk[counter])
+            actor=self.actor, counter_id=self.counter_pk[counter], finish_current=named)
         if counter in self.closed:
             self.expect_refusal("counter_closed", call)
+            return
+        if current is not None and not names_current:
+            self.expect_refusal("counter_busy", call)
             return
         self.finish_current(counter)
         queue = self.queue(COUNTERS[counter])
@@ -194,8 +200,10 @@ class TicketMachine(RuleBasedStateMachine):
     def call_specific(self, counter, public_id):
         self.changed = True
         m = self.by_id(public_id)
-        call = lambda: services.ticket_call(actor=self.actor,  # noqa: E731
-                                            counter_id=self.counter_pk[counter], ticket_id=public_id)
+        current = self.current(counter)
+        call = lambda: services.ticket_call(  # noqa: E731
+            actor=self.actor, counter_id=self.counter_pk[counter], ticket_id=public_id,
+            finish_current=current.public_id if current is not None else None)
         if counter in self.closed:
             self.expect_refusal("counter_closed", call)
             return
@@ -281,6 +289,9 @@ class TicketMachine(RuleBasedStateMachine):
         else:
             call = lambda: services.ticket_cancel(actor=self.actor, ticket_id=public_id)  # noqa: E731
             allowed, to_state = m.state in (W, H), TicketState.CANCELLED
+        if m.day != self.today:
+            self.expect_refusal("ticket_expired", call)
+            return
         if not allowed:
             self.expect_refusal("illegal_transition", call)
             return

@@ -1,11 +1,15 @@
 """Queue API (``/api/v1``). Who may call what is stated on each route."""
 
+import json
+
+import pydantic
 from django.conf import settings
 from django.urls import reverse
 from ninja import Query, Router
 
 from madoguchi.core.auth import api_auth
-from madoguchi.core.errors import NotFound
+from madoguchi.core.errors import NotFound, ServiceError
+from madoguchi.core.throttle import api_device, limit
 from madoguchi.core.timeutil import business_date
 from madoguchi.zones import public_state
 
@@ -15,6 +19,7 @@ from .schemas import (
     BoardOut,
     CalendarDayOut,
     CalendarQuery,
+    CallNextIn,
     CallTicketIn,
     CounterOut,
     ErrorOut,
@@ -77,8 +82,9 @@ def office_calendar(request, code: str, query: Query[CalendarQuery]):
     return days
 
 
-@router.post("/offices/{code}/tickets", auth=api_auth, response={201: IssuedOut, **ERRORS},
+@router.post("/offices/{code}/tickets", auth=api_auth, response={201: IssuedOut, **ERRORS, 429: ErrorOut},
              summary="整理券を発行 (kiosk token or staff of the office)")
+@limit("issue", device=api_device)
 def issue_ticket(request, code: str, payload: IssueIn):
     ticket = services.ticket_issue(actor=request.actor, office_code=code, category_code=payload.category)
     return 201, {"id": ticket.public_id, "number": ticket.number, "category": payload.category,
@@ -120,11 +126,28 @@ def cancel(request, ticket_id: str):
     return ticket_out(services.ticket_cancel(actor=request.actor, ticket_id=ticket_id))
 
 
+def _optional_body(request, schema):
+    """An optional JSON body: clients that send none (or an empty form) keep working."""
+    if not request.body.strip() or "json" not in request.content_type:
+        return None
+    try:
+        return schema.model_validate(json.loads(request.body))
+    except (ValueError, pydantic.ValidationError) as exc:
+        errors = exc.errors(include_url=False) if isinstance(exc, pydantic.ValidationError) else str(exc)
+        raise ServiceError("入力内容に誤りがあります。", code="invalid_request", detail=errors,
+                           status=422) from None
+
+
 @router.post("/counters/{counter_id}/call-next", auth=api_auth,
-             response={200: TicketEnvelope, 204: None, **ERRORS},
-             summary="次の番号を呼出 (staff); 204 when nobody waits")
+             response={200: TicketEnvelope, 204: None, **ERRORS, 422: ErrorOut},
+             summary="次の番号を呼出 (staff); 204 when nobody waits; 409 counter_busy while another "
+                     "ticket is being called, unless finish_current names it",
+             openapi_extra={"requestBody": {"required": False, "content": {"application/json": {
+                 "schema": CallNextIn.model_json_schema()}}}})
 def call_next(request, counter_id: str):
-    ticket = services.ticket_call_next(actor=request.actor, counter_id=counter_id)
+    payload = _optional_body(request, CallNextIn)
+    ticket = services.ticket_call_next(actor=request.actor, counter_id=counter_id,
+                                       finish_current=payload.finish_current if payload else None)
     if ticket is None:
         return 204, None
     return ticket_out(ticket)
@@ -134,7 +157,7 @@ def call_next(request, counter_id: str):
              summary="指定した番号を呼出 (staff)")
 def call_ticket(request, counter_id: str, payload: CallTicketIn):
     return ticket_out(services.ticket_call(actor=request.actor, counter_id=counter_id,
-                                           ticket_id=payload.ticket))
+                                           ticket_id=payload.ticket, finish_current=payload.finish_current))
 
 
 @router.post("/counters/{counter_id}/recall", auth=api_auth, response={200: TicketEnvelope, **ERRORS},

@@ -21,6 +21,7 @@ from .models import Category, Counter, CounterCategory, Office, Section, Ticket,
 log = logging.getLogger(__name__)
 
 DEMO_OFFICE = "demo"
+HUMAN_COUNTER = 1  # `madoguchi demo --simulate` leaves this counter to the person trying it
 
 # code, name, name_en, range, fast lane, prior minutes
 DEMO_CATEGORIES = [
@@ -255,7 +256,10 @@ class Simulator(threading.Thread):
         office = Office.objects.get(code=self.office_code)
         codes = list(office.categories.filter(is_active=True).values_list("code", flat=True))
         weights = [5, 1, 2, 1, 6, 2][: len(codes)] + [1] * max(0, len(codes) - 6)
-        counters = list(Counter.objects.filter(office=office).values_list("pk", flat=True))
+        # Counter 1 is left to the human trying the demo (the banner says so): the simulator
+        # never calls, finishes or pauses there.
+        counters = list(Counter.objects.filter(office=office).exclude(number=HUMAN_COUNTER)
+                        .values_list("pk", flat=True))
         # Each clerk spends 20–90 s with a visitor, so wait estimates look like a real morning.
         busy_until = {pk: 0.0 for pk in counters}
         while not self.stopped.wait(self.tick):
@@ -274,6 +278,8 @@ class Simulator(threading.Thread):
                     self._step(services.ticket_hold, actor=actor, counter_id=counter_id)
                 elif roll < 0.08:
                     self._step(services.ticket_no_show, actor=actor, counter_id=counter_id)
+                else:
+                    self._step(services.ticket_finish, actor=actor, counter_id=counter_id)
                 self._step(services.ticket_call_next, actor=actor, counter_id=counter_id)
                 busy_until[counter_id] = time.monotonic() + self.rng.uniform(20, 90)
 

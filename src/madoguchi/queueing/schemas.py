@@ -67,6 +67,11 @@ class TransferIn(Schema):
     category: str
 
 
+class CallNextIn(Schema):
+    # The ticket the counter's screen shows as being called: finished before the next call.
+    finish_current: str | None = None
+
+
 class RouteIn(Schema):
     category: str = Field(max_length=32)
     # What the move is for, kept in the ticket's event (e.g. "case:123").
@@ -75,6 +80,7 @@ class RouteIn(Schema):
 
 class CallTicketIn(Schema):
     ticket: str
+    finish_current: str | None = None
 
 
 class TicketOut(Schema):

@@ -14,7 +14,8 @@ Call-next rule (queueing/rules.py; for clerks in docs/operations.ja.md §7): amo
 the waiting tickets of the counter's categories, fast-lane tickets come first;
 then the earliest *original* issue time (a transfer keeps its place); ties go
 to the lower internal id. A counter that still has a called ticket finishes it
-first (the screen asks before doing so).
+first only when the caller names it (``finish_current``, the id its screen
+shows: the screen asks before doing so); otherwise 409 ``counter_busy``.
 
 Concurrency: every function runs in one short transaction. The counter row is
 locked before any ticket row (fixed order, so no deadlock); call-next takes
@@ -140,6 +141,21 @@ def _require_current(counter: Counter) -> Ticket:
     if ticket is None:
         raise Conflict(f"{counter.label}で呼出中の番号はありません。", code="no_current_ticket")
     return ticket
+
+
+def _finish_named_current(counter: Counter, actor: Actor, finish_current: str | None) -> None:
+    """Finish the ticket being called here if the caller named it; refuse if another one is.
+
+    The counter row is locked, so the ticket read here is the one being called."""
+    current = _current_ticket(counter)
+    if current is None:
+        return  # nothing to finish (another screen may have finished the one named)
+    if not finish_current or finish_current != current.public_id:
+        raise Conflict(
+            f"{counter.label}では{current.number}番を呼出中です。画面を確認し、完了・保留・不在にしてから"
+            "次を呼び出してください。",
+            code="counter_busy", detail={"id": current.public_id, "number": current.number})
+    _finish(current, counter, actor)
 
 
 def _get_ticket_for_update(public_id: str) -> Ticket:
@@ -279,13 +295,16 @@ def _finish(ticket: Ticket, counter: Counter, actor: Actor) -> Ticket:
 
 
 @atomic_with_retry()
-def ticket_call_next(*, actor: Actor, counter_id) -> Ticket | None:
-    """Call the next ticket for this counter, or None when nobody waits."""
+def ticket_call_next(*, actor: Actor, counter_id, finish_current: str | None = None) -> Ticket | None:
+    """Call the next ticket for this counter, or None when nobody waits.
+
+    While a ticket is being called here, refused (409 ``counter_busy``) unless
+    ``finish_current`` names that very ticket: a second screen of the counter,
+    showing an older state, must never finish a visitor its clerk has not seen.
+    """
     counter = _lock_counter(counter_id, actor)
     _require_open(counter)
-    current = _current_ticket(counter)
-    if current is not None:
-        _finish(current, counter, actor)
+    _finish_named_current(counter, actor, finish_current)
     served = CounterCategory.objects.filter(counter=counter).values("category_id")
     ticket = (Ticket.objects
               .filter(category_id__in=served, business_date=business_date(), state=TicketState.WAITING)
@@ -299,8 +318,9 @@ def ticket_call_next(*, actor: Actor, counter_id) -> Ticket | None:
 
 
 @atomic_with_retry()
-def ticket_call(*, actor: Actor, counter_id, ticket_id: str) -> Ticket:
-    """Call a specific waiting or held ticket (e.g. an elderly visitor, or papers arrived)."""
+def ticket_call(*, actor: Actor, counter_id, ticket_id: str, finish_current: str | None = None) -> Ticket:
+    """Call a specific waiting or held ticket (e.g. an elderly visitor, or papers arrived).
+    A ticket being called here is finished only when ``finish_current`` names it (as call-next)."""
     counter = _lock_counter(counter_id, actor)
     ticket = _get_ticket_for_update(ticket_id)
     if ticket.office_id != counter.office_id:
@@ -310,9 +330,7 @@ def ticket_call(*, actor: Actor, counter_id, ticket_id: str) -> Ticket:
     if ticket.state not in (TicketState.WAITING, TicketState.HELD, TicketState.NO_SHOW):
         raise Conflict(f"{ticket.number}番は「{ticket.get_state_display()}」のため呼び出せません。",
                        code="illegal_transition")
-    current = _current_ticket(counter)
-    if current is not None:
-        _finish(current, counter, actor)
+    _finish_named_current(counter, actor, finish_current)
     if ticket.state == TicketState.NO_SHOW:  # came back after 不在: reinstated, then called
         _reinstate(ticket, actor)
     return _call(ticket, counter, actor)
@@ -353,6 +371,7 @@ def ticket_resume(*, actor: Actor, ticket_id: str) -> Ticket:
     """A held ticket goes back to waiting, keeping its original place in the queue."""
     ticket = _get_ticket_for_update(ticket_id)
     actor.require_staff(ticket.office_id)
+    _require_today(ticket)
     if ticket.state != TicketState.HELD:
         raise Conflict(f"{ticket.number}番は保留中ではありません（{ticket.get_state_display()}）。",
                        code="illegal_transition")
@@ -394,6 +413,7 @@ def ticket_no_show(*, actor: Actor, counter_id) -> Ticket:
 def ticket_cancel(*, actor: Actor, ticket_id: str) -> Ticket:
     ticket = _get_ticket_for_update(ticket_id)
     actor.require_staff(ticket.office_id)
+    _require_today(ticket)
     if ticket.state not in (TicketState.WAITING, TicketState.HELD):
         raise Conflict(f"{ticket.number}番は「{ticket.get_state_display()}」のため取り消せません。",
                        code="illegal_transition")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from madoguchi.core.actors import Actor, actor_for_token, actor_for_user
 from madoguchi.core.errors import ServiceError
 from madoguchi.core.models import ApiToken, TokenKind
+from madoguchi.core.throttle import limit
 from madoguchi.core.timeutil import now, to_jst
 
 from .. import calendar, selectors, services
@@ -70,7 +71,7 @@ def kiosk(request, code):
     categories = [(c, waiting.get(c.code), states[c.code]) for c in active]
     return render(request, "queueing/kiosk.html", {
         "office": office, "categories": categories, "opened": opened,
-        "reload_at": calendar.next_change([opened, *states.values()]),
+        "reload_at": calendar.next_change([opened, *states.values()]), "rendered_at": to_jst(at),
     })
 
 
@@ -83,7 +84,16 @@ def _qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=5, border=2)
 
 
+def _kiosk_device(request, **_kwargs) -> str | None:
+    """The kiosk's token (the same budget as its API calls), else the clerk at it."""
+    token_id = request.session.get(KIOSK_SESSION_KEY)
+    if token_id:
+        return f"token:{token_id}"
+    return f"user:{request.user.pk}" if request.user.is_authenticated else None
+
+
 @require_POST
+@limit("issue", device=_kiosk_device)
 def kiosk_issue(request, code):
     office = _office(code)
     actor = _kiosk_actor(request, office)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from madoguchi.core.throttle import limit_streams
 from madoguchi.live.sse import parse_last_event_id, sse_response
 from madoguchi.zones import public_state
 
@@ -46,6 +47,7 @@ def ticket_page(request, ticket_id):
         "stale_after": settings.ZONE_STALE_SECONDS})
 
 
+@limit_streams
 async def board_events(request, code):
     """SSE: ``event: board`` snapshots and ``event: call`` notices for one office (public)."""
     office = await sync_to_async(public_state.get_office)(code)

@@ -81,9 +81,12 @@ def counter_panel(request, office, actor, counter_id):
 
 
 COUNTER_ACTIONS = {
-    "call-next": lambda actor, counter, post: services.ticket_call_next(actor=actor, counter_id=counter.pk),
-    "call": lambda actor, counter, post: services.ticket_call(actor=actor, counter_id=counter.pk,
-                                                              ticket_id=post.get("ticket", "")),
+    # The screen sends the ticket it shows as being called: only that one is finished.
+    "call-next": lambda actor, counter, post: services.ticket_call_next(
+        actor=actor, counter_id=counter.pk, finish_current=post.get("finish_current") or None),
+    "call": lambda actor, counter, post: services.ticket_call(
+        actor=actor, counter_id=counter.pk, ticket_id=post.get("ticket", ""),
+        finish_current=post.get("finish_current") or None),
     "recall": lambda actor, counter, post: services.ticket_recall(actor=actor, counter_id=counter.pk),
     "hold": lambda actor, counter, post: services.ticket_hold(actor=actor, counter_id=counter.pk),
     "finish": lambda actor, counter, post: services.ticket_finish(actor=actor, counter_id=counter.pk),

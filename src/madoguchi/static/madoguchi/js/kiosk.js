@@ -33,9 +33,18 @@
   // next cut-off, closing or opening) or when the board says a category changed, but never
   // while a visitor is looking at a ticket or a message.
   var reloadPending = false;
+  function lastReload() {
+    try { return +(sessionStorage.getItem("madoguchiKioskReload") || 0); } catch (e) { return 0; }
+  }
   function reloadWhenIdle() {
     reloadPending = true;
-    if (!result.firstChild) location.reload();
+    if (result.firstChild) return;  // close() comes back here
+    // At most one redraw in 3 s, whatever asks for it (a safety net: live.js asks once per
+    // board event, the calendar's timer once per change).
+    var wait = lastReload() + 3000 - Date.now();
+    if (wait > 0) { setTimeout(reloadWhenIdle, wait); return; }
+    try { sessionStorage.setItem("madoguchiKioskReload", String(Date.now())); } catch (e) { /* private mode */ }
+    location.reload();
   }
   var reloadAt = Date.parse((kiosk && kiosk.getAttribute("data-reload-at")) || "");
   function scheduleReload() {
@@ -52,7 +61,7 @@
     if (announce) announce.textContent = "";
     if (pressed && document.body.contains(pressed)) pressed.focus({preventScroll: true});
     if (hadTicket) goHome();
-    if (reloadPending) location.reload();
+    if (reloadPending) reloadWhenIdle();
   }
   document.body.addEventListener("htmx:afterSwap", function (e) {
     if (e.detail.target !== result) return;

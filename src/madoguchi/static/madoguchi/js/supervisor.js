@@ -17,4 +17,5 @@
   }
   tick();
   setInterval(tick, 1000);
+  document.body.addEventListener("htmx:afterSwap", tick);  // a re-rendered panel shows it at once
 })();
