@@ -3,8 +3,12 @@
 
 Usage: python tests/run.py [extra pytest args]
 
-Without PostgreSQL the second pass is skipped with a clear message; under
-CI=true it fails instead. pytest's exit code 5 (no tests collected) fails.
+The SQLite pass uses the in-process live-event broker; the PostgreSQL pass
+uses the Redis broker (``MADOGUCHI_REDIS_URL`` = the test Redis,
+``MADOGUCHI_TEST_REDIS_URL``), as a city running several processes does.
+Without PostgreSQL the second pass is skipped with a clear message, and
+without Redis it runs with the in-process broker; under CI=true either
+fails the run instead. pytest's exit code 5 (no tests collected) fails.
 """
 
 import os
@@ -16,12 +20,13 @@ from urllib.parse import urlparse
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_URL = os.environ.get("MADOGUCHI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("MADOGUCHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def reachable(url: str) -> bool:
+def reachable(url: str, default_port: int = 5432) -> bool:
     p = urlparse(url)
     try:
-        with socket.create_connection((p.hostname or "127.0.0.1", p.port or 5432), timeout=1):
+        with socket.create_connection((p.hostname or "127.0.0.1", p.port or default_port), timeout=1):
             return True
     except OSError:
         return False
@@ -38,14 +43,27 @@ def run(title: str, args: list[str], env: dict) -> int:
 
 def main() -> int:
     extra = sys.argv[1:]
-    base_env = {k: v for k, v in os.environ.items() if k != "MADOGUCHI_TEST_DATABASE_URL"}
+    base_env = {k: v for k, v in os.environ.items()
+                if k not in {"MADOGUCHI_TEST_DATABASE_URL", "MADOGUCHI_REDIS_URL"}}
     results = {}
     results["SQLite"] = run("SQLite pass (+ browser tests)", ["-m", "not postgres", *extra], base_env)
     if reachable(PG_URL):
         pg = urlparse(PG_URL)
         url = pg._replace(path="/madoguchi").geturl()
         env = dict(base_env, MADOGUCHI_TEST_DATABASE_URL=url)
-        results["PostgreSQL"] = run("PostgreSQL pass (+ Redis, two processes)", ["-m", "not browser", *extra], env)
+        if reachable(REDIS_URL, 6379):
+            env["MADOGUCHI_REDIS_URL"] = REDIS_URL  # the Redis broker for every in-process test
+            title = "PostgreSQL pass (Redis broker, two processes)"
+        else:
+            message = f"Redis is not reachable at {REDIS_URL}: the PostgreSQL pass cannot use the Redis broker."
+            if IN_CI:
+                print(f"\nFAIL: CI=true and {message}", flush=True)
+                results["Redis"] = 1
+            else:
+                print(f"\nWARNING: {message} It runs with the in-process broker; "
+                      "set MADOGUCHI_TEST_REDIS_URL.", flush=True)
+            title = "PostgreSQL pass (in-process broker: no Redis)"
+        results["PostgreSQL"] = run(title, ["-m", "not browser", *extra], env)
     else:
         message = f"PostgreSQL is not reachable at {PG_URL}: the PostgreSQL pass did not run."
         if IN_CI:

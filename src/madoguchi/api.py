@@ -1,5 +1,10 @@
 """The JSON API at /api/v1 (OpenAPI at /api/v1/openapi.json), one error shape throughout."""
 
+import logging
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.signals import got_request_exception
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -8,6 +13,8 @@ from madoguchi.core.errors import ServiceError
 from madoguchi.notices.api import router as notices_router
 from madoguchi.opendata.api import router as opendata_router
 from madoguchi.queueing.api import router as queue_router
+
+logger = logging.getLogger("django.request")
 
 api = NinjaAPI(title="Madoguchi API", version="1", urls_namespace="api-v1",
                description="書かない・待たない・回らない窓口 — queue, board and tickets.")
@@ -37,6 +44,21 @@ def validation_error(request, exc: ValidationError):
 @api.exception_handler(Http404)
 def not_found(request, exc):
     return _error(request, 404, "not_found", "見つかりません。")
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_large(request, exc):
+    return _error(request, 413, "too_large", "送信された内容が大きすぎるため受け付けられませんでした。",
+                  f"The limit is {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+
+
+@api.exception_handler(Exception)
+def server_error(request, exc):
+    """A bug: logged with its trace, answered in the error shape (never Django's HTML)."""
+    logger.error("API error on %s", request.path, exc_info=exc)
+    got_request_exception.send(sender=None, request=request)  # the test client re-raises it
+    return _error(request, 500, "server_error",
+                  "システムでエラーが発生しました。しばらくしてからもう一度お試しください。")
 
 
 @api.exception_handler(HttpError)

@@ -32,6 +32,15 @@ def _print_demo_banner(host: str, port: int, simulate: bool) -> None:
         f"  管理画面 (admin)     {base}/admin/                  (ログイン: admin / admin)",
         f"  API (OpenAPI)        {base}/api/v1/docs",
         "",
+        "市民センター（開庁時間あり: 平日 8:45～17:30、祝日・年末年始は閉庁、3月に休日開庁1日）/",
+        "Community center with real hours (weekdays 8:45-17:30; 転入 until 16:30, 証明書 until 17:15):",
+        f"  発券機 (kiosk)       {base}/o/center/kiosk/?device=center-kiosk",
+        f"  窓口 (counter)       {base}/o/center/counter/      (ログイン: staff / staff)",
+        f"  ロビー表示 (display) {base}/o/center/display/",
+        f"  混雑状況 (public)    {base}/o/center/board/",
+        f"  開庁日 (calendar)    {base}/api/v1/offices/center/calendar?days=31",
+        "  (本庁舎 demo は終日受付、市民センター center は時間外・受付終了後に発券しません)",
+        "",
         "デモ用ログイン / Demo log-ins:",
         "  窓口職員 staff / staff      管理者 admin / admin",
         "  API トークン: Authorization: Bearer demo-kiosk (発券機) / demo-staff (窓口職員)",
@@ -56,10 +65,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import call_command
 
-    from madoguchi.queueing.demo import DEMO_OFFICE, Simulator, load_demo_data, seed_morning
+    from madoguchi.queueing.demo import (
+        DEMO_OFFICE,
+        Simulator,
+        load_center_data,
+        load_demo_data,
+        seed_morning,
+    )
 
     call_command("migrate", interactive=False, verbosity=0)
     office = load_demo_data()
+    load_center_data()
     seed_morning(office)
     if args.simulate:
         Simulator(DEMO_OFFICE, tick=args.tick).start()

@@ -35,3 +35,9 @@ if settings.ROLE == "public":
     urlpatterns.append(path("zone/v1/sync", receiver.sync, name="zone-sync"))
 
 urlpatterns += public_urlpatterns
+
+# Error pages of the site (JSON under /api/): madoguchi.core.errorpages.
+handler400 = "madoguchi.core.errorpages.bad_request"
+handler403 = "madoguchi.core.errorpages.permission_denied"
+handler404 = "madoguchi.core.errorpages.page_not_found"
+handler500 = "madoguchi.core.errorpages.server_error"

@@ -104,9 +104,18 @@ def issue(base_url: str, category: str) -> dict:
 
 
 def counter_action(base_url: str, counter_id, action: str, **body) -> httpx.Response:
-    """A clerk's action through the API (``call-next``, ``hold``, ``finish`` …) as demo staff."""
-    return httpx.post(f"{base_url}/api/v1/counters/{counter_id}/{action}", json=body or None,
-                      headers=STAFF, timeout=10)
+    """A clerk's action through the API (``call-next``, ``hold``, ``finish`` …) as demo staff.
+
+    A call at a counter still serving someone (left by an earlier test on the shared demo
+    server) is refused with ``counter_busy``; the clerk sees who it is and finishes them.
+    """
+    url = f"{base_url}/api/v1/counters/{counter_id}/{action}"
+    response = httpx.post(url, json=body or None, headers=STAFF, timeout=10)
+    if (action in ("call", "call-next") and "finish_current" not in body and response.status_code == 409
+            and response.json()["code"] == "counter_busy"):
+        body = {**body, "finish_current": response.json()["detail"]["id"]}
+        response = httpx.post(url, json=body, headers=STAFF, timeout=10)
+    return response
 
 
 # ------------------------------------------------------------------ pages

@@ -15,7 +15,7 @@ CITIZEN_FILES = (
     "queueing/templates/queueing/ticket_missing.html", "queueing/templates/queueing/index.html",
     "queueing/templates/queueing/office_home.html", "queueing/templates/queueing/_screen_links.html",
     "notices/templates/notices/", "notices/messages.py", "notices/selectors.py",
-    "core/templatetags/madoguchi_i18n.py", "core/i18n.py", "core/templates/",
+    "core/templatetags/madoguchi_i18n.py", "core/i18n.py", "core/templates/", "core/errorpages.py",
 )
 # Citizen-facing strings that live in mixed files.
 CITIZEN_MSGIDS = {

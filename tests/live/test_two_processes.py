@@ -9,43 +9,26 @@ from __future__ import annotations
 
 import contextlib
 import json
-import secrets
-from urllib.parse import urlparse
 
 import httpx
-import psycopg
 import pytest
 import redis
 
 from ..live_server import SSEReader, demo_server, server_env, sse_stream
-from ..services_available import require_postgres, require_redis
+from ..services_available import require_redis
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 EVENTS = "/api/v1/offices/demo/board/events"
 KIOSK = {"Authorization": "Bearer demo-kiosk"}
 STAFF = {"Authorization": "Bearer demo-staff"}
-REDIS_DB = 14  # kept apart from the other tests' Redis database (15)
-
-
-@pytest.fixture
-def shared_postgres():
-    """A dedicated, throw-away database on the test PostgreSQL server."""
-    admin_url = require_postgres()
-    name = f"madoguchi_twoproc_{secrets.token_hex(4)}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlparse(admin_url)._replace(path=f"/{name}").geturl()
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
 def shared_redis():
-    """Redis database 14, with no live-event keys before or after the test."""
-    url = urlparse(require_redis())._replace(path=f"/{REDIS_DB}").geturl()
+    """The test Redis (MADOGUCHI_TEST_REDIS_URL, one database per run), without live-event keys
+    before or after the test."""
+    url = require_redis()
     client = redis.Redis.from_url(url)
 
     def clear():

@@ -54,8 +54,10 @@ def test_counter_call_reaches_the_phone(client, browser_keys, push_service, sett
                 dict(browser_keys.subscription(push_service.endpoint()), lang="en"),
                 content_type="application/json")
     counter = office.counters.get(number=1)
-    for _ in range(8):
-        queue.ticket_call_next(actor=staff, counter_id=counter.pk)
+    current = None
+    for _ in range(8):  # the clerk finishes each visitor shown and calls the next
+        current = queue.ticket_call_next(actor=staff, counter_id=counter.pk,
+                                         finish_current=current.public_id if current else None)
     received = push_service.wait_for(2, timeout=15)
     bodies = [json.loads(decrypt_aes128gcm(r.body, browser_keys))["body"] for r in received]
     assert bodies == [f"5 people ahead of you (No. {mine.number})",

@@ -78,8 +78,9 @@ def seeded_day(office, kiosk, staff, monkeypatch):
     # 11:00 — five certificates at once, waits 1, 2, 3, 4 and 30 minutes.
     for _ in range(5):
         issue("11:00", "certificates")
-    for time in ("11:01", "11:02", "11:03", "11:04", "11:30"):
-        do(time, "ticket_call_next", 6)                             # also finishes the previous one
+    shown = None
+    for time in ("11:01", "11:02", "11:03", "11:04", "11:30"):     # also finishes the one shown
+        shown = do(time, "ticket_call_next", 6, finish_current=shown and shown.public_id)
     do("11:40", "ticket_finish", 6)
     # 12:00 — lunch: nothing happens.
     # 13:00 — seal E waits 7.5 min, E2 15 min 3 s; moving F still waiting at closing; address G cancelled.

@@ -102,5 +102,15 @@ def add_category(office: Office, code: str, start: int, end: int, *, counters=()
     return cat
 
 
-__all__ = ["MORNING", "Clock", "TokenKind", "add_category", "category", "clock_fixture", "counter_id",
+__all__ = ["MORNING", "Clock", "TokenKind", "add_category", "call_next", "category", "clock_fixture", "counter_id",
            "make_office", "make_staff", "make_token", "staff_actor"]
+
+
+def call_next(actor: Actor, counter_pk: int):
+    """次を呼出 as the counter screen does it: naming the ticket it shows as being called."""
+    from madoguchi.queueing import services
+    from madoguchi.queueing.models import Ticket, TicketState
+
+    current = Ticket.objects.filter(counter_id=counter_pk, state=TicketState.CALLED).first()
+    return services.ticket_call_next(actor=actor, counter_id=counter_pk,
+                                     finish_current=current.public_id if current else None)

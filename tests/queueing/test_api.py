@@ -80,7 +80,7 @@ def test_board_shape_and_types(client, issue, post, c):
     response = client.get(f"{API}/offices/demo/board")
     assert response.status_code == 200
     board = response.json()
-    assert set(board) == {"office", "updated_at", "rows", "calling"}
+    assert set(board) == {"office", "updated_at", "rows", "calling", "missed"}
     assert board["office"] == "demo"
     updated = dt.datetime.fromisoformat(board["updated_at"])
     assert updated.utcoffset() == dt.timedelta(hours=9)  # shown in Japan time
@@ -88,13 +88,19 @@ def test_board_shape_and_types(client, issue, post, c):
     assert len(board["rows"]) == 6
     for row in board["rows"]:
         assert set(row) == {"category", "name", "range", "last_called", "next_number", "waiting",
-                            "wait_minutes", "on_hold"}
+                            "wait_minutes", "on_hold", "accepting", "closed_reason", "reception_until",
+                            "accepting_until", "next_opening"}
+        # The demo office issues around the clock: no 受付終了, nothing to flip at any time.
+        assert (row["accepting"], row["closed_reason"], row["accepting_until"], row["next_opening"]) == (
+            True, None, None, None)
         assert isinstance(row["range"], list) and [type(n) for n in row["range"]] == [int, int]
         assert all(isinstance(row[k], int) for k in ("waiting", "wait_minutes", "on_hold"))
     moving = board["rows"][0]
     assert moving == {"category": "moving", "name": "転入・転出・世帯変更等の異動届出",
                       "range": [1001, 1500], "last_called": 1001, "next_number": 1002,
-                      "waiting": 1, "wait_minutes": 3, "on_hold": 0}
+                      "waiting": 1, "wait_minutes": 3, "on_hold": 0, "accepting": True,
+                      "closed_reason": None, "reception_until": None, "accepting_until": None,
+                      "next_opening": None}
     assert board["rows"][1]["last_called"] is None and board["rows"][1]["next_number"] is None
     assert board["calling"] == [{"number": 1001, "counter": "1番窓口"}]
 
@@ -266,8 +272,8 @@ def test_call_next_200_and_204(post, issue, c):
     assert (ticket["id"], ticket["number"], ticket["category"], ticket["state"], ticket["counter"],
             ticket["recall_count"]) == (t["id"], 1001, "moving", "called", "1番窓口", 0)
     assert dt.datetime.fromisoformat(ticket["issued_at"]) == dt.datetime(2025, 4, 1, 0, 0, tzinfo=dt.UTC)
-    # Finishing the current one, nobody else waits: 204 with no body.
-    empty = post(f"/counters/{c(1)}/call-next")
+    # Finishing the current one (named by the screen), nobody else waits: 204 with no body.
+    empty = post(f"/counters/{c(1)}/call-next", {"finish_current": t["id"]})
     assert (empty.status_code, empty.content) == (204, b"")
     assert Ticket.objects.get().state == TicketState.DONE
 
@@ -384,3 +390,28 @@ def _kiosk():
     from madoguchi.core.actors import actor_for_token
 
     return actor_for_token("demo-kiosk")
+
+
+def test_call_next_and_call_refuse_counter_busy_unless_the_body_names_the_current(post, issue, c):
+    """Fault 1.2 through the API: the ticket being called comes back in ``detail``."""
+    first, second, third = issue(), issue(), issue()
+    assert post(f"/counters/{c(1)}/call-next").json()["ticket"]["id"] == first["id"]
+    for body in (None, {}, {"finish_current": None}, {"finish_current": second["id"]}):
+        refused = assert_error(post(f"/counters/{c(1)}/call-next", body), 409, "counter_busy")
+        assert refused["detail"] == {"id": first["id"], "number": 1001}
+    assert_error(post(f"/counters/{c(1)}/call", {"ticket": third["id"]}), 409, "counter_busy")
+    assert_error(post(f"/counters/{c(1)}/call-next", {"finish_current": 5}), 422, "invalid_request")
+    called = post(f"/counters/{c(1)}/call-next", {"finish_current": first["id"]}).json()["ticket"]
+    assert called["id"] == second["id"]
+    called = post(f"/counters/{c(1)}/call", {"ticket": third["id"], "finish_current": second["id"]})
+    assert called.json()["ticket"]["id"] == third["id"]
+    assert Ticket.objects.get(public_id=second["id"]).state == TicketState.DONE
+
+
+def test_call_next_documents_its_optional_body(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    operation = spec["paths"]["/api/v1/counters/{counter_id}/call-next"]["post"]
+    assert operation["requestBody"]["required"] is False
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert "finish_current" in schema["properties"]
+    assert "409" in operation["responses"]

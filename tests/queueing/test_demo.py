@@ -43,3 +43,22 @@ def test_the_simulator_keeps_visitors_arriving_and_clerks_calling(caplog):
     # Every counter was given someone to serve (the morning seed leaves people waiting).
     assert Ticket.objects.filter(state=TicketState.CALLED).values("counter").distinct().count() >= 6
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+@pytest.mark.django_db
+def test_the_demo_morning_gives_floor_control_a_no_show_and_a_memo(client):
+    """The supervisor screen has something to act on (issue 8 §3): a no-show to reinstate,
+    listed on the lobby display too, and a staff memo."""
+    from django.contrib.auth import get_user_model
+
+    from madoguchi.queueing.demo import DEMO_MEMO
+    from madoguchi.queueing.models import TicketMemo
+
+    office = load_demo_data()
+    seed_morning(office)
+    gone = Ticket.objects.get(office=office, state=TicketState.NO_SHOW)
+    assert TicketMemo.objects.filter(ticket__office=office, text=DEMO_MEMO).count() == 1
+    assert f"<li>{gone.number}</li>" in client.get("/o/demo/display/").content.decode()
+    client.force_login(get_user_model().objects.get(username="admin"))
+    html = client.get("/o/demo/supervisor/").content.decode()
+    assert f'data-no-show="{gone.number}"' in html and DEMO_MEMO in html

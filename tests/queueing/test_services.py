@@ -20,6 +20,7 @@ from madoguchi.queueing.models import Counter, EventKind, Ticket, TicketEvent, T
 
 from .factories import (  # noqa: F401 (clock_fixture provides the clock fixture)
     add_category,
+    call_next,
     category,
     clock_fixture,
     counter_id,
@@ -225,8 +226,8 @@ def test_call_next_serves_the_fast_lane_first(issue, staff, c, clock):
     walk_in = issue("moving")
     clock.advance(minutes=5)
     booked = issue("fastlane")
-    assert services.ticket_call_next(actor=staff, counter_id=c(4)).number == booked.number == 1501
-    assert services.ticket_call_next(actor=staff, counter_id=c(4)).pk == walk_in.pk
+    assert call_next(staff, c(4)).number == booked.number == 1501
+    assert call_next(staff, c(4)).pk == walk_in.pk
 
 
 def test_call_next_across_categories_goes_by_issue_time(issue, staff, c, clock):
@@ -234,8 +235,8 @@ def test_call_next_across_categories_goes_by_issue_time(issue, staff, c, clock):
     house = issue("address")
     clock.advance(minutes=1)
     moving = issue("moving")
-    assert services.ticket_call_next(actor=staff, counter_id=c(3)).pk == house.pk
-    assert services.ticket_call_next(actor=staff, counter_id=c(3)).pk == moving.pk
+    assert call_next(staff, c(3)).pk == house.pk
+    assert call_next(staff, c(3)).pk == moving.pk
 
 
 def test_call_next_only_from_the_counters_categories(issue, staff, c):
@@ -244,17 +245,74 @@ def test_call_next_only_from_the_counters_categories(issue, staff, c):
     assert services.ticket_call_next(actor=staff, counter_id=c(6)).number == 2001
 
 
-def test_call_next_finishes_the_current_ticket(issue, staff, c, clock):
+def test_call_next_finishes_the_current_ticket_it_names(issue, staff, c, clock):
     first, second = issue(), issue()
     services.ticket_call_next(actor=staff, counter_id=c(1))
     clock.advance(minutes=4)
-    services.ticket_call_next(actor=staff, counter_id=c(1))
+    services.ticket_call_next(actor=staff, counter_id=c(1), finish_current=first.public_id)
     first, second = refresh(first), refresh(second)
     assert first.state == TicketState.DONE
     assert first.service_seconds == 240
     assert first.finished_at == clock()
     assert (second.state, second.counter_id) == (TicketState.CALLED, c(1))
     assert [e[0] for e in events(first)] == ["issued", "called", "done"]
+
+
+def test_call_next_refuses_while_a_ticket_is_called_unless_it_names_it(issue, staff, c, clock):
+    """Fault 1.2: a second screen of the counter, showing no ticket or an older one, pressed
+    次を呼出 and silently finished a visitor after 0 s of service."""
+    first, second, third = issue(), issue(), issue()
+    services.ticket_call_next(actor=staff, counter_id=c(1))  # tab A calls 1001
+    for stale in (None, "", second.public_id, "no-such-ticket"):  # tab B: nothing shown, or another id
+        with pytest.raises(Conflict) as exc:
+            services.ticket_call_next(actor=staff, counter_id=c(1), finish_current=stale)
+        assert (exc.value.status, exc.value.code) == (409, "counter_busy")
+        assert exc.value.detail == {"id": first.public_id, "number": 1001}
+        assert "1001番を呼出中" in exc.value.message
+    with pytest.raises(Conflict) as exc:  # calling a specific ticket follows the same rule
+        services.ticket_call(actor=staff, counter_id=c(1), ticket_id=third.public_id)
+    assert exc.value.code == "counter_busy"
+    assert refresh(first).state == TicketState.CALLED
+    assert (refresh(second).state, refresh(third).state) == (TicketState.WAITING, TicketState.WAITING)
+    assert [e[0] for e in events(first)] == ["issued", "called"]
+    # Tab A, which shows 1001, finishes exactly it and calls the next.
+    clock.advance(minutes=3)
+    assert services.ticket_call_next(actor=staff, counter_id=c(1), finish_current=first.public_id).pk == second.pk
+    assert refresh(first).service_seconds == 180
+    # Tab B still shows 1001: refused, 1002 is not finished behind the clerk's back.
+    with pytest.raises(Conflict) as exc:
+        services.ticket_call_next(actor=staff, counter_id=c(1), finish_current=first.public_id)
+    assert exc.value.detail == {"id": second.public_id, "number": 1002}
+    assert refresh(second).state == TicketState.CALLED
+    called = services.ticket_call(actor=staff, counter_id=c(1), ticket_id=third.public_id,
+                                  finish_current=second.public_id)
+    assert (called.pk, refresh(second).state) == (third.pk, TicketState.DONE)
+
+
+def test_naming_a_ticket_another_screen_already_finished_just_calls_the_next(issue, staff, c):
+    first, second = issue(), issue()
+    services.ticket_call_next(actor=staff, counter_id=c(1))
+    services.ticket_finish(actor=staff, counter_id=c(1))  # tab A
+    # Tab B still showed 1001 and asked to finish it: nothing is being called, so nobody is skipped.
+    assert services.ticket_call_next(actor=staff, counter_id=c(1), finish_current=first.public_id).pk == second.pk
+
+
+def test_actions_on_a_past_days_ticket_are_refused_as_expired(issue, staff, c, clock):
+    """Fault 1.9: resume/cancel/call of yesterday's ticket answered 「待ち」-style refusals."""
+    waiting, held = issue(), issue()
+    services.ticket_call(actor=staff, counter_id=c(1), ticket_id=held.public_id)
+    services.ticket_hold(actor=staff, counter_id=c(1))
+    clock.advance(days=1)
+    for action in (lambda t: services.ticket_resume(actor=staff, ticket_id=t.public_id),
+                   lambda t: services.ticket_cancel(actor=staff, ticket_id=t.public_id),
+                   lambda t: services.ticket_call(actor=staff, counter_id=c(2), ticket_id=t.public_id)):
+        for ticket in (waiting, held):
+            with pytest.raises(Conflict) as exc:
+                action(ticket)
+            assert (exc.value.status, exc.value.code) == (409, "ticket_expired")
+            assert "04月01日の整理券のため、本日は操作できません" in exc.value.message
+            assert exc.value.detail == {"business_date": "2025-04-01"}
+    assert (refresh(waiting).state, refresh(held).state) == (TicketState.WAITING, TicketState.HELD)
 
 
 # ------------------------------------------------------------------ call a specific ticket
@@ -299,7 +357,7 @@ def test_call_a_specific_ticket_of_yesterday_is_refused(issue, staff, c, clock):
     clock.advance(days=1)
     with pytest.raises(Conflict) as exc:
         services.ticket_call(actor=staff, counter_id=c(1), ticket_id=t.public_id)
-    assert exc.value.code == "illegal_transition"
+    assert exc.value.code == "ticket_expired"
 
 
 def test_call_a_ticket_of_another_office_or_unknown_is_not_found(office, staff, c):
@@ -403,8 +461,8 @@ def test_transfer_keeps_number_and_issue_time(issue, staff, c, clock, office):
         "transferred", "called", "waiting", c(1))
     assert event.detail == {"from_category": category(office, "moving").pk}
     # Issued earlier than 2001, so the certificates counter calls 1001 first.
-    assert services.ticket_call_next(actor=staff, counter_id=c(6)).pk == moving.pk
-    assert services.ticket_call_next(actor=staff, counter_id=c(6)).pk == cert.pk
+    assert call_next(staff, c(6)).pk == moving.pk
+    assert call_next(staff, c(6)).pk == cert.pk
 
 
 def test_transfer_into_the_fast_lane_puts_it_first(issue, staff, c, clock):

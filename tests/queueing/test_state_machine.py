@@ -124,6 +124,10 @@ class TicketMachine(RuleBasedStateMachine):
         assert len(called) <= 1
         return called[0] if called else None
 
+    def reach(self, code: str) -> set[str]:
+        """The categories served by the counters that serve ``code`` (and ``code`` itself)."""
+        return {code} | {other for served in COUNTERS.values() if code in served for other in served}
+
     def queue(self, categories) -> list[Model]:
         waiting = [m for m in self.model.values()
                    if m.state == W and m.category in categories and m.day == self.today]
@@ -203,13 +207,19 @@ class TicketMachine(RuleBasedStateMachine):
         """Visitors arrive more often than anything else happens (a second issuing rule)."""
         return self.issue(data.draw(st.sampled_from(self.free_categories()), label="category"))
 
-    @rule(counter=st.sampled_from(sorted(COUNTERS)))
-    def call_next(self, counter):
+    @rule(counter=st.sampled_from(sorted(COUNTERS)), names_current=st.sampled_from([True, True, False]))
+    def call_next(self, counter, names_current=True):
+        """The screen names the ticket it shows; a stale screen (names nothing) is refused."""
         self.changed = True
+        current = self.current(counter)
+        named = current.public_id if current is not None and names_current else None
         call = lambda: services.ticket_call_next(  # noqa: E731
-            actor=self.actor, counter_id=self.counter_pk[counter])
+            actor=self.actor, counter_id=self.counter_pk[counter], finish_current=named)
         if counter in self.closed:
             self.expect_refusal("counter_closed", call)
+            return
+        if current is not None and not names_current:
+            self.expect_refusal("counter_busy", call)
             return
         self.finish_current(counter)
         queue = self.queue(COUNTERS[counter])
@@ -258,18 +268,32 @@ class TicketMachine(RuleBasedStateMachine):
     def call_specific(self, counter, public_id):
         self.changed = True
         m = self.by_id(public_id)
-        call = lambda: services.ticket_call(actor=self.actor,  # noqa: E731
-                                            counter_id=self.counter_pk[counter], ticket_id=public_id)
+        current = self.current(counter)
+        call = lambda: services.ticket_call(  # noqa: E731
+            actor=self.actor, counter_id=self.counter_pk[counter], ticket_id=public_id,
+            finish_current=current.public_id if current is not None else None)
         if counter in self.closed:
             self.expect_refusal("counter_closed", call)
             return
-        if m.state not in (W, H) or m.day != self.today:
+        if m.day != self.today:
+            self.expect_refusal("ticket_expired", call)
+            return
+        if m.state not in (W, H, TicketState.NO_SHOW):
             self.expect_refusal("illegal_transition", call)
             return
+        if m.state == TicketState.NO_SHOW and self.number_taken(m):
+            self.expect_refusal("number_in_use", call)
+            return
         self.finish_current(counter)
-        self.reached("call_held" if m.state == H else "call")
+        self.reached({H: "call_held", TicketState.NO_SHOW: "call_no_show"}.get(m.state, "call"))
         assert call().pk == m.pk
+        if m.state == TicketState.NO_SHOW:  # came back: reinstated, then called
+            m.events += 1
         self.mark_called(m, counter)
+
+    def number_taken(self, m: Model) -> bool:
+        return any(o.number == m.number and o.day == m.day and o.state in ACTIVE and o.pk != m.pk
+                   for o in self.model.values())
 
     # What a clerk does with the visitor at the counter. These rules only run when some
     # counter has someone (precondition) and pick one of those counters, so every
@@ -380,32 +404,87 @@ class TicketMachine(RuleBasedStateMachine):
         m = data.draw(st.sampled_from(self.tickets_in(W, H)), label="ticket")
         self.call_specific(counter, m.public_id)
 
-    @rule(public_id=tickets, action=st.sampled_from(["call", "resume", "cancel"]),
+    @rule(public_id=tickets, action=st.sampled_from(["call", "resume", "cancel", "reinstate"]),
           counter=st.sampled_from(sorted(COUNTERS)))
     def act_on_any_ticket(self, public_id, action, counter):
         """Any ticket of the run, in any state: calling a finished one, resuming one that is not
-        held or cancelling one already served is refused with ``illegal_transition``."""
+        held or cancelling one already served is refused with ``illegal_transition``; one of an
+        earlier day with ``ticket_expired``."""
         if action == "call":
             self.call_specific(counter, public_id)
         else:
             self.act_on_ticket(public_id, action)
 
     def act_on_ticket(self, public_id, action):
-        """Staff resume a held ticket or cancel one that has not been served."""
+        """Staff resume a held ticket, cancel one that has not been served or reinstate a no-show."""
         self.changed = True
         m = self.by_id(public_id)
+        if action == "reinstate":
+            call = lambda: services.ticket_reinstate(actor=self.actor, ticket_id=public_id)  # noqa: E731
+            if m.day != self.today:
+                self.expect_refusal("ticket_expired", call)
+            elif m.state != TicketState.NO_SHOW:
+                self.expect_refusal("illegal_transition", call)
+            elif self.number_taken(m):
+                self.expect_refusal("number_in_use", call)
+            else:
+                assert call().state == W
+                m.state, m.counter, m.events = W, None, m.events + 1
+                self.reached("reinstate")
+            return
         if action == "resume":
             call = lambda: services.ticket_resume(actor=self.actor, ticket_id=public_id)  # noqa: E731
             allowed, to_state = m.state == H, W
         else:
             call = lambda: services.ticket_cancel(actor=self.actor, ticket_id=public_id)  # noqa: E731
             allowed, to_state = m.state in (W, H), TicketState.CANCELLED
+        if m.day != self.today:
+            self.expect_refusal("ticket_expired", call)
+            return
         if not allowed:
             self.expect_refusal("illegal_transition", call)
             return
         assert call().state == to_state
         m.state, m.events = to_state, m.events + 1
         self.reached(action)
+
+    @rule(public_id=tickets, category=st.sampled_from(sorted(CATEGORIES)))
+    def route(self, public_id, category):
+        """Floor control or another app moves a ticket to another queue, keeping its place."""
+        self.changed = True
+        m = self.by_id(public_id)
+        call = lambda: services.ticket_route(actor=self.actor, ticket_id=public_id,  # noqa: E731
+                                             category_code=category, ref="sm")
+        if m.day != self.today:
+            self.expect_refusal("ticket_expired", call)
+            return
+        if m.state not in ACTIVE:
+            self.expect_refusal("illegal_transition", call)
+            return
+        if m.category == category:
+            self.expect_refusal("same_category", call)
+            return
+        ticket = call()
+        m.state = H if m.state == H else W
+        m.counter, m.category, m.fast = None, category, CATEGORIES[category][2]
+        m.events += 1
+        assert ticket.state == m.state
+        self.reached("route")
+
+    def no_shows_to_reinstate(self) -> list[Model]:
+        return [m for m in self.tickets_in(TicketState.NO_SHOW)
+                if m.day == self.today and not self.number_taken(m)]
+
+    @precondition(lambda self: self.no_shows_to_reinstate())
+    @rule(data=st.data(), action=st.sampled_from(["reinstate", "call"]),
+          counter=st.sampled_from(sorted(COUNTERS)))
+    def the_visitor_came_back(self, data, action, counter):
+        """A no-show of today comes back: reinstated at the original place, or called at once."""
+        m = data.draw(st.sampled_from(self.no_shows_to_reinstate()), label="ticket")
+        if action == "call":
+            self.call_specific(counter, m.public_id)
+        else:
+            self.act_on_ticket(m.public_id, "reinstate")
 
     @precondition(lambda self: self.tickets_in(H))
     @rule(data=st.data(), action=st.sampled_from(["resume", "resume", "cancel", "call"]),
@@ -462,7 +541,9 @@ class TicketMachine(RuleBasedStateMachine):
         """Each transition of MUST_REACH that the current state allows, with a step doing it."""
         busy, idle = self.busy_counters(), self.idle_counters()
         open_ = [n for n in sorted(COUNTERS) if n not in self.closed]
-        waiting, held = self.tickets_in(W), self.tickets_in(H)
+        today = [m for m in self.model.values() if m.day == self.today]
+        waiting = [m for m in today if m.state == W]
+        held = [m for m in today if m.state == H]
         free = self.free_categories()
         steps: dict[str, object] = {}
         for n in busy:
@@ -475,7 +556,8 @@ class TicketMachine(RuleBasedStateMachine):
                 n, "transfer", next(c for c in sorted(CATEGORIES) if c != m.category)))
             steps.setdefault("refused same_category",
                              lambda n=n, m=m: self.act_on_current(n, "transfer", m.category))
-            steps.setdefault("refused counter_busy", lambda n=n: self.open_or_close(n, False))
+            steps.setdefault("refused counter_busy",
+                             lambda n=n: self.call_next(n, names_current=False))
         for n in self.counters_whose_visitor_has_others_behind():
             steps.setdefault("board: held and waiting tickets in one category",
                              lambda n=n: self.act_on_current(n, "hold"))
@@ -489,6 +571,7 @@ class TicketMachine(RuleBasedStateMachine):
         for n in self.counters_where_fast_overtakes():
             steps.setdefault("call_next: fast lane overtook an earlier visitor",
                              lambda n=n: self.call_next(n))
+        came_back = self.no_shows_to_reinstate()
         for n in open_:
             if self.queue(COUNTERS[n]):
                 steps.setdefault("call_next", lambda n=n: self.call_next(n))
@@ -496,14 +579,32 @@ class TicketMachine(RuleBasedStateMachine):
                 steps.setdefault("call", lambda n=n: self.call_specific(n, waiting[0].public_id))
             if held:
                 steps.setdefault("call_held", lambda n=n: self.call_specific(n, held[0].public_id))
+            if came_back:
+                steps.setdefault("call_no_show",
+                                 lambda n=n: self.call_specific(n, came_back[0].public_id))
+        if came_back:
+            steps["reinstate"] = lambda: self.act_on_ticket(came_back[0].public_id, "reinstate")
+        number_in_use = [m for m in today if m.state == TicketState.NO_SHOW and self.number_taken(m)]
+        if number_in_use:
+            steps["refused number_in_use"] = lambda: self.act_on_ticket(number_in_use[0].public_id,
+                                                                        "reinstate")
         if held:
             steps["resume"] = lambda: self.act_on_ticket(held[0].public_id, "resume")
         if waiting or held:
             steps["cancel"] = lambda: self.act_on_ticket((waiting or held)[0].public_id, "cancel")
-        ended = [m for m in self.model.values() if m.state not in ACTIVE]
+        active = [m for m in today if m.state in ACTIVE]
+        if active:
+            m = active[0]
+            steps["route"] = lambda: self.route(
+                m.public_id, next(c for c in sorted(CATEGORIES) if c != m.category))
+        ended = [m for m in today if m.state not in ACTIVE]
         if ended:
             steps["refused illegal_transition"] = lambda: self.act_on_ticket(ended[0].public_id,
-                                                                             "cancel")
+                                                                             "resume")
+        earlier = [m for m in self.model.values() if m.day != self.today]
+        if earlier:
+            steps["refused ticket_expired"] = lambda: self.act_on_ticket(earlier[0].public_id,
+                                                                         "cancel")
         for code in free:
             steps.setdefault("issue_fast" if CATEGORIES[code][2] else "issue",
                              lambda code=code: self.issue(code))
@@ -611,7 +712,10 @@ class TicketMachine(RuleBasedStateMachine):
             assert row["next_number"] == (queue[0].number if queue else None)
             assert row["last_called"] == self.last_called.get((code, today))
             assert row["wait_minutes"] >= 0
-            if row["waiting"] == 0:
+            # 待ち時間 is a new ticket's wait: everyone the counters serving it would call first.
+            fast = CATEGORIES[code][2]
+            ahead = [m for m in self.queue(self.reach(code)) if m.fast or not fast]
+            if not ahead:
                 assert row["wait_minutes"] == 0
             else:
                 assert row["wait_minutes"] >= 1  # never "0分" while people wait
@@ -624,15 +728,21 @@ class TicketMachine(RuleBasedStateMachine):
     @invariant()
     @precondition(lambda self: self.changed)
     def people_ahead_follow_the_queue(self):
+        """Every waiting ticket has ahead of it the tickets its counters would call first,
+        across the categories they share; held tickets never count (queueing/rules.py)."""
+        statuses = {s["public_id"]: s for s in selectors.office_ticket_statuses(self.office)}
+        held = self.tickets_in(H)
         for code in CATEGORIES:
-            queue = self.queue([code])
-            if queue:  # the last in line has everyone else ahead
-                m = queue[-1]
-                last = Ticket(pk=m.pk, category_id=self.category_pk[code], business_date=m.day,
-                              issued_at=m.issued_at, state=W)
-                assert selectors.ticket_people_ahead(last) == len(queue) - 1
-                if any(h.category == code and h.day == m.day and h.issued_at <= m.issued_at
-                       for h in self.tickets_in(H)):
+            queue = self.queue(self.reach(code))
+            for position, m in enumerate(queue):
+                if m.category != code:
+                    continue
+                ahead = position
+                ticket = Ticket.objects.select_related("category", "office").get(pk=m.pk)
+                assert selectors.ticket_people_ahead(ticket) == ahead, m
+                assert statuses[m.public_id]["waiting_ahead"] == ahead, m
+                if any(h.category in self.reach(code) and h.day == m.day
+                       and (h.issued_at, h.pk) < (m.issued_at, m.pk) for h in held):
                     self.reached("people ahead: a held ticket issued earlier")
 
 
@@ -645,7 +755,8 @@ MUST_REACH = [  # rarest first: do_what_was_rarely_done takes the first one it c
     "refused same_category", "no_show", "transfer", "recall", "hold", "finish", "cancel",
     "refused counter_busy", "pause", "open", "refused counter_closed", "call", "call_next",
     "issue", "issue_fast", "refused range_exhausted", "refused no_current_ticket",
-    "refused illegal_transition",
+    "refused illegal_transition", "reinstate", "call_no_show", "route",
+    "refused ticket_expired",
     "people ahead: a held ticket issued earlier",  # follows from the first one
 ]
 # do_what_was_rarely_done makes each transition once per example when it can; holding twice,
@@ -662,7 +773,7 @@ def test_ticket_state_machine(db, clock, settings_fixture_recall_limit):
     TicketMachine.actor = staff_actor(TicketMachine.office)
     TicketMachine.clock = clock
     run_state_machine_as_test(TicketMachine, settings=settings(
-        max_examples=50, stateful_step_count=40, deadline=None,
+        max_examples=40, stateful_step_count=40, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
     tally = TicketMachine.tally
     print("state machine reached:", dict(sorted(tally.items())))  # shown with -s or on failure

@@ -17,12 +17,32 @@ from madoguchi.zones.sync import office_payload
 SECRET = "receiver-test-secret"
 
 
-def post(payload: dict, *, sequence: int, secret: str = SECRET, sender: str = "internal"):
+def signed(payload: dict, *, sequence: int, secret: str = SECRET, sender: str = "internal",
+           timestamp: int | None = None) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(payload, ensure_ascii=False).encode()
-    headers = signed_headers(secret, body, sequence=sequence, sender=sender)
+    return body, signed_headers(secret, body, sequence=sequence, sender=sender, timestamp=timestamp)
+
+
+def send(body: bytes, headers: dict[str, str]):
     meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k != "Content-Type"}
     request = RequestFactory().post("/zone/v1/sync", data=body, content_type="application/json", **meta)
     return receiver.sync(request)
+
+
+def post(payload: dict, *, sequence: int, secret: str = SECRET, sender: str = "internal",
+         timestamp: int | None = None):
+    return send(*signed(payload, sequence=sequence, secret=secret, sender=sender, timestamp=timestamp))
+
+
+def refusal(response) -> str:
+    assert response.status_code == 401, (response.status_code, response.content)
+    body = json.loads(response.content)
+    assert set(body) == {"code", "message", "detail"} and body["message"]
+    return body["code"]
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 @pytest.fixture
@@ -90,3 +110,51 @@ def test_the_public_copy_goes_stale_after_silence(public_side, office):
     PublicOffice.objects.filter(code="demo").update(
         received_at=PublicOffice.objects.get(code="demo").received_at - dt.timedelta(seconds=61))
     assert public_state.get_office("demo").stale is True
+
+
+def test_a_captured_push_replayed_under_another_sender_name_is_refused(public_side, office, kiosk, staff):
+    """Fault 1.5: the sender header was not signed, and replays were checked per sender."""
+    ticket = services.ticket_issue(actor=kiosk, office_code="demo", category_code="seal")
+    captured_body, captured = signed(payload_for(office), sequence=now_ms())
+    assert send(captured_body, captured).status_code == 200  # the ticket is waiting
+    services.ticket_call(actor=staff, ticket_id=ticket.public_id,
+                         counter_id=office.counters.filter(categories__code="seal").first().pk)
+    assert post(payload_for(office), sequence=now_ms() + 1).status_code == 200  # now called
+    public_side.ROLE = "public"
+    assert public_state.get_ticket(ticket.public_id)["state"] == "called"
+
+    # An attacker on the path plays the first push again under a sender name never used.
+    replayed = dict(captured, **{"X-Madoguchi-Sender": "internal-2"})
+    assert refusal(send(captured_body, replayed)) == "bad_signature"
+    assert public_state.get_ticket(ticket.public_id)["state"] == "called"
+
+
+def test_a_push_signed_with_another_key_changes_nothing(public_side, office, kiosk):
+    ticket = services.ticket_issue(actor=kiosk, office_code="demo", category_code="seal")
+    assert refusal(post(payload_for(office), sequence=now_ms(), secret="not-the-shared-key")) \
+        == "bad_signature"
+    public_side.ROLE = "public"
+    assert public_state.get_ticket(ticket.public_id) is None
+    assert public_state.get_office("demo") is None
+
+
+@pytest.mark.parametrize("offset", [-1, +1], ids=["too-old", "from-the-future"])
+def test_a_push_outside_the_time_window_changes_nothing(public_side, office, kiosk, offset):
+    public_side.ZONE_MAX_SKEW_SECONDS = 120
+    ticket = services.ticket_issue(actor=kiosk, office_code="demo", category_code="seal")
+    stamp = int(time.time()) + offset * (120 + 30)
+    assert refusal(post(payload_for(office), sequence=now_ms(), timestamp=stamp)) == "stale_timestamp"
+    public_side.ROLE = "public"
+    assert public_state.get_ticket(ticket.public_id) is None
+
+
+def test_a_push_with_the_old_signature_that_leaves_out_the_sender_is_refused(public_side, office):
+    import hashlib
+    import hmac
+
+    body = json.dumps(payload_for(office), ensure_ascii=False).encode()
+    ts, seq = int(time.time()), now_ms()
+    v1 = "v1=" + hmac.new(SECRET.encode(), f"{ts}.{seq}.".encode() + body, hashlib.sha256).hexdigest()
+    headers = {"X-Madoguchi-Sender": "internal", "X-Madoguchi-Timestamp": str(ts),
+               "X-Madoguchi-Sequence": str(seq), "X-Madoguchi-Signature": v1}
+    assert refusal(send(body, headers)) == "bad_signature"

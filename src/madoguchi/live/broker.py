@@ -4,6 +4,14 @@ Events are whole snapshots (``board``) or one-off notices (``call``) for one
 office. Each carries an id that only grows, so an SSE client that reconnects
 with ``Last-Event-ID`` gets what it missed from a short history.
 
+Ids never go backwards, across processes and across restarts of the broker:
+an id is ``max(previous id + 1, floor)`` where the floor is the wall clock in
+milliseconds (and, with Redis, also past every id the publishing process has
+seen). Redis without persistence forgets its counter when it restarts; the
+floor carries the sequence on from the clock, so a display that stayed
+connected through the restart does not mistake new events for old ones.
+Ids are therefore increasing but not contiguous.
+
 Publishing is synchronous and thread-safe (it runs in ``on_commit`` callbacks
 and in the board publisher thread). Subscribing is asyncio: each process runs
 one hub that fans events out to its open SSE streams, so 10,000 viewers cost
@@ -14,9 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
+import contextvars
 import logging
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -44,6 +55,14 @@ class Event:
     def decode(cls, text: str) -> Event:
         id_, kind, office, data = text.split("\n", 3)
         return cls(office=office, id=int(id_), kind=kind, data=data)
+
+
+def clock_floor() -> int:
+    """The smallest id an event published now may take: the wall clock in milliseconds."""
+    return int(time.time() * 1000)
+
+
+Snapshot = Callable[[], Awaitable[Event]]
 
 
 def _wake(waiter: asyncio.Future) -> None:
@@ -97,15 +116,49 @@ class Subscription:
 
 
 class Hub:
-    """Per-process fan-out to the asyncio subscribers of one event loop."""
+    """Per-process fan-out to the asyncio subscribers of one event loop.
+
+    It also remembers, per office, how to publish the current board
+    (``snapshot``, given by the SSE view), so that after a gap in the event
+    stream (a lost Redis connection, a Redis restart) one fresh board per
+    office and process reaches every open stream.
+    """
 
     def __init__(self):
         self.loop: asyncio.AbstractEventLoop | None = None
         self.subscribers: dict[str, set[Subscription]] = collections.defaultdict(set)
+        self.snapshots: dict[str, Snapshot] = {}
+        self._resyncing: dict[str, asyncio.Task] = {}
 
-    def attach(self, sub: Subscription) -> None:
+    def attach(self, sub: Subscription, snapshot: Snapshot | None = None) -> None:
         self.loop = asyncio.get_running_loop()
         self.subscribers[sub.office].add(sub)
+        if snapshot is not None:
+            self.snapshots[sub.office] = snapshot
+
+    def offices(self) -> list[str]:
+        """Offices with at least one open stream in this process."""
+        return [office for office, subs in self.subscribers.items() if subs]
+
+    def resync(self, office: str) -> None:
+        """Publish the office's current board once (in the hub's loop); a no-op while one is on its way.
+
+        The board goes out through the broker like any other, so every stream
+        of every process gets it, with an id past everything sent before.
+        """
+        snapshot = self.snapshots.get(office)
+        running = self._resyncing.get(office)
+        if snapshot is None or (running is not None and not running.done()):
+            return
+
+        async def run():
+            try:
+                await snapshot()
+            except Exception:
+                log.warning("could not publish a fresh board for %s after a gap", office, exc_info=True)
+
+        self._resyncing[office] = asyncio.get_running_loop().create_task(
+            run(), context=contextvars.Context())
 
     def detach(self, sub: Subscription) -> None:
         subs = self.subscribers.get(sub.office)
@@ -134,27 +187,28 @@ class Hub:
 
 
 class LocalBroker:
-    """Single-process broker: history in memory, ids from a monotonic counter."""
+    """Single-process broker: history in memory, ids from the clock-floored counter."""
 
     def __init__(self, history: int):
         self.hub = Hub()
         self._lock = threading.Lock()
-        # Start from the wall clock in ms so ids keep growing across restarts.
-        self._next_id = int(time.time() * 1000)
+        self._last_id = 0
         self._history: dict[str, collections.deque[Event]] = collections.defaultdict(
             lambda: collections.deque(maxlen=history))
 
     def publish(self, office: str, kind: str, data: str) -> Event:
         with self._lock:
-            self._next_id += 1
-            event = Event(office=office, id=self._next_id, kind=kind, data=data)
+            # Never below the clock: a restarted process continues past the ids
+            # the previous one handed out (its screens reconnect with them).
+            self._last_id = max(self._last_id + 1, clock_floor())
+            event = Event(office=office, id=self._last_id, kind=kind, data=data)
             self._history[office].append(event)
         self.hub.dispatch_threadsafe(event)
         return event
 
-    async def subscribe(self, office: str) -> Subscription:
+    async def subscribe(self, office: str, snapshot: Snapshot | None = None) -> Subscription:
         sub = Subscription(office)
-        self.hub.attach(sub)
+        self.hub.attach(sub, snapshot)
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
@@ -166,8 +220,16 @@ class LocalBroker:
 
 
 _PUBLISH_LUA = """
+-- KEYS: sequence, history list, channel. ARGV: body, history size, floor.
+-- The id follows the last one and is never below the floor (the publisher's
+-- clock in ms, past every id it has seen). Redis without persistence starts
+-- INCR at 1 again after a restart; the floor carries the sequence on.
 local id = redis.call('INCR', KEYS[1])
-local msg = id .. '\\n' .. ARGV[1]
+if id < tonumber(ARGV[3]) then
+  id = tonumber(ARGV[3])
+  redis.call('SET', KEYS[1], ARGV[3])
+end
+local msg = string.format('%d', id) .. '\\n' .. ARGV[1]
 redis.call('RPUSH', KEYS[2], msg)
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
 redis.call('PUBLISH', KEYS[3], msg)
@@ -177,9 +239,22 @@ return id
 
 class RedisBroker:
     """Cross-process broker. One Lua script assigns the id, appends to the
-    office's history list and publishes, so every process sees one order."""
+    office's history list and publishes, so every process sees one order.
+
+    The listener (one pub/sub connection per process) knows of every
+    reconnect: redis-py's own silent reconnects are switched off for it, and
+    each ``psubscribe`` confirmation after the first one is a gap. After a gap
+    it hands on what the history holds beyond the last id it saw and, when the
+    history no longer reaches back to that id (Redis restarted, or more was
+    published than it keeps), publishes a fresh board for each office with
+    open streams.
+    """
 
     prefix = "madoguchi:live:"
+    retry_first = 0.2   # seconds before the first reconnect attempt, doubling ...
+    retry_cap = 2.0     # ... up to this, so a restarted Redis is found again quickly
+    ping_every = 10.0   # a quiet pub/sub connection is checked this often
+    outage_pause = 1.0  # after a failed publish, publish locally this long before trying Redis again
 
     def __init__(self, url: str, history: int):
         import redis
@@ -187,73 +262,167 @@ class RedisBroker:
         self.url = url
         self.history_size = history
         self.hub = Hub()
-        self._sync = redis.Redis.from_url(url)
+        # Bounded waits: publishing runs in request threads (on_commit) and in
+        # the board publisher, which must not hang on an unreachable Redis.
+        self._sync = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         self._script = self._sync.register_script(_PUBLISH_LUA)
+        self._high = 0  # the highest id this process has published or received
+        self._local_lock = threading.Lock()
+        self._down_until = 0.0  # monotonic time before which publishing skips Redis
+        self._last_seen: dict[str, int] = {}  # office -> newest id the listener handed on
         self._async = None
+        self._pubsub_client = None
         self._listener: asyncio.Task | None = None
         self._ready: asyncio.Event | None = None
+        self.gaps = 0  # reconnects of the listener (for tests and logs)
 
     def _keys(self, office: str) -> list[str]:
         return [f"{self.prefix}seq:{office}", f"{self.prefix}hist:{office}",
                 f"{self.prefix}chan:{office}"]
 
+    def _note(self, event_id: int) -> None:
+        if event_id > self._high:
+            self._high = event_id
+
     def publish(self, office: str, kind: str, data: str) -> Event:
-        body = f"{kind}\n{office}\n{data}"
-        new_id = int(self._script(keys=self._keys(office), args=[body, self.history_size]))
-        return Event(office=office, id=new_id, kind=kind, data=data)
+        """Publish through Redis; while Redis is unreachable, to this process's own streams only.
+
+        The fallback keeps a one-process office working through an outage
+        (its lobby display still chimes); other processes' screens get a
+        fresh board when their listener is back. Publishers do not wait on a
+        dead Redis more than once a second (``outage_pause``).
+        """
+        import redis
+
+        if time.monotonic() >= self._down_until:
+            body = f"{kind}\n{office}\n{data}"
+            floor = max(clock_floor(), self._high + 1)
+            try:
+                new_id = int(self._script(keys=self._keys(office),
+                                          args=[body, self.history_size, floor]))
+            except redis.RedisError as exc:
+                self._down_until = time.monotonic() + self.outage_pause
+                log.warning("Redis unreachable for live events (%s): this process's screens only", exc)
+            else:
+                self._note(new_id)
+                return Event(office=office, id=new_id, kind=kind, data=data)
+        with self._local_lock:
+            new_id = max(clock_floor(), self._high + 1)
+            self._note(new_id)
+        event = Event(office=office, id=new_id, kind=kind, data=data)
+        self.hub.dispatch_threadsafe(event)
+        return event
 
     async def _ensure_listener(self) -> None:
-        if self._listener is not None and not self._listener.done():
+        listener = self._listener
+        if (listener is not None and not listener.done()
+                and listener.get_loop() is asyncio.get_running_loop()):
             await self._ready.wait()
             return
         import redis.asyncio as aioredis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
 
-        self._async = aioredis.Redis.from_url(self.url)
+        # New clients with each listener: asyncio connections belong to the loop
+        # that opened them (a server has one loop; tests run several).
+        timeouts = {"socket_connect_timeout": 2, "socket_timeout": 5}
+        # One quick retry: a pooled connection may be left over from before a restart.
+        self._async = aioredis.Redis.from_url(self.url, retry=Retry(NoBackoff(), 1), **timeouts)
+        self._pubsub_client = aioredis.Redis.from_url(self.url, retry=Retry(NoBackoff(), 0), **timeouts)
         self._ready = asyncio.Event()
-        self._listener = asyncio.get_running_loop().create_task(self._listen())
+        # A fresh context: the task outlives the request that happened to start
+        # it (and that request's thread for sync_to_async).
+        self._listener = asyncio.get_running_loop().create_task(
+            self._listen(), context=contextvars.Context())
         await self._ready.wait()
 
     async def _listen(self) -> None:
-        delay = 0.5
-        last_seen: dict[str, int] = {}  # office -> newest id dispatched by this process
+        delay = self.retry_first
+        subscribed_before = False
         while True:
+            pubsub = self._pubsub_client.pubsub()
+            echoes: set[int] = set()  # ids handed on by a catch-up that pub/sub may bring again
             try:
-                pubsub = self._async.pubsub(ignore_subscribe_messages=True)
                 await pubsub.psubscribe(f"{self.prefix}chan:*")
-                self._ready.set()
-                delay = 0.5
-                # After a lost connection, what was published meanwhile is in
-                # the history: hand it on, so displays do not stay stale (and
-                # no call chime is skipped). Streams drop ids they already sent.
-                await self._catch_up(last_seen)
-                async for message in pubsub.listen():
-                    if message.get("type") != "pmessage":
+                last_heard = time.monotonic()
+                while True:
+                    message = await pubsub.get_message(timeout=self.ping_every)
+                    if message is None:
+                        # A peer that vanished without closing the connection
+                        # (network cut) would leave us waiting for ever.
+                        if time.monotonic() - last_heard > 3 * self.ping_every:
+                            raise ConnectionError("no answer from Redis to the listener's pings")
+                        await pubsub.ping()
                         continue
-                    try:
-                        event = Event.decode(message["data"].decode())
-                    except Exception:  # a bad message must not end the stream for all
-                        log.exception("undecodable live event")
-                        continue
-                    last_seen[event.office] = max(last_seen.get(event.office, 0), event.id)
-                    self.hub.dispatch(event)
+                    last_heard = time.monotonic()
+                    kind = message.get("type")
+                    if kind == "psubscribe":
+                        self._ready.set()
+                        delay = self.retry_first
+                        if subscribed_before:
+                            self.gaps += 1
+                            echoes = await self._after_gap()
+                        subscribed_before = True
+                    elif kind == "pmessage":
+                        self._receive(message["data"], echoes)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("Redis live listener lost its connection; retrying in %.1fs", delay)
+            except Exception as exc:
+                log.warning("Redis live listener lost its connection (%s); retrying in %.1fs",
+                            exc, delay)
                 self._ready.set()  # let streams run on heartbeats meanwhile
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10)
+                delay = min(delay * 2, self.retry_cap)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
 
-    async def _catch_up(self, last_seen: dict[str, int]) -> None:
-        for office in [o for o, subs in self.hub.subscribers.items() if subs and o in last_seen]:
-            for event in await self.history(office):
-                if event.id > last_seen[office]:
-                    last_seen[office] = event.id
-                    self.hub.dispatch(event)
+    def _receive(self, raw: bytes, echoes: set[int]) -> None:
+        try:
+            event = Event.decode(raw.decode())
+        except Exception:  # a bad message must not end the stream for all
+            log.exception("undecodable live event")
+            return
+        if event.id in echoes:
+            echoes.discard(event.id)
+            return
+        last = self._last_seen.get(event.office)
+        self._last_seen[event.office] = event.id
+        self._note(event.id)
+        self.hub.dispatch(event)
+        if last is not None and event.id < last:
+            # The sequence went backwards (a publisher without the clock floor,
+            # a clock stepped back across a restart): streams take the new
+            # sequence; a fresh board makes sure they show the present.
+            log.warning("live event ids for %s went back from %d to %d", event.office, last, event.id)
+            self.hub.resync(event.office)
 
-    async def subscribe(self, office: str) -> Subscription:
+    async def _after_gap(self) -> set[int]:
+        """Hand on what was published while the listener was cut off; resync where that is unknown."""
+        echoes: set[int] = set()
+        for office in self.hub.offices():
+            last = self._last_seen.get(office)
+            try:
+                history = await self.history(office)
+            except Exception:
+                log.warning("could not read the live history of %s after a gap", office, exc_info=True)
+                history = []
+            if last is not None:
+                for event in history:
+                    if event.id > last:
+                        echoes.add(event.id)
+                        self._last_seen[office] = event.id
+                        self._note(event.id)
+                        self.hub.dispatch(event)
+            if last is None or last not in {e.id for e in history}:
+                # Redis restarted (its history is gone) or trimmed past our
+                # last id: what happened meanwhile is unknown; show the present.
+                self.hub.resync(office)
+        return echoes
+
+    async def subscribe(self, office: str, snapshot: Snapshot | None = None) -> Subscription:
         sub = Subscription(office)
-        self.hub.attach(sub)
+        self.hub.attach(sub, snapshot)
         await self._ensure_listener()
         return sub
 
@@ -261,10 +430,14 @@ class RedisBroker:
         self.hub.detach(sub)
 
     async def history(self, office: str) -> list[Event]:
-        if self._async is None:
-            await self._ensure_listener()
+        await self._ensure_listener()
         raw = await self._async.lrange(self._keys(office)[1], 0, -1)
-        return [Event.decode(r.decode()) for r in raw]
+        events = [Event.decode(r.decode()) for r in raw]
+        if events:
+            self._note(events[-1].id)
+            # A stream's first events come from here: a later gap is measured from them.
+            self._last_seen.setdefault(office, events[-1].id)
+        return events
 
 
 _broker = None

@@ -8,14 +8,19 @@ Django keeps a request's connection until the request ends, and a stream's
 request ends only when the viewer leaves.
 """
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
 from django.http import StreamingHttpResponse
 
-from .broker import Event, get_broker
+from .broker import Event, Snapshot, get_broker
+
+log = logging.getLogger(__name__)
 
 
 def parse_last_event_id(request) -> int | None:
@@ -26,15 +31,21 @@ def parse_last_event_id(request) -> int | None:
         return None
 
 
-async def initial_events(office: str, last_id: int | None,
-                         snapshot: Callable[[], Awaitable[Event]]) -> list[Event]:
+async def initial_events(office: str, last_id: int | None, snapshot: Snapshot) -> list[Event]:
     """What a (re)connecting client needs: the missed events, or else the latest snapshot."""
-    history = await get_broker().history(office)
-    # Replay only when the client's id lies inside the history. An id beyond
-    # its end means ids restarted (Redis without persistence, a broker
-    # switch): the client gets the latest board like a new one.
-    if last_id is not None and history and history[0].id <= last_id + 1 <= history[-1].id + 1:
-        return [e for e in history if e.id > last_id]
+    try:
+        history = await get_broker().history(office)
+    except Exception:  # Redis unreachable: a board made now still reaches this process's streams
+        log.warning("no live history for %s", office, exc_info=True)
+        history = []
+    # Ids grow but are not contiguous (they follow the clock), so the history
+    # can replay only from an id it still holds. Any other id (older than the
+    # history, or from before a restart of the broker) gets the latest board,
+    # like a new client.
+    if last_id is not None:
+        for position, event in enumerate(history):
+            if event.id == last_id:
+                return history[position + 1:]
     boards = [e for e in history if e.kind == "board"]
     if boards:
         return [boards[-1]]
@@ -48,31 +59,77 @@ def _release_database() -> None:
             conn.close()
 
 
-def sse_response(office: str, last_id: int | None,
-                 snapshot: Callable[[], Awaitable[Event]]) -> StreamingHttpResponse:
+HEARTBEAT = b": heartbeat\n\n"
+
+
+def sse_response(office: str, last_id: int | None, snapshot: Snapshot) -> StreamingHttpResponse:
+    """The stream: a replay or the current board, then live events, with heartbeats.
+
+    The heartbeat does not depend on Redis or the database: it goes out
+    whenever nothing was written for ``LIVE_HEARTBEAT_SECONDS``, also while the
+    first events are still being fetched (a Redis outage makes that slow or
+    fail) and while the inbox brings only events the stream skips.
+    """
     broker = get_broker()
+    heartbeat = settings.LIVE_HEARTBEAT_SECONDS
+
+    async def first_events() -> list[Event]:
+        try:
+            events = await initial_events(office, last_id, snapshot)
+        except Exception:
+            # Redis is unreachable: the stream runs on heartbeats; when the
+            # broker's listener reconnects it publishes a fresh board.
+            log.warning("no first events for a stream of %s", office, exc_info=True)
+            events = []
+        await sync_to_async(_release_database)()
+        return events
+
+    async def fresh_board() -> Event:
+        """For the broker after a gap: publish the current board, outside any request."""
+        event = await snapshot()
+        await sync_to_async(_release_database)()
+        return event
 
     async def stream() -> AsyncIterator[bytes]:
-        sub = await broker.subscribe(office)  # before the replay, so nothing falls between
+        yield f"retry: 3000\n: {' ' * 2048}\n\n".encode()  # defeat proxy buffers
+        last_write = time.monotonic()
+        sub = await broker.subscribe(office, fresh_board)  # before the replay, so nothing falls between
+        pending = None
         try:
-            sent = -1
-            yield f"retry: 3000\n: {' ' * 2048}\n\n".encode()  # defeat proxy buffers
-            for event in await initial_events(office, last_id, snapshot):
-                sent = max(sent, event.id)
+            pending = asyncio.ensure_future(first_events())
+            while not pending.done():
+                await asyncio.wait({pending}, timeout=max(0.0, last_write + heartbeat - time.monotonic()))
+                if not pending.done() and time.monotonic() - last_write >= heartbeat:
+                    yield HEARTBEAT
+                    last_write = time.monotonic()
+            # ``low``..``sent``: the ids this stream has sent. An id in that
+            # range comes again only as a duplicate (the replay overlaps the
+            # inbox); an id below it means the sequence restarted, and is sent.
+            low = sent = None
+            for event in pending.result():
+                low = event.id if low is None else min(low, event.id)
+                sent = event.id if sent is None else max(sent, event.id)
                 yield event.wire
-            await sync_to_async(_release_database)()
-            heartbeat = settings.LIVE_HEARTBEAT_SECONDS
+                last_write = time.monotonic()
             while True:
-                event = await sub.get(heartbeat)
-                if event is None:
-                    yield b": heartbeat\n\n"
-                    continue
-                if event.id <= sent:
-                    continue
-                sent = event.id
-                yield event.wire
+                wait = max(0.0, last_write + heartbeat - time.monotonic())
+                event = await sub.get(wait) if wait > 0 else None
+                if event is not None:
+                    if sent is not None and low <= event.id <= sent:
+                        event = None  # already sent
+                    else:
+                        if sent is None or event.id < low:
+                            low = event.id  # first event, or a restarted sequence
+                        sent = event.id
+                        yield event.wire
+                        last_write = time.monotonic()
+                if time.monotonic() - last_write >= heartbeat:
+                    yield HEARTBEAT
+                    last_write = time.monotonic()
         finally:
             broker.unsubscribe(sub)
+            if pending is not None and not pending.done():
+                pending.cancel()
 
     response = StreamingHttpResponse(stream(), content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache"

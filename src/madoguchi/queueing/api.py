@@ -1,23 +1,31 @@
 """Queue API (``/api/v1``). Who may call what is stated on each route."""
 
+import json
+
+import pydantic
 from django.conf import settings
 from django.urls import reverse
-from ninja import Router
+from ninja import Query, Router
 
 from madoguchi.core.auth import api_auth
-from madoguchi.core.errors import NotFound
+from madoguchi.core.errors import NotFound, ServiceError
+from madoguchi.core.timeutil import business_date
 from madoguchi.zones import public_state
 
 from . import selectors, services
 from .models import Office, Ticket
 from .schemas import (
     BoardOut,
+    CalendarDayOut,
+    CalendarQuery,
+    CallNextIn,
     CallTicketIn,
     CounterOut,
     ErrorOut,
     IssuedOut,
     IssueIn,
     OfficeOut,
+    RouteIn,
     TicketEnvelope,
     TicketStatusOut,
     TransferIn,
@@ -64,6 +72,15 @@ def list_counters(request, code: str):
             for c in selectors.office_counters(office)]
 
 
+@router.get("/offices/{code}/calendar", response={200: list[CalendarDayOut], 404: ErrorOut, 422: ErrorOut},
+            summary="開庁日・受付時間 (public)")
+def office_calendar(request, code: str, query: Query[CalendarQuery]):
+    days = public_state.get_calendar(code, query.start or business_date(), query.days)
+    if days is None:
+        raise NotFound("指定された庁舎・拠点が見つかりません。", code="office_not_found")
+    return days
+
+
 @router.post("/offices/{code}/tickets", auth=api_auth, response={201: IssuedOut, **ERRORS},
              summary="整理券を発行 (kiosk token or staff of the office)")
 def issue_ticket(request, code: str, payload: IssueIn):
@@ -88,17 +105,47 @@ def resume(request, ticket_id: str):
     return ticket_out(services.ticket_resume(actor=request.actor, ticket_id=ticket_id))
 
 
+@router.post("/tickets/{ticket_id}/reinstate", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+             summary="不在から待ちに戻す、元の順番で (staff of the office; same business day)")
+def reinstate(request, ticket_id: str):
+    return ticket_out(services.ticket_reinstate(actor=request.actor, ticket_id=ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/route", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+             summary="別の受付区分へ移す、元の順番で (staff of the office)")
+def route(request, ticket_id: str, payload: RouteIn):
+    return ticket_out(services.ticket_route(actor=request.actor, ticket_id=ticket_id,
+                                            category_code=payload.category, ref=payload.ref))
+
+
 @router.post("/tickets/{ticket_id}/cancel", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
              summary="整理券を取り消す (staff of the office)")
 def cancel(request, ticket_id: str):
     return ticket_out(services.ticket_cancel(actor=request.actor, ticket_id=ticket_id))
 
 
+def _optional_body(request, schema):
+    """An optional JSON body: clients that send none (or an empty form) keep working."""
+    if not request.body.strip() or "json" not in request.content_type:
+        return None
+    try:
+        return schema.model_validate(json.loads(request.body))
+    except (ValueError, pydantic.ValidationError) as exc:
+        errors = exc.errors(include_url=False) if isinstance(exc, pydantic.ValidationError) else str(exc)
+        raise ServiceError("入力内容に誤りがあります。", code="invalid_request", detail=errors,
+                           status=422) from None
+
+
 @router.post("/counters/{counter_id}/call-next", auth=api_auth,
-             response={200: TicketEnvelope, 204: None, **ERRORS},
-             summary="次の番号を呼出 (staff); 204 when nobody waits")
+             response={200: TicketEnvelope, 204: None, **ERRORS, 422: ErrorOut},
+             summary="次の番号を呼出 (staff); 204 when nobody waits; 409 counter_busy while another "
+                     "ticket is being called, unless finish_current names it",
+             openapi_extra={"requestBody": {"required": False, "content": {"application/json": {
+                 "schema": CallNextIn.model_json_schema()}}}})
 def call_next(request, counter_id: str):
-    ticket = services.ticket_call_next(actor=request.actor, counter_id=counter_id)
+    payload = _optional_body(request, CallNextIn)
+    ticket = services.ticket_call_next(actor=request.actor, counter_id=counter_id,
+                                       finish_current=payload.finish_current if payload else None)
     if ticket is None:
         return 204, None
     return ticket_out(ticket)
@@ -108,7 +155,7 @@ def call_next(request, counter_id: str):
              summary="指定した番号を呼出 (staff)")
 def call_ticket(request, counter_id: str, payload: CallTicketIn):
     return ticket_out(services.ticket_call(actor=request.actor, counter_id=counter_id,
-                                           ticket_id=payload.ticket))
+                                           ticket_id=payload.ticket, finish_current=payload.finish_current))
 
 
 @router.post("/counters/{counter_id}/recall", auth=api_auth, response={200: TicketEnvelope, **ERRORS},

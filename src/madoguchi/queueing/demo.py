@@ -1,5 +1,6 @@
 """Demo office modelled on the seed's 混雑状況 table, and a visitor simulator."""
 
+import datetime as dt
 import logging
 import random
 import threading
@@ -20,6 +21,7 @@ from .models import Category, Counter, CounterCategory, Office, Section, Ticket,
 log = logging.getLogger(__name__)
 
 DEMO_OFFICE = "demo"
+HUMAN_COUNTER = 1  # `madoguchi demo --simulate` leaves this counter to the person trying it
 
 # code, name, name_en, range, fast lane, prior minutes
 DEMO_CATEGORIES = [
@@ -124,6 +126,84 @@ def load_demo_data() -> Office:
     return office
 
 
+# ------------------------------------------------------------------ 市民センター (real hours)
+
+CENTER_OFFICE = "center"
+CENTER_OPENS, CENTER_CLOSES = dt.time(8, 45), dt.time(17, 30)
+# code, name, name_en, other languages, range, cut-off (受付終了時刻)
+CENTER_CATEGORIES = [
+    ("moving", "転入・転出・転居の届出", "Moving in/out, change of address", {
+        "zh-hans": "迁入·迁出·迁居申报", "ko": "전입·전출·전거 신고",
+        "vi": "Khai báo chuyển đến, chuyển đi, đổi địa chỉ",
+        "pt-br": "Notificação de mudança (chegada, saída, troca de endereço)"}, 101, 299, dt.time(16, 30)),
+    ("certificates", "住民票・戸籍・印鑑証明などの証明書", "Certificates (residence, family register, seal)", {
+        "zh-hans": "住民票、户籍、印鉴证明等证明书", "ko": "주민표·호적·인감증명 등 증명서",
+        "vi": "Giấy chứng nhận (phiếu cư trú, hộ tịch, con dấu)",
+        "pt-br": "Atestados (residência, registro civil, carimbo)"}, 301, 599, dt.time(17, 15)),
+    ("mynumber", "マイナンバーカードの受取・更新", "My Number Card pickup and renewal", {
+        "zh-hans": "个人编号卡的领取·更新", "ko": "마이넘버 카드 수령·갱신",
+        "vi": "Nhận và gia hạn thẻ My Number", "pt-br": "Retirada e renovação do cartão My Number"},
+     601, 799, None),
+]
+CENTER_COUNTERS = {1: ["moving"], 2: ["moving", "certificates"], 3: ["certificates", "mynumber"]}
+CENTER_TOKENS = [("center-kiosk", TokenKind.KIOSK)]
+
+
+def march_moving_sunday(today: dt.date) -> dt.date:
+    """The last Sunday of the coming March (引越しシーズンの休日開庁)."""
+    year = today.year if today.month <= 3 else today.year + 1
+    last = dt.date(year, 3, 31)
+    return last - dt.timedelta(days=(last.weekday() + 1) % 7)
+
+
+@transaction.atomic
+def load_center_data(today: dt.date | None = None) -> Office:
+    """A second demo office with real hours: weekdays 8:45–17:30, closed on national holidays
+    and 12/29–1/3, one 休日開庁 Sunday in March; 転入 until 16:30, 証明書 until 17:15.
+    Idempotent; the demo log-ins work here too. Run after ``load_demo_data``."""
+    from madoguchi.core.timeutil import business_date
+
+    from .models import OfficeHours, SpecialOpening
+
+    office, _ = Office.objects.update_or_create(
+        code=CENTER_OFFICE, defaults={
+            "name": "デモ市 市民センター", "name_en": "Demo City Community Center", "display_order": 1,
+            "hours_enforced": True, "closed_on_holidays": True, "closed_year_end": True})
+    section, _ = Section.objects.get_or_create(office=office, name="市民窓口")
+    categories = {}
+    for order, (code, name, name_en, names, start, end, until) in enumerate(CENTER_CATEGORIES):
+        categories[code], _ = Category.objects.update_or_create(
+            office=office, code=code, defaults={
+                "section": section, "name": name, "name_en": name_en, "names": names,
+                "range_start": start, "range_end": end, "display_order": order,
+                "prior_service_minutes": 8, "is_active": True, "reception_until": until})
+    for number, codes in CENTER_COUNTERS.items():
+        counter, _ = Counter.objects.get_or_create(office=office, number=number)
+        for position, code in enumerate(codes):
+            CounterCategory.objects.update_or_create(
+                counter=counter, category=categories[code], defaults={"position": position})
+    if not OfficeHours.objects.filter(office=office).exists():
+        OfficeHours.objects.bulk_create([OfficeHours(office=office, weekday=day, opens=CENTER_OPENS,
+                                                     closes=CENTER_CLOSES) for day in range(5)])
+    sunday = march_moving_sunday(today or business_date())
+    SpecialOpening.objects.get_or_create(office=office, date=sunday, defaults={
+        "opens": dt.time(9, 0), "closes": dt.time(12, 0), "note": "休日開庁"})
+    from .calendar import calendar_changed
+
+    calendar_changed(office.pk, office)  # bulk_create sends no signal
+    User = get_user_model()
+    for username, _password, role in DEMO_LOGINS:
+        user = User.objects.filter(username=username).first()
+        if user is not None:
+            StaffMembership.objects.update_or_create(user=user, office=office, defaults={"role": role})
+    for key, kind in CENTER_TOKENS:
+        if not ApiToken.objects.filter(key_hash=hash_token(key)).exists():
+            token = ApiToken(name=f"デモ用 {key}", kind=kind, office=office, is_demo=True)
+            token.set_key(key)
+            token.save()
+    return office
+
+
 def seed_morning(office: Office, *, visitors: int = 14, rng: random.Random | None = None) -> None:
     """A few tickets already issued and called so the screens are not empty."""
     rng = rng or random.Random(7)
@@ -137,6 +217,24 @@ def seed_morning(office: Office, *, visitors: int = 14, rng: random.Random | Non
                               category_code=rng.choices(codes, weights)[0])
     for counter in Counter.objects.filter(office=office).order_by("number")[:5]:
         services.ticket_call_next(actor=actor, counter_id=counter.pk)
+    seed_floor(office, actor)
+
+
+DEMO_MEMO = "書類待ち（住民票の写しを取りに戻られています）"
+
+
+def seed_floor(office: Office, actor: Actor) -> None:
+    """Something for the floor-control screen to act on: a visitor called as 不在 (listed on the
+    lobby display, to reinstate) and a staff memo on a waiting ticket."""
+    called = (Ticket.objects.filter(office=office, state=TicketState.CALLED)
+              .exclude(counter__number=1).order_by("-counter__number").first())
+    if called is not None:
+        services.ticket_no_show(actor=actor, counter_id=called.counter_id)
+        services.ticket_call_next(actor=actor, counter_id=called.counter_id)
+    waiting = (Ticket.objects.filter(office=office, state=TicketState.WAITING)
+               .order_by("issued_at", "id").first())
+    if waiting is not None:
+        services.ticket_memo_add(actor=actor, ticket_id=waiting.public_id, text=DEMO_MEMO)
 
 
 class Simulator(threading.Thread):
@@ -158,7 +256,10 @@ class Simulator(threading.Thread):
         office = Office.objects.get(code=self.office_code)
         codes = list(office.categories.filter(is_active=True).values_list("code", flat=True))
         weights = [5, 1, 2, 1, 6, 2][: len(codes)] + [1] * max(0, len(codes) - 6)
-        counters = list(Counter.objects.filter(office=office).values_list("pk", flat=True))
+        # Counter 1 is left to the human trying the demo (the banner says so): the simulator
+        # never calls, finishes or pauses there.
+        counters = list(Counter.objects.filter(office=office).exclude(number=HUMAN_COUNTER)
+                        .values_list("pk", flat=True))
         # Each clerk spends 20–90 s with a visitor, so wait estimates look like a real morning.
         busy_until = {pk: 0.0 for pk in counters}
         while not self.stopped.wait(self.tick):
@@ -177,6 +278,8 @@ class Simulator(threading.Thread):
                     self._step(services.ticket_hold, actor=actor, counter_id=counter_id)
                 elif roll < 0.08:
                     self._step(services.ticket_no_show, actor=actor, counter_id=counter_id)
+                else:
+                    self._step(services.ticket_finish, actor=actor, counter_id=counter_id)
                 self._step(services.ticket_call_next, actor=actor, counter_id=counter_id)
                 busy_until[counter_id] = time.monotonic() + self.rng.uniform(20, 90)
 

@@ -8,6 +8,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import rules
+
+
+def new_stamp() -> str:
+    return secrets.token_hex(8)
+
 
 class Office(models.Model):
     code = models.SlugField(_("コード"), max_length=32, unique=True,
@@ -15,6 +21,17 @@ class Office(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     name_en = models.CharField(_("名称（英語）"), max_length=100, blank=True)
     display_order = models.PositiveIntegerField(_("表示順"), default=0)
+    # Office calendar (開庁日・受付時間): rules in calendar.py, rows in calendar_models.py.
+    hours_enforced = models.BooleanField(
+        _("開庁時間の外は発券しない"), default=False,
+        help_text=_("オンにすると、下の「曜日ごとの受付時間」「臨時閉庁日」「休日開庁」と祝日・年末年始の設定に従い、"
+                    "開庁時間の外では発券しません。オフのときは終日発券します。"))
+    closed_on_holidays = models.BooleanField(
+        _("祝日は閉庁"), default=True, help_text=_("国民の祝日・振替休日・国民の休日（jpholiday による）は閉庁します。"))
+    closed_year_end = models.BooleanField(_("年末年始（12月29日～1月3日）は閉庁"), default=True)
+    # Changes whenever a calendar row or a cut-off changes, so each process's cached
+    # calendar is replaced at once (calendar.office_calendar).
+    calendar_stamp = models.CharField(max_length=32, default=new_stamp, editable=False)
 
     class Meta:
         verbose_name = _("庁舎・拠点")
@@ -23,6 +40,11 @@ class Office(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # A saved office may carry an old stamp: a new one makes every process reread its calendar.
+        self.calendar_stamp = new_stamp()
+        super().save(*args, **kwargs)
 
 
 class Section(models.Model):
@@ -62,6 +84,10 @@ class Category(models.Model):
         _("標準処理時間（分）"), default=5,
         help_text=_("実績がまだないときの待ち時間の目安に使う、1人あたりの処理時間"))
     is_active = models.BooleanField(_("発券中"), default=True)
+    reception_until = models.TimeField(
+        _("受付終了時刻"), null=True, blank=True,
+        help_text=_("この時刻以降、その日はこの区分の番号札を発行しません（例: 16:30）。"
+                    "空欄なら閉庁まで発行します。庁舎の「開庁時間の外は発券しない」がオフでも適用します。"))
     notify_ahead = models.PositiveIntegerField(
         _("通知する待ち人数"), default=5,
         help_text=_("通知を希望した方に、前の待ち人数がこの人数以下になったときにお知らせします。"))
@@ -150,15 +176,16 @@ class TicketSequence(models.Model):
 
 
 class TicketState(models.TextChoices):
-    WAITING = "waiting", _("待ち")
-    CALLED = "called", _("呼出中")
-    HELD = "held", _("保留")
-    DONE = "done", _("完了")
-    NO_SHOW = "no_show", _("不在")
-    CANCELLED = "cancelled", _("取消")
+    WAITING = rules.WAITING, _("待ち")
+    CALLED = rules.CALLED, _("呼出中")
+    HELD = rules.HELD, _("保留")
+    DONE = rules.DONE, _("完了")
+    NO_SHOW = rules.NO_SHOW, _("不在")
+    CANCELLED = rules.CANCELLED, _("取消")
 
 
-ACTIVE_STATES = (TicketState.WAITING, TicketState.CALLED, TicketState.HELD)
+# The active states are a rule of the queue (queueing/rules.py), as members of TicketState.
+ACTIVE_STATES = tuple(TicketState(state) for state in rules.ACTIVE_STATES)
 
 
 def new_public_id() -> str:
@@ -328,3 +355,31 @@ class CounterEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("CounterEvent rows are append-only")
+
+
+from .calendar_models import OfficeClosure, OfficeHours, SpecialOpening  # noqa: E402, F401
+
+
+class TicketMemo(models.Model):
+    """An internal note on a ticket (「書類待ち」「車椅子の方」…), for staff only.
+
+    Never leaves the internal side: no public page, citizen API answer or zone
+    payload reads this model (tests/queueing/test_floor.py checks each of them).
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="memos",
+                               verbose_name=_("整理券"))
+    text = models.CharField(_("メモ"), max_length=200)
+    at = models.DateTimeField(_("日時"))
+    author = models.CharField(_("記入者"), max_length=150)
+    author_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+", db_constraint=False,
+                                    verbose_name=_("記入した職員"))
+
+    class Meta:
+        verbose_name = _("整理券のメモ")
+        verbose_name_plural = _("整理券のメモ")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.text[:20]}"

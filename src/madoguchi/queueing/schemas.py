@@ -1,6 +1,6 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class ErrorOut(Schema):
@@ -23,6 +23,12 @@ class BoardRowOut(Schema):
     waiting: int
     wait_minutes: int
     on_hold: int
+    accepting: bool = Field(True, description="false: 受付終了 (the category issues no ticket now)")
+    closed_reason: str | None = Field(
+        None, description="why not accepting: office_closed | reception_closed (past the cut-off) | category_closed")
+    reception_until: str | None = Field(None, description='the category\'s daily cut-off, "HH:MM" (JST)')
+    accepting_until: datetime | None = Field(None, description="accepting: when it stops today (closing or cut-off)")
+    next_opening: datetime | None = Field(None, description="not accepting: when it issues again")
 
 
 class CallingOut(Schema):
@@ -35,6 +41,8 @@ class BoardOut(Schema):
     updated_at: datetime
     rows: list[BoardRowOut]
     calling: list[CallingOut]
+    # Called in the last 30 minutes as 不在 (no-show): the lobby display lists them.
+    missed: list[int] = []
 
 
 class CounterOut(Schema):
@@ -59,8 +67,20 @@ class TransferIn(Schema):
     category: str
 
 
+class CallNextIn(Schema):
+    # The ticket the counter's screen shows as being called: finished before the next call.
+    finish_current: str | None = None
+
+
+class RouteIn(Schema):
+    category: str = Field(max_length=32)
+    # What the move is for, kept in the ticket's event (e.g. "case:123").
+    ref: str | None = Field(default=None, max_length=100)
+
+
 class CallTicketIn(Schema):
     ticket: str
+    finish_current: str | None = None
 
 
 class TicketOut(Schema):
@@ -84,3 +104,18 @@ class TicketStatusOut(Schema):
     waiting_ahead: int
     wait_minutes: int
     counter: str | None
+
+
+class CalendarDayOut(Schema):
+    """One day of an office's calendar. ``hours`` are half-open JST ranges ("17:30": issuing
+    ends at 17:29:59); "24:00" ends at midnight. ``note``: 「祝日（勤労感謝の日）」「年末年始」「休日開庁」…"""
+
+    date: str
+    open: bool
+    hours: list[tuple[str, str]]
+    note: str | None
+
+
+class CalendarQuery(Schema):
+    start: date | None = Field(None, alias="from", description="YYYY-MM-DD (default: today, JST)")
+    days: int = Field(7, ge=1, le=92, description="how many days, 1–92")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Avg, Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 
 from madoguchi.core.timeutil import business_date, now, to_jst
 
-from .estimates import estimate_wait_minutes
+from . import calendar, rules
 from .models import (
-    ACTIVE_STATES,
     Category,
     Counter,
     CounterCategory,
@@ -25,30 +25,9 @@ from .models import (
 # Tickets that ended this recently are reported once more, so the public side (and
 # the notices) learn the ending even if one push was lost.
 RECENTLY_ENDED = dt.timedelta(minutes=15)
-# Recent service times decide the estimate; older ones describe another part of the day.
-SERVICE_WINDOW = dt.timedelta(minutes=90)
-MIN_SAMPLES = 3
-
-
-def _queue_order():
-    return ("-is_fast_lane", "issued_at", "id")
-
-
-def _mean_service_minutes(office: Office, today: dt.date, categories) -> dict[int, float]:
-    """Recent mean service minutes per category, falling back to the category's prior."""
-    rows = (Ticket.objects
-            .filter(office=office, business_date=today, state=TicketState.DONE,
-                    finished_at__gte=now() - SERVICE_WINDOW, service_seconds__isnull=False)
-            .values("category_id")
-            .annotate(mean=Avg("service_seconds"), n=Count("id")))
-    measured = {r["category_id"]: r["mean"] / 60 for r in rows if r["n"] >= MIN_SAMPLES}
-    return {c.pk: measured.get(c.pk, float(c.prior_service_minutes)) for c in categories}
-
-
-def _open_counters(office: Office) -> dict[int, int]:
-    rows = (CounterCategory.objects.filter(counter__office=office, counter__is_open=True)
-            .values("category_id").annotate(n=Count("counter_id")))
-    return {r["category_id"]: r["n"] for r in rows}
+# Kept importable here for older callers; the rule lives in queueing/rules.py.
+SERVICE_WINDOW = rules.SERVICE_WINDOW
+MIN_SAMPLES = rules.MIN_SAMPLES
 
 
 def _q(model) -> str:
@@ -58,7 +37,7 @@ def _q(model) -> str:
 def _literal(choice) -> str:
     """A state or event kind as an SQL literal: SQLite uses a partial index only when the
     query names its condition literally, not as a parameter."""
-    value = str(choice.value)
+    value = str(choice.value if hasattr(choice, "value") else choice)
     assert value.isidentifier(), value  # our own constants, never user input
     return f"'{value}'"
 
@@ -72,13 +51,15 @@ def _board_rows_sql() -> str:
     same at 9:00 and at 16:00. Portable SQL (PostgreSQL and SQLite).
     """
     category, ticket, event = _q(Category), _q(Ticket), _q(TicketEvent)
-    counter, serves = _q(Counter), _q(CounterCategory)
     waiting, held, called = (_literal(TicketState.WAITING), _literal(TicketState.HELD),
                              _literal(TicketState.CALLED))
+    active = ", ".join(_literal(state) for state in rules.ACTIVE_STATES)
     done, called_kind = _literal(TicketState.DONE), _literal(EventKind.CALLED)
     return f"""
         SELECT c.id, c.code, c.name, c.range_start, c.range_end, c.is_active, c.prior_service_minutes,
+               c.is_fast_lane, c.notify_ahead,
                SUM(CASE WHEN t.state = {waiting} THEN 1 ELSE 0 END),
+               SUM(CASE WHEN t.state = {waiting} AND t.is_fast_lane = %(true)s THEN 1 ELSE 0 END),
                SUM(CASE WHEN t.state = {held} THEN 1 ELSE 0 END),
                SUM(CASE WHEN t.state = {called} THEN 1 ELSE 0 END),
                (SELECT et.number FROM {event} e INNER JOIN {ticket} et ON et.id = e.ticket_id
@@ -86,21 +67,19 @@ def _board_rows_sql() -> str:
                  ORDER BY e.id DESC LIMIT 1),
                (SELECT w.number FROM {ticket} w
                  WHERE w.category_id = c.id AND w.business_date = %(today)s AND w.state = {waiting}
-                 ORDER BY w.is_fast_lane DESC, w.issued_at, w.id LIMIT 1),
+                 ORDER BY {rules.call_order_sql("w")} LIMIT 1),
                (SELECT AVG(d.service_seconds) FROM {ticket} d
                  WHERE d.category_id = c.id AND d.business_date = %(today)s AND d.state = {done}
                    AND d.finished_at >= %(since)s AND d.service_seconds IS NOT NULL),
                (SELECT COUNT(*) FROM {ticket} d
                  WHERE d.category_id = c.id AND d.business_date = %(today)s AND d.state = {done}
-                   AND d.finished_at >= %(since)s AND d.service_seconds IS NOT NULL),
-               (SELECT COUNT(*) FROM {serves} s INNER JOIN {counter} k ON k.id = s.counter_id
-                 WHERE s.category_id = c.id AND k.is_open = %(true)s)
+                   AND d.finished_at >= %(since)s AND d.service_seconds IS NOT NULL)
           FROM {category} c
           LEFT JOIN {ticket} t ON t.category_id = c.id AND t.business_date = %(today)s
-                              AND t.state IN ({waiting}, {held}, {called})
+                              AND t.state IN ({active})
          WHERE c.office_id = %(office)s
          GROUP BY c.id, c.code, c.name, c.range_start, c.range_end, c.is_active,
-                  c.prior_service_minutes, c.display_order
+                  c.prior_service_minutes, c.is_fast_lane, c.notify_ahead, c.display_order
          ORDER BY c.display_order, c.range_start"""  # noqa: S608 (table names from the models)
 
 
@@ -112,71 +91,115 @@ def _board_calling_sql() -> str:
          ORDER BY t.called_at DESC"""  # noqa: S608
 
 
-def board_snapshot(office: Office) -> dict:
-    """The 混雑状況 table for one office, in the public API's shape. Two queries.
+def _board_serving_sql() -> str:
+    counter, serves = _q(Counter), _q(CounterCategory)
+    return f"""
+        SELECT s.counter_id, s.category_id, k.is_open FROM {serves} s
+         INNER JOIN {counter} k ON k.id = s.counter_id WHERE k.office_id = %(office)s"""  # noqa: S608
 
-    A category that stopped issuing (受付終了) keeps its row while people are
-    still in its queue: they must go on seeing their place, and the counts
-    must add up. 待ち時間 uses the category's recent mean service time (its
-    prior until ``MIN_SAMPLES`` services are measured) and its open counters.
-    """
+
+@dataclass(frozen=True)
+class _CategoryRow:
+    pk: int
+    code: str
+    name: str
+    range: tuple[int, int]
+    is_active: bool
+    is_fast_lane: bool
+    notify_ahead: int
+    waiting: int
+    waiting_fast: int
+    on_hold: int
+    called: int
+    last_called: int | None
+    next_number: int | None
+    mean_minutes: float
+
+
+def _office_queue(office_id: int, *, calling: bool = True
+                  ) -> tuple[list[_CategoryRow], list[tuple], rules.Serving]:
+    """The office's categories with today's counts and mean service times, who is being
+    called (unless ``calling=False``), and who serves what: three queries whatever the
+    queue's length."""
     ops = connection.ops
     params = {
-        "office": office.pk, "today": ops.adapt_datefield_value(business_date()),
-        "since": ops.adapt_datetimefield_value(now() - SERVICE_WINDOW), "true": True,
+        "office": office_id, "today": ops.adapt_datefield_value(business_date()),
+        "since": ops.adapt_datetimefield_value(now() - rules.SERVICE_WINDOW), "true": True,
     }
     with connection.cursor() as cursor:
         cursor.execute(_board_rows_sql(), params)
-        categories = cursor.fetchall()
-        cursor.execute(_board_calling_sql(), params)
-        calling = cursor.fetchall()
+        rows = cursor.fetchall()
+        being_called = []
+        if calling:
+            cursor.execute(_board_calling_sql(), params)
+            being_called = cursor.fetchall()
+        cursor.execute(_board_serving_sql(), params)
+        serving = rules.Serving.from_rows((k, c, bool(o)) for k, c, o in cursor.fetchall())
+    categories = [
+        _CategoryRow(pk=pk, code=code, name=name, range=(start, end), is_active=bool(is_active),
+                     is_fast_lane=bool(fast), notify_ahead=notify_ahead, waiting=int(waiting or 0),
+                     waiting_fast=int(waiting_fast or 0), on_hold=int(on_hold or 0), called=int(called or 0), last_called=last_called,
+                     next_number=next_number,
+                     mean_minutes=rules.mean_service_minutes(mean_seconds=mean_seconds, samples=samples,
+                                                             prior_minutes=prior))
+        for (pk, code, name, start, end, is_active, prior, fast, notify_ahead, waiting, waiting_fast,
+             on_hold, called, last_called, next_number, mean_seconds, samples) in rows]
+    return categories, being_called, serving
+
+
+def board_snapshot(office: Office) -> dict:
+    """The 混雑状況 table for one office, in the public API's shape. Three queries.
+
+    A category that stopped issuing (受付終了) keeps its row while people are
+    still in its queue: they must go on seeing their place, and the counts
+    must add up. 待ち人数 counts the category's own waiting tickets; 待ち時間
+    is the wait a ticket issued now in the category would see (queueing/rules.py:
+    everyone its counters would call first, across the categories they share).
+    """
+    categories, calling, serving = _office_queue(office.pk)
+    means = {c.pk: c.mean_minutes for c in categories}
     rows = []
-    for (_pk, code, name, start, end, is_active, prior, waiting, on_hold, called, last_called,
-         next_number, mean_seconds, samples, open_counters) in categories:
-        waiting, on_hold = int(waiting or 0), int(on_hold or 0)
-        if not (is_active or waiting or on_hold or called):
+    for c in categories:
+        if not (c.is_active or c.waiting or c.on_hold or c.called):
             continue
-        mean = float(mean_seconds) / 60 if samples >= MIN_SAMPLES else float(prior)
+        # A new ticket comes after every waiting ticket of its reach (fast lane: the fast ones).
+        ahead = {o.pk: (o.waiting_fast if c.is_fast_lane else o.waiting) for o in categories}
+        _ahead, wait = rules.estimate(c.pk, ahead, serving, means)
         rows.append({
-            "category": code, "name": name, "range": [start, end],
-            "last_called": last_called, "next_number": next_number, "waiting": waiting,
-            "wait_minutes": estimate_wait_minutes(people_ahead=waiting, mean_service_minutes=mean,
-                                                  open_counters=open_counters),
-            "on_hold": on_hold,
+            "category": c.code, "name": c.name, "range": list(c.range),
+            "last_called": c.last_called, "next_number": c.next_number, "waiting": c.waiting,
+            "wait_minutes": wait, "on_hold": c.on_hold,
         })
+    calendar.add_reception(office, rows, {c.code: c.is_active for c in categories}, now())  # 受付終了
     return {
         "office": office.code,
         "updated_at": to_jst(now()).isoformat(timespec="seconds"),
         "rows": rows,
         "calling": [{"number": number, "counter": Counter(name=label, number=desk).label}
                     for number, label, desk in calling],
+        "missed": board_missed_numbers(office),
     }
 
 
 def ticket_people_ahead(ticket: Ticket) -> int:
-    """Waiting tickets in the same queue that will be called before this one."""
+    """Waiting tickets the counters able to serve this ticket would call first (queueing/rules.py).
+    One query: the issuing path answers it with every ticket."""
     if ticket.state != TicketState.WAITING:
         return 0
-    # Every ticket of one category shares its fast-lane flag, so within the
-    # queue the order is simply the original issue time.
-    before = Q(issued_at__lt=ticket.issued_at) | Q(issued_at=ticket.issued_at, id__lt=ticket.pk)
-    return (Ticket.objects.filter(category_id=ticket.category_id, business_date=ticket.business_date,
-                                  state=TicketState.WAITING)
-            .filter(before).count())
+    return Ticket.objects.filter(rules.ahead_filter(ticket)).count()
 
 
 def ticket_status(ticket: Ticket) -> dict:
     """Public view of one ticket: no personal data (there is none on a ticket)."""
-    ahead = ticket_people_ahead(ticket)
-    wait = 0
-    if ticket.state == TicketState.WAITING:
-        category = ticket.category
-        mean = _mean_service_minutes(ticket.office, ticket.business_date, [category])[category.pk]
-        wait = estimate_wait_minutes(people_ahead=ahead, mean_service_minutes=mean,
-                                     open_counters=_open_counters(ticket.office).get(category.pk, 0))
-    state = ticket.state
-    if ticket.is_active and ticket.business_date != business_date():
-        state = "expired"
+    today = business_date()
+    state = rules.public_state(ticket.state, ticket.business_date, today)
+    ahead = wait = 0
+    if state == TicketState.WAITING:
+        categories, _calling, serving = _office_queue(ticket.office_id, calling=False)
+        counts = dict(Ticket.objects.filter(rules.ahead_filter(ticket)).values("category_id")
+                      .annotate(n=Count("id")).values_list("category_id", "n"))
+        ahead, wait = rules.estimate(ticket.category_id, counts, serving,
+                                     {c.pk: c.mean_minutes for c in categories})
     return {
         "number": ticket.number,
         "category": ticket.category.code,
@@ -191,35 +214,29 @@ def office_ticket_statuses(office: Office, *, only: set[str] | None = None) -> l
     """Anonymous status of every active ticket of today, and of tickets that ended recently
     (what the public side and the turn notices need; no personal data).
 
-    A few queries whatever the queue length: people ahead is each waiting
-    ticket's rank in its category's queue order. ``only`` limits the answer
-    (and the ended tickets read) to these ticket ids.
+    A few queries whatever the queue length: people ahead and the wait come from one
+    pass over the waiting tickets in the call order (queueing/rules.py). ``only``
+    limits the answer (and the ended tickets read) to these ticket ids.
     """
     today = business_date()
-    categories = {c.pk: c for c in Category.objects.filter(office=office)}
-    service = _mean_service_minutes(office, today, categories.values())
-    open_counters = _open_counters(office)
-    tickets = (Ticket.objects.filter(office=office, business_date=today)
-               .filter(state__in=ACTIVE_STATES)
-               .select_related("counter")
-               .order_by("category_id", "-is_fast_lane", "issued_at", "id"))
+    categories, _calling, serving = _office_queue(office.pk, calling=False)
+    by_pk = {c.pk: c for c in categories}
+    tickets = list(Ticket.objects.filter(office=office, business_date=today)
+                   .filter(state__in=rules.ACTIVE_STATES)
+                   .select_related("counter"))
     ended = (Ticket.objects.filter(office=office, business_date=today,
                                    finished_at__gte=now() - RECENTLY_ENDED)
-             .exclude(state__in=ACTIVE_STATES))
+             .exclude(state__in=rules.ACTIVE_STATES))
     if only is not None:
         ended = ended.filter(public_id__in=only)
-    rank: dict[int, int] = {}
+    positions = rules.queue_positions([t for t in tickets if t.state == TicketState.WAITING], serving,
+                                      {c.pk: c.mean_minutes for c in categories})
     out = []
     for t in [*tickets, *ended]:
-        category = categories[t.category_id]
-        ahead = wait = 0
-        if t.state == TicketState.WAITING:
-            ahead = rank.get(t.category_id, 0)
-            rank[t.category_id] = ahead + 1
-            wait = estimate_wait_minutes(people_ahead=ahead, mean_service_minutes=service[category.pk],
-                                         open_counters=open_counters.get(category.pk, 0))
         if only is not None and t.public_id not in only:
             continue
+        category = by_pk[t.category_id]
+        ahead, wait = positions.get(t.pk, (0, 0))
         out.append({
             "public_id": t.public_id,
             "office": office.code,
@@ -255,7 +272,7 @@ def counter_queue(counter: Counter) -> dict:
     return {
         "current": Ticket.objects.filter(counter=counter, state=TicketState.CALLED)
         .select_related("category").first(),
-        "waiting": list(base.filter(state=TicketState.WAITING).order_by(*_queue_order())[:50]),
+        "waiting": list(base.filter(state=TicketState.WAITING).order_by(*rules.CALL_ORDER)[:50]),
         "waiting_count": base.filter(state=TicketState.WAITING).count(),
         "held": list(base.filter(state=TicketState.HELD).order_by("issued_at")[:50]),
     }
@@ -290,3 +307,130 @@ def office_queue_version(office: Office) -> int:
     swapped in over newer ones, whatever order their responses arrive in (live.js)."""
     return (TicketEvent.objects.filter(office=office).order_by("-id")
             .values_list("id", flat=True).first() or 0)
+
+
+# The lobby display's 「お呼びしましたがお越しでない番号」: no-shows called this recently.
+MISSED_WINDOW = dt.timedelta(minutes=30)
+
+
+def board_missed_numbers(office: Office) -> list[int]:
+    """Numbers called in the last 30 minutes whose visitor did not come (不在), lowest first.
+
+    One query. A reinstated or re-called ticket is no longer a no-show and drops out; a
+    visitor who sees their number here tells a clerk, who reinstates it (fault 1.3).
+    """
+    return list(Ticket.objects
+                .filter(office=office, business_date=business_date(), state=TicketState.NO_SHOW,
+                        called_at__gte=now() - MISSED_WINDOW)
+                .order_by("number").values_list("number", flat=True)[:30])
+
+
+def counter_missed(counter: Counter) -> list[Ticket]:
+    """No-shows of the counter's categories called in the last 30 minutes (the lobby display's
+    list): the clerk calls one directly when the visitor comes back. One query."""
+    return list(Ticket.objects
+                .filter(category__counters=counter, business_date=business_date(),
+                        state=TicketState.NO_SHOW, called_at__gte=now() - MISSED_WINDOW)
+                .select_related("category").order_by("number")[:30])
+
+
+# ------------------------------------------------------------ floor control (フロア管理)
+
+FLOOR_TICKETS_MAX = 200
+
+
+def floor_tickets(office: Office) -> dict:
+    """What the supervisor acts on: today's waiting and held tickets in call order, today's
+    no-shows (latest first), the called tickets by counter, and the memos of all of them.
+    Four queries."""
+    today = business_date()
+    tickets = Ticket.objects.filter(office=office, business_date=today).select_related("category")
+    queue = list(tickets.filter(state__in=(TicketState.WAITING, TicketState.HELD))
+                 .order_by(*rules.CALL_ORDER)[:FLOOR_TICKETS_MAX])
+    called = list(tickets.filter(state=TicketState.CALLED))
+    no_shows = list(tickets.filter(state=TicketState.NO_SHOW).order_by("-called_at")[:30])
+    memos = ticket_memos([t.pk for t in [*queue, *called, *no_shows]])
+    for t in [*queue, *called, *no_shows]:
+        t.memo_list = memos.get(t.pk, [])
+    return {"queue": queue, "called": {t.counter_id: t for t in called}, "no_shows": no_shows}
+
+
+def ticket_memos(ticket_pks) -> dict[int, list]:
+    """Staff-only memos by ticket, oldest first. One query, never on a public path."""
+    from .models import TicketMemo
+
+    out: dict[int, list] = {}
+    if not ticket_pks:
+        return out
+    for memo in TicketMemo.objects.filter(ticket_id__in=list(ticket_pks)).order_by("id"):
+        out.setdefault(memo.ticket_id, []).append(memo)
+    return out
+
+
+@dataclass
+class Figures:
+    """Today's numbers of one counter or clerk, from the event log."""
+
+    served: int = 0
+    no_shows: int = 0
+    called: int = 0
+    service_seconds: list = field(default_factory=list)
+    wait_seconds: list = field(default_factory=list)
+
+    @property
+    def mean_service_minutes(self) -> float | None:
+        s = self.service_seconds
+        return round(sum(s) / len(s) / 60, 1) if s else None
+
+    @property
+    def mean_wait_minutes(self) -> float | None:
+        w = self.wait_seconds
+        return round(sum(w) / len(w) / 60, 1) if w else None
+
+
+def floor_figures(office: Office) -> dict:
+    """Today's figures per counter and per clerk: served, mean service, mean wait, no-shows.
+
+    Computed from the event log (one pass over today's events, two queries whatever the
+    day's length): wait = issue → first call; service = last call or recall → done. A
+    clerk is the acting user of the event (``actor_user``); actions without a user (the
+    system, the simulator) are grouped under their label.
+    """
+    from django.contrib.auth import get_user_model
+
+    kinds = (EventKind.ISSUED, EventKind.CALLED, EventKind.RECALLED, EventKind.DONE, EventKind.NO_SHOW)
+    rows = (TicketEvent.objects.filter(office=office, business_date=business_date(), kind__in=kinds)
+            .order_by("id").values_list("ticket_id", "kind", "at", "counter_id", "actor_user_id", "actor"))
+    issued: dict[int, dt.datetime] = {}
+    last_call: dict[int, dt.datetime] = {}
+    first_called: set[int] = set()
+    counters: dict[int, Figures] = {}
+    clerks: dict[tuple, Figures] = {}
+    for ticket_id, kind, at, counter_id, user_id, label in rows:
+        clerk = ("user", user_id) if user_id else ("label", label)
+        if kind == EventKind.ISSUED:
+            issued[ticket_id] = at
+            continue
+        by_counter = counters.setdefault(counter_id, Figures())
+        by_clerk = clerks.setdefault(clerk, Figures())
+        if kind in (EventKind.CALLED, EventKind.RECALLED):
+            last_call[ticket_id] = at
+            if kind == EventKind.CALLED and ticket_id not in first_called:
+                first_called.add(ticket_id)
+                for f in (by_counter, by_clerk):
+                    f.called += 1
+                    if ticket_id in issued:
+                        f.wait_seconds.append((at - issued[ticket_id]).total_seconds())
+        elif kind == EventKind.DONE:
+            for f in (by_counter, by_clerk):
+                f.served += 1
+                if ticket_id in last_call:
+                    f.service_seconds.append((at - last_call[ticket_id]).total_seconds())
+        elif kind == EventKind.NO_SHOW:
+            for f in (by_counter, by_clerk):
+                f.no_shows += 1
+    user_ids = [key for kind, key in clerks if kind == "user"]
+    names = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username")) if user_ids else {}
+    clerk_rows = sorted(((names.get(key, f"#{key}") if kind == "user" else key, f)
+                         for (kind, key), f in clerks.items()), key=lambda r: (-r[1].served, r[0]))
+    return {"counters": counters, "clerks": clerk_rows}

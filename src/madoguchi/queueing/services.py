@@ -7,11 +7,15 @@ State machine (``TicketState``)::
                │  └──transfer────┘ │
                └─resume─ held ◄─hold┘        waiting/held ──cancel──► cancelled
 
-Call-next rule (documented for clerks in docs/operations.ja.md §7): among the
-waiting tickets of the counter's categories, fast-lane tickets come first;
+    no_show ──reinstate (same day)──► waiting    (``call`` of a no-show reinstates, then calls)
+    waiting/held/called ──route──► same state in another category (called → waiting)
+
+Call-next rule (queueing/rules.py; for clerks in docs/operations.ja.md §7): among
+the waiting tickets of the counter's categories, fast-lane tickets come first;
 then the earliest *original* issue time (a transfer keeps its place); ties go
 to the lower internal id. A counter that still has a called ticket finishes it
-first (the screen asks before doing so).
+first only when the caller names it (``finish_current``, the id its screen
+shows: the screen asks before doing so); otherwise 409 ``counter_busy``.
 
 Concurrency: every function runs in one short transaction. The counter row is
 locked before any ticket row (fixed order, so no deadlock); call-next takes
@@ -26,11 +30,13 @@ from django.conf import settings
 from django.db import transaction
 
 from madoguchi.core.actors import Actor
+from madoguchi.core.audit import audit_record
 from madoguchi.core.db import atomic_with_retry
-from madoguchi.core.errors import Conflict, NotFound
+from madoguchi.core.errors import Conflict, NotFound, ServiceError
+from madoguchi.core.models import Role
 from madoguchi.core.timeutil import business_date, now
 
-from . import hooks, live
+from . import calendar, hooks, live, rules
 from .models import (
     ACTIVE_STATES,
     Category,
@@ -42,6 +48,7 @@ from .models import (
     Office,
     Ticket,
     TicketEvent,
+    TicketMemo,
     TicketSequence,
     TicketState,
 )
@@ -134,6 +141,21 @@ def _require_current(counter: Counter) -> Ticket:
     if ticket is None:
         raise Conflict(f"{counter.label}で呼出中の番号はありません。", code="no_current_ticket")
     return ticket
+
+
+def _finish_named_current(counter: Counter, actor: Actor, finish_current: str | None) -> None:
+    """Finish the ticket being called here if the caller named it; refuse if another one is.
+
+    The counter row is locked, so the ticket read here is the one being called."""
+    current = _current_ticket(counter)
+    if current is None:
+        return  # nothing to finish (another screen may have finished the one named)
+    if not finish_current or finish_current != current.public_id:
+        raise Conflict(
+            f"{counter.label}では{current.number}番を呼出中です。画面を確認し、完了・保留・不在にしてから"
+            "次を呼び出してください。",
+            code="counter_busy", detail={"id": current.public_id, "number": current.number})
+    _finish(current, counter, actor)
 
 
 def _get_ticket_for_update(public_id: str) -> Ticket:
@@ -233,6 +255,7 @@ def ticket_issue(*, actor: Actor, office_code: str, category_code: str) -> Ticke
     office = category.office
     if not category.is_active:
         raise Conflict(f"「{category.name}」は現在発券していません。", code="category_closed")
+    calendar.require_reception(category, now())  # 開庁時間・受付終了時刻 (409)
     today = business_date()
     number = _claim_next_number(category, today)
     ticket = Ticket.objects.create(
@@ -272,17 +295,20 @@ def _finish(ticket: Ticket, counter: Counter, actor: Actor) -> Ticket:
 
 
 @atomic_with_retry()
-def ticket_call_next(*, actor: Actor, counter_id) -> Ticket | None:
-    """Call the next ticket for this counter, or None when nobody waits."""
+def ticket_call_next(*, actor: Actor, counter_id, finish_current: str | None = None) -> Ticket | None:
+    """Call the next ticket for this counter, or None when nobody waits.
+
+    While a ticket is being called here, refused (409 ``counter_busy``) unless
+    ``finish_current`` names that very ticket: a second screen of the counter,
+    showing an older state, must never finish a visitor its clerk has not seen.
+    """
     counter = _lock_counter(counter_id, actor)
     _require_open(counter)
-    current = _current_ticket(counter)
-    if current is not None:
-        _finish(current, counter, actor)
+    _finish_named_current(counter, actor, finish_current)
     served = CounterCategory.objects.filter(counter=counter).values("category_id")
     ticket = (Ticket.objects
               .filter(category_id__in=served, business_date=business_date(), state=TicketState.WAITING)
-              .order_by("-is_fast_lane", "issued_at", "id")
+              .order_by(*rules.CALL_ORDER)
               .select_related("category")
               .select_for_update(skip_locked=True, of=("self",))
               .first())
@@ -292,19 +318,21 @@ def ticket_call_next(*, actor: Actor, counter_id) -> Ticket | None:
 
 
 @atomic_with_retry()
-def ticket_call(*, actor: Actor, counter_id, ticket_id: str) -> Ticket:
-    """Call a specific waiting or held ticket (e.g. an elderly visitor, or papers arrived)."""
+def ticket_call(*, actor: Actor, counter_id, ticket_id: str, finish_current: str | None = None) -> Ticket:
+    """Call a specific waiting or held ticket (e.g. an elderly visitor, or papers arrived).
+    A ticket being called here is finished only when ``finish_current`` names it (as call-next)."""
     counter = _lock_counter(counter_id, actor)
     ticket = _get_ticket_for_update(ticket_id)
     if ticket.office_id != counter.office_id:
         raise NotFound("指定された整理券が見つかりません。", code="ticket_not_found")
     _require_open(counter)
-    if ticket.state not in (TicketState.WAITING, TicketState.HELD) or ticket.business_date != business_date():
+    _require_today(ticket)
+    if ticket.state not in (TicketState.WAITING, TicketState.HELD, TicketState.NO_SHOW):
         raise Conflict(f"{ticket.number}番は「{ticket.get_state_display()}」のため呼び出せません。",
                        code="illegal_transition")
-    current = _current_ticket(counter)
-    if current is not None:
-        _finish(current, counter, actor)
+    _finish_named_current(counter, actor, finish_current)
+    if ticket.state == TicketState.NO_SHOW:  # came back after 不在: reinstated, then called
+        _reinstate(ticket, actor)
     return _call(ticket, counter, actor)
 
 
@@ -343,6 +371,7 @@ def ticket_resume(*, actor: Actor, ticket_id: str) -> Ticket:
     """A held ticket goes back to waiting, keeping its original place in the queue."""
     ticket = _get_ticket_for_update(ticket_id)
     actor.require_staff(ticket.office_id)
+    _require_today(ticket)
     if ticket.state != TicketState.HELD:
         raise Conflict(f"{ticket.number}番は保留中ではありません（{ticket.get_state_display()}）。",
                        code="illegal_transition")
@@ -358,19 +387,7 @@ def ticket_transfer(*, actor: Actor, counter_id, category_code: str) -> Ticket:
     """回送: move the current ticket to another category's queue, keeping its issue time."""
     counter = _lock_counter(counter_id, actor)
     ticket = _require_current(counter)
-    target = _get_category(counter.office, category_code)
-    if target.pk == ticket.category_id:
-        raise Conflict("同じ受付区分には回送できません。", code="same_category")
-    source_id = ticket.category_id
-    ticket.state = TicketState.WAITING
-    ticket.category = target
-    ticket.is_fast_lane = target.is_fast_lane
-    ticket.counter = None
-    ticket.save(update_fields=["state", "category", "is_fast_lane", "counter"])
-    _append_event(ticket, kind=EventKind.TRANSFERRED, actor=actor, from_state=TicketState.CALLED,
-                  counter=counter, detail={"from_category": source_id})
-    live.board_changed(counter.office)
-    return ticket
+    return _route(ticket, _get_category(counter.office, category_code), actor, counter=counter, ref=None)
 
 
 @atomic_with_retry()
@@ -396,6 +413,7 @@ def ticket_no_show(*, actor: Actor, counter_id) -> Ticket:
 def ticket_cancel(*, actor: Actor, ticket_id: str) -> Ticket:
     ticket = _get_ticket_for_update(ticket_id)
     actor.require_staff(ticket.office_id)
+    _require_today(ticket)
     if ticket.state not in (TicketState.WAITING, TicketState.HELD):
         raise Conflict(f"{ticket.number}番は「{ticket.get_state_display()}」のため取り消せません。",
                        code="illegal_transition")
@@ -423,3 +441,283 @@ def counter_set_open(*, actor: Actor, counter_id, is_open: bool) -> Counter:
     live.board_changed(counter.office)
     return counter
 
+
+
+# ------------------------------------------------------------ reinstate and route
+# (issue 8: fault 1.3 and section 4) Kept together at the end of the module.
+
+
+def _require_today(ticket: Ticket) -> None:
+    """A ticket of another business day is over whatever its stored state says."""
+    if ticket.business_date != business_date():
+        raise Conflict(f"{ticket.number}番は{ticket.business_date:%m月%d日}の整理券のため、本日は操作できません。",
+                       code="ticket_expired", detail={"business_date": ticket.business_date.isoformat()})
+
+
+def _require_number_free(ticket: Ticket) -> None:
+    """Once wrapped, a range reissues numbers that are no longer active: a no-show's number may
+    belong to someone else by now, and two people cannot wait under one number."""
+    if (Ticket.objects.filter(office_id=ticket.office_id, business_date=ticket.business_date,
+                              number=ticket.number, state__in=ACTIVE_STATES)
+            .exclude(pk=ticket.pk).exists()):
+        raise Conflict(f"{ticket.number}番は本日すでに別の方に発券されているため、戻せません。"
+                       "新しい番号札を発券してください。", code="number_in_use")
+
+
+def _reinstate(ticket: Ticket, actor: Actor) -> Ticket:
+    """no_show → waiting with the original issue time (its original place in the queue)."""
+    _require_today(ticket)
+    if ticket.state != TicketState.NO_SHOW:
+        raise Conflict(f"{ticket.number}番は不在ではありません（{ticket.get_state_display()}）。",
+                       code="illegal_transition")
+    _require_number_free(ticket)
+    ticket.state = TicketState.WAITING
+    ticket.counter = None
+    ticket.finished_at = None
+    ticket.save(update_fields=["state", "counter", "finished_at"])
+    _append_event(ticket, kind=EventKind.REINSTATED, actor=actor, from_state=TicketState.NO_SHOW)
+    live.board_changed(ticket.office)
+    return ticket
+
+
+@atomic_with_retry()
+def ticket_reinstate(*, actor: Actor, ticket_id: str) -> Ticket:
+    """A visitor called as 不在 came back the same day: back to waiting at the original place."""
+    ticket = _get_ticket_for_update(ticket_id)
+    actor.require_staff(ticket.office_id)
+    return _reinstate(ticket, actor)
+
+
+def _route(ticket: Ticket, target: Category, actor: Actor, *, counter: Counter | None,
+           ref: str | None) -> Ticket:
+    """Move an active ticket to ``target`` keeping its issue time. A called ticket leaves its
+    counter and waits in the new queue; a held ticket stays held; a waiting one waits."""
+    if ticket.state not in ACTIVE_STATES:
+        raise Conflict(f"{ticket.number}番は「{ticket.get_state_display()}」のため回送できません。",
+                       code="illegal_transition")
+    if target.office_id != ticket.office_id:
+        raise NotFound("指定された受付区分が見つかりません。", code="category_not_found")
+    if target.pk == ticket.category_id:
+        raise Conflict("同じ受付区分には回送できません。", code="same_category")
+    from_state, source_id = ticket.state, ticket.category_id
+    if ticket.state == TicketState.CALLED:
+        ticket.state = TicketState.WAITING
+    ticket.category = target
+    ticket.is_fast_lane = target.is_fast_lane
+    ticket.counter = None
+    ticket.save(update_fields=["state", "category", "is_fast_lane", "counter"])
+    _append_event(ticket, kind=EventKind.TRANSFERRED, actor=actor, from_state=from_state,
+                  counter=counter, detail={"from_category": source_id}, ref=ref)
+    live.board_changed(ticket.office)
+    return ticket
+
+
+@atomic_with_retry()
+def ticket_route(*, actor: Actor, ticket_id: str, category_code: str, ref: str | None = None,
+                 expected_state: str | None = None, expected_category: str | None = None) -> Ticket:
+    """Move any active ticket of today to another category keeping its place (issue time).
+
+    ``ref`` says what the move was made for (e.g. ``"case:123"``); it is kept in the event
+    and handed to the ``routed`` hook. A called ticket leaves its counter: the counter row is
+    locked first, as everywhere (counter before ticket). A screen passes the state and
+    category it showed (``expected_*``): a ticket called meanwhile is not pulled away from
+    the clerk (409 ``stale``).
+    """
+    peek = Ticket.objects.filter(public_id=ticket_id).values("counter_id", "state").first()
+    counter = None
+    if peek is not None and peek["state"] == TicketState.CALLED and peek["counter_id"]:
+        counter = _lock_counter(peek["counter_id"], actor)
+    ticket = _get_ticket_for_update(ticket_id)
+    actor.require_staff(ticket.office_id)
+    _require_today(ticket)
+    if ticket.state == TicketState.CALLED and (counter is None or ticket.counter_id != counter.pk):
+        raise Conflict(f"{ticket.number}番の状態が変わりました。画面を更新してください。", code="stale")
+    target = _get_category(ticket.office, category_code)
+    if ((expected_state is not None and ticket.state != expected_state)
+            or (expected_category is not None and ticket.category.code != expected_category)):
+        raise _stale({"state": ticket.state, "category": ticket.category.code})
+    return _route(ticket, target, actor, counter=counter if ticket.state == TicketState.CALLED else None,
+                  ref=ref)
+
+
+# ------------------------------------------------------------ floor control (issue 8 §3)
+# The supervisor screen (フロア管理) and the admin act through these; each writes the audit
+# log and the event log of what it changed, and refreshes the board. A screen sends what it
+# showed (``expected``): when that no longer holds, the change is refused (409 ``stale``)
+# rather than applied to something the supervisor did not see.
+
+STALE_MESSAGE = "画面を表示した後に状態が変わりました。画面を更新してから、もう一度操作してください。"
+
+
+def _stale(detail=None) -> Conflict:
+    return Conflict(STALE_MESSAGE, code="stale", detail=detail)
+
+
+def _served_codes(counter: Counter) -> list[str]:
+    return list(CounterCategory.objects.filter(counter=counter).order_by("position", "id")
+                .values_list("category__code", flat=True))
+
+
+@atomic_with_retry()
+def counter_set_categories(*, actor: Actor, counter_id, category_codes: list[str],
+                           expected: list[str] | None = None) -> Counter:
+    """Set which categories a counter serves, in the order listed (応援: a counter helps
+    another queue). Supervisors only.
+
+    The busy rule: the category of the ticket being called at the counter cannot be
+    dropped (409 ``counter_busy``, the ticket in ``detail``): finish, hold or transfer it
+    first. Unchanged lists change nothing and log nothing.
+    """
+    counter = _lock_counter(counter_id, actor)
+    actor.require_staff(counter.office_id, Role.SUPERVISOR)
+    codes = list(dict.fromkeys(str(c).strip() for c in category_codes if c and str(c).strip()))
+    if not codes:
+        raise ServiceError("受付区分を1つ以上選んでください。", code="no_categories", status=422)
+    categories = {c.code: c for c in Category.objects.filter(office_id=counter.office_id, code__in=codes)}
+    unknown = [c for c in codes if c not in categories]
+    if unknown:
+        raise NotFound("指定された受付区分が見つかりません。", code="category_not_found", detail={"unknown": unknown})
+    before = _served_codes(counter)
+    if expected is not None and list(expected) != before:
+        raise _stale({"categories": before})
+    if codes == before:
+        return counter
+    current = _current_ticket(counter)
+    if current is not None and current.category.code not in codes:
+        name = current.category.name
+        raise Conflict(f"{counter.label}は{current.number}番（{name}）を呼出中のため、「{name}」を外せません。"
+                       "完了・保留・回送してから変更してください。", code="counter_busy",
+                       detail={"ticket": current.public_id, "number": current.number,
+                               "category": current.category.code})
+    CounterCategory.objects.filter(counter=counter).delete()
+    CounterCategory.objects.bulk_create([CounterCategory(counter=counter, category=categories[code], position=i)
+                                         for i, code in enumerate(codes)])
+    detail = {"categories": codes, "before": before}
+    _append_counter_event(counter, kind=CounterEventKind.CATEGORIES, actor=actor, detail=detail)
+    audit_record(actor=actor, action="counter.categories", target=f"{counter.office.code}/{counter.number}",
+                 detail=detail)
+    live.board_changed(counter.office)
+    return counter
+
+
+def _lock_category(actor: Actor, category_id) -> Category:
+    try:
+        category = (Category.objects.select_for_update(of=("self",)).select_related("office")
+                    .get(pk=int(category_id)))
+    except (Category.DoesNotExist, ValueError, TypeError):
+        raise NotFound("指定された受付区分が見つかりません。", code="category_not_found") from None
+    actor.require_staff(category.office_id, Role.SUPERVISOR)
+    return category
+
+
+def _category_changed(category: Category, actor: Actor, detail: dict) -> None:
+    hooks.emit(hooks.QueueEvent(kind=hooks.CATEGORY_CHANGED, office_id=category.office_id,
+                                category_id=category.pk, actor_user_id=actor.user_id,
+                                actor_token_id=actor.token_id, extra=detail))
+    live.board_changed(category.office)
+
+
+@atomic_with_retry()
+def category_set_issuing(*, actor: Actor, category_id, is_active: bool) -> Category:
+    """Pause or resume issuing for a category (発券停止・再開). Supervisors only. The kiosk and
+    the board follow (受付終了); people already waiting keep their place and are served."""
+    category = _lock_category(actor, category_id)
+    if category.is_active == is_active:
+        return category  # an old screen's second click: nothing changes, nothing is logged
+    category.is_active = is_active
+    category.save(update_fields=["is_active"])
+    detail = {"category": category.code, "is_active": is_active}
+    audit_record(actor=actor, action="category.issuing", target=f"{category.office.code}/{category.code}",
+                 detail=detail)
+    _category_changed(category, actor, detail)
+    return category
+
+
+@atomic_with_retry()
+def category_save(*, actor: Actor, category: Category, changed: list[str] | None = None) -> Category:
+    """Create or edit a category from the admin (names, ranges, times, issuing) with the audit
+    log, the hook and a fresh board. The caller has validated the fields (``full_clean``)."""
+    office_id = category.office_id
+    actor.require_staff(office_id, Role.SUPERVISOR)
+    created = category.pk is None
+    if not created:
+        old = Category.objects.select_for_update().get(pk=category.pk)
+        if old.office_id != office_id:
+            raise Conflict("受付区分の庁舎・拠点は変更できません。", code="office_fixed")
+    category.save()
+    detail = {"category": category.code, "created": created, "changed": sorted(changed or [])}
+    audit_record(actor=actor, action="category.create" if created else "category.edit",
+                 target=f"{category.office.code}/{category.code}", detail=detail)
+    _category_changed(category, actor, detail)
+    return category
+
+
+@atomic_with_retry()
+def category_delete(*, actor: Actor, category_id) -> None:
+    """Only a category that never had a ticket can go (tickets keep theirs, PROTECT)."""
+    category = _lock_category(actor, category_id)
+    if Ticket.objects.filter(category=category).exists() or Ticket.objects.filter(
+            issued_category=category).exists():
+        raise Conflict(f"「{category.name}」には整理券の記録があるため削除できません。"
+                       "「発券中」を外して発券を止めてください。", code="category_in_use")
+    office, code = category.office, category.code
+    category.delete()
+    audit_record(actor=actor, action="category.delete", target=f"{office.code}/{code}")
+    live.board_changed(office)
+
+
+@atomic_with_retry()
+def counter_save(*, actor: Actor, counter: Counter) -> Counter:
+    """Create a counter or edit its number and name from the admin (supervisors only).
+    Opening and pausing go through ``counter_set_open``; categories through
+    ``counter_set_categories``."""
+    actor.require_staff(counter.office_id, Role.SUPERVISOR)
+    created = counter.pk is None
+    if created:
+        counter.save()
+    else:
+        old = Counter.objects.select_for_update().get(pk=counter.pk)
+        if old.office_id != counter.office_id:
+            raise Conflict("窓口の庁舎・拠点は変更できません。", code="office_fixed")
+        counter.save(update_fields=["number", "name"])
+    audit_record(actor=actor, action="counter.create" if created else "counter.edit",
+                 target=f"{counter.office.code}/{counter.number}",
+                 detail={"number": counter.number, "name": counter.name})
+    live.board_changed(counter.office)
+    return counter
+
+
+@atomic_with_retry()
+def counter_delete(*, actor: Actor, counter_id) -> None:
+    counter = _lock_counter(counter_id, actor)
+    actor.require_staff(counter.office_id, Role.SUPERVISOR)
+    if (Ticket.objects.filter(counter=counter).exists() or TicketEvent.objects.filter(counter=counter).exists()
+            or CounterEvent.objects.filter(counter=counter).exists()):
+        raise Conflict(f"{counter.label}には呼出の記録があるため削除できません。"
+                       "「受付休止」にするか、受付区分を変えてください。", code="counter_in_use")
+    office, number = counter.office, counter.number
+    CounterCategory.objects.filter(counter=counter).delete()
+    counter.delete()
+    audit_record(actor=actor, action="counter.delete", target=f"{office.code}/{number}")
+    live.board_changed(office)
+
+
+MEMO_MAX = 200
+
+
+@atomic_with_retry()
+def ticket_memo_add(*, actor: Actor, ticket_id: str, text: str) -> TicketMemo:
+    """An internal memo on a ticket (staff of the office). Never shown on the public side; the
+    audit log records that a memo was written, not what it says (it may be personal)."""
+    ticket = _get_ticket_for_update(ticket_id)
+    actor.require_staff(ticket.office_id)
+    text = " ".join(str(text or "").split())
+    if not text:
+        raise ServiceError("メモを入力してください。", code="empty_memo", status=422)
+    if len(text) > MEMO_MAX:
+        raise ServiceError(f"メモは{MEMO_MAX}文字以内で入力してください。", code="memo_too_long", status=422)
+    memo = TicketMemo.objects.create(ticket=ticket, text=text, at=now(), author=actor.label,
+                                     author_user_id=actor.user_id)
+    audit_record(actor=actor, action="ticket.memo", target=f"{ticket.business_date}/{ticket.number}",
+                 detail={"ticket": ticket.public_id, "memo": memo.pk})
+    return memo

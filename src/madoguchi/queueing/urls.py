@@ -22,4 +22,5 @@ internal_urlpatterns = [
          name="counter-action"),
     path("o/<slug:code>/supervisor/", staff.supervisor, name="supervisor"),
     path("o/<slug:code>/supervisor/panel/", staff.supervisor_panel, name="supervisor-panel"),
+    path("o/<slug:code>/supervisor/<slug:action>/", staff.supervisor_action, name="supervisor-action"),
 ]

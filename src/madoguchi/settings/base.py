@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "madoguchi.core.i18n.LanguageMiddleware",
+    "madoguchi.core.middleware.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -81,6 +82,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "madoguchi.urls"
+# A failed CSRF check is a page of the site in the visitor's language, not Django's English.
+CSRF_FAILURE_VIEW = "madoguchi.core.errorpages.csrf_failure"
 ASGI_APPLICATION = "madoguchi.asgi.application"
 
 TEMPLATES = [

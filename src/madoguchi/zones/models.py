@@ -16,6 +16,8 @@ class PublicOffice(models.Model):
     # The board in the public API's shape, and the category names in other languages.
     board = models.JSONField(default=dict)
     categories = models.JSONField(default=list)
+    # The office calendar (開庁日・受付時間) from today on, as GET …/calendar answers it.
+    calendar = models.JSONField(_("開庁日"), default=list, blank=True)
     received_at = models.DateTimeField(_("最終受信日時"))
 
     class Meta:

@@ -74,6 +74,24 @@ def get_board(code: str) -> dict | None:
     return office and board_snapshot(office)
 
 
+def get_calendar(code: str, start: dt.date, days: int) -> list[dict] | None:
+    """The office calendar from ``start`` for ``days`` days (None: no such office). The public
+    side answers from the copy the internal side sends (today and the next 183 days)."""
+    if is_public():
+        from .models import PublicOffice
+
+        row = PublicOffice.objects.filter(code=code).values("calendar").first()
+        if row is None:
+            return None
+        end = (start + dt.timedelta(days=days)).isoformat()
+        return [d for d in row["calendar"] if start.isoformat() <= d["date"] < end]
+    from madoguchi.queueing.calendar import calendar_days
+    from madoguchi.queueing.models import Office
+
+    office = Office.objects.filter(code=code).first()
+    return office and calendar_days(office, start, days)
+
+
 def category_names(code: str) -> dict[str, dict]:
     """Category code → {"name", "name_en", "names"} for one office (for other languages)."""
     if is_public():

@@ -69,10 +69,13 @@ def apply_payload(payload: dict, *, sender: str, sequence: int) -> None:
         receipt.save(update_fields=["last_sequence", "received_at"])
 
         office = payload["office"]
-        PublicOffice.objects.update_or_create(code=office["code"], defaults={
+        defaults = {
             "name": office.get("name", ""), "name_en": office.get("name_en", ""),
             "display_order": office.get("display_order", 0), "board": payload["board"],
-            "categories": payload.get("categories", []), "received_at": at})
+            "categories": payload.get("categories", []), "received_at": at}
+        if "calendar" in payload:  # sent with the open data, once a minute
+            defaults["calendar"] = payload["calendar"]
+        PublicOffice.objects.update_or_create(code=office["code"], defaults=defaults)
         tickets = payload.get("tickets", [])
         existing = dict(PublicTicket.objects.filter(public_id__in=[t["public_id"] for t in tickets])
                         .values_list("public_id", "pk"))

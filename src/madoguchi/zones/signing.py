@@ -1,19 +1,27 @@
 """Shared-key signatures for zone pushes (HMAC-SHA256), with replay protection.
 
-A push carries three headers:
+A push carries four headers, and the signature covers all of them and the body:
+everything the receiver trusts is signed.
 
+``X-Madoguchi-Sender``     the sending server's name (``[A-Za-z0-9._-]``, at most
+                           64); replays are checked per sender, so it is signed.
 ``X-Madoguchi-Timestamp``  Unix seconds when it was signed; refused outside ±MAX_SKEW.
 ``X-Madoguchi-Sequence``   strictly increasing per sender (milliseconds since the
                            epoch, bumped past the last one), so a captured push
                            cannot be played again even inside the time window.
-``X-Madoguchi-Signature``  ``v1=`` + hex HMAC-SHA256 of ``"{timestamp}.{sequence}."``
-                           followed by the raw body, keyed with MADOGUCHI_ZONE_SECRET.
+``X-Madoguchi-Signature``  ``v2=`` + hex HMAC-SHA256, keyed with MADOGUCHI_ZONE_SECRET, of
+                           ``"madoguchi-zone-sync\nv2\n{sender}\n{timestamp}\n{sequence}\n"``
+                           followed by the raw body.
+
+``v1`` signatures (timestamp, sequence and body, not the sender) are refused:
+a captured v1 push could be replayed under a sender name never used before.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import threading
 import time
 
@@ -23,9 +31,19 @@ SEQUENCE_HEADER = "X-Madoguchi-Sequence"
 SIGNATURE_HEADER = "X-Madoguchi-Signature"
 
 
-def signature(secret: str, timestamp: int, sequence: int, body: bytes) -> str:
-    message = f"{timestamp}.{sequence}.".encode() + body
-    return "v1=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+VERSION = "v2"
+SENDER_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+DEFAULT_SENDER = "internal"
+
+
+def signing_message(sender: str, timestamp: int, sequence: int, body: bytes) -> bytes:
+    """The bytes the HMAC covers. Newlines cannot occur in header values, so the parts cannot run into each other."""
+    return f"madoguchi-zone-sync\n{VERSION}\n{sender}\n{timestamp}\n{sequence}\n".encode() + body
+
+
+def signature(secret: str, sender: str, timestamp: int, sequence: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), signing_message(sender, timestamp, sequence, body), hashlib.sha256)
+    return f"{VERSION}={digest.hexdigest()}"
 
 
 class SequenceClock:
@@ -43,13 +61,15 @@ class SequenceClock:
 
 def signed_headers(secret: str, body: bytes, *, sequence: int, sender: str,
                    timestamp: int | None = None) -> dict[str, str]:
+    if not SENDER_PATTERN.fullmatch(sender):
+        raise ValueError(f"a zone sender name is [A-Za-z0-9._-], at most 64 characters: {sender!r}")
     ts = int(time.time()) if timestamp is None else timestamp
     return {
         "Content-Type": "application/json",
         SENDER_HEADER: sender,
         TIMESTAMP_HEADER: str(ts),
         SEQUENCE_HEADER: str(sequence),
-        SIGNATURE_HEADER: signature(secret, ts, sequence, body),
+        SIGNATURE_HEADER: signature(secret, sender, ts, sequence, body),
     }
 
 
@@ -63,7 +83,7 @@ class Refused(Exception):
 
 
 def verify(secret: str, headers, body: bytes, *, max_skew: int, now: float | None = None) -> tuple[str, int]:
-    """Check the signature and the time window; returns (sender, sequence).
+    """Check the signature and the time window; returns (sender, sequence), both signed.
 
     The sequence check against the last accepted one happens in the receiver's
     transaction, so two copies of one push racing each other cannot both pass.
@@ -75,9 +95,13 @@ def verify(secret: str, headers, body: bytes, *, max_skew: int, now: float | Non
         seq = int(headers.get(SEQUENCE_HEADER, ""))
     except ValueError:
         raise Refused("bad_headers", "timestamp and sequence headers are required") from None
-    sender = (headers.get(SENDER_HEADER) or "internal")[:64]
-    expected = signature(secret, ts, seq, body)
-    if not hmac.compare_digest(expected, headers.get(SIGNATURE_HEADER, "")):
+    sender = headers.get(SENDER_HEADER) or DEFAULT_SENDER
+    if not SENDER_PATTERN.fullmatch(sender):
+        raise Refused("bad_headers", "the sender header is not a valid sender name")
+    given = headers.get(SIGNATURE_HEADER, "")
+    if not given.startswith(f"{VERSION}="):
+        raise Refused("bad_signature", f"only {VERSION} signatures (covering the sender) are accepted")
+    if not hmac.compare_digest(signature(secret, sender, ts, seq, body), given):
         raise Refused("bad_signature", "the signature does not match")
     current = time.time() if now is None else now
     if abs(current - ts) > max_skew:

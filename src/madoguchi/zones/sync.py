@@ -47,6 +47,10 @@ def office_payload(office: Office, board: dict, *, with_stats: bool = False) -> 
     }
     if with_stats:
         from madoguchi.opendata.selectors import stats_compute
+        from madoguchi.queueing.calendar import PUBLIC_CALENDAR_DAYS, calendar_days
+
+        # Slow-changing too: the public side answers GET …/calendar from this copy.
+        payload["calendar"] = calendar_days(office, business_date(), PUBLIC_CALENDAR_DAYS)
 
         today = business_date()
         payload["stats"] = {"date": today.isoformat(), "rows": stats_compute(office, today)}

@@ -126,6 +126,8 @@ def display_texts(office) -> dict:
                 "speechLang": i18n.SPEECH_LANG.get(lang, lang),
                 "office": i18n.office_name(office, lang),
                 "calling": _("お呼び出し中"),
+                "missed": _("お呼びしましたがお越しでない番号"),
+                "missedHint": _("この番号の方は、窓口の職員にお声がけください。"),
                 "board": _("混雑状況"),
                 "updated": _("更新"),
                 "colCategory": _("手続き内容(発券番号範囲)"),

@@ -1,5 +1,7 @@
 """Devices inside the office: the kiosk (発券機) and the lobby display (呼出表示)."""
 
+import datetime as dt
+
 import segno
 from django.conf import settings
 from django.shortcuts import redirect, render
@@ -10,9 +12,9 @@ from django.views.decorators.http import require_POST
 from madoguchi.core.actors import Actor, actor_for_token, actor_for_user
 from madoguchi.core.errors import ServiceError
 from madoguchi.core.models import ApiToken, TokenKind
-from madoguchi.core.timeutil import to_jst
+from madoguchi.core.timeutil import now, to_jst
 
-from .. import selectors, services
+from .. import calendar, selectors, services
 from ..api import status_url
 from ..models import Office
 from .common import office_or_404 as _office
@@ -60,8 +62,21 @@ def kiosk(request, code):
                       status=403 if error else 200)
     board = selectors.board_snapshot(office)
     waiting = {row["category"]: row for row in board["rows"]}
-    categories = [(c, waiting.get(c.code)) for c in office.categories.filter(is_active=True)]
-    return render(request, "queueing/kiosk.html", {"office": office, "categories": categories})
+    active = list(office.categories.filter(is_active=True))
+    # 開庁日・受付時間: closed outside hours; a category past its cut-off shows 受付終了.
+    at = now()
+    opened = calendar.office_reception(office, at)
+    states = calendar.category_receptions(office, at, {c.code: True for c in active})
+    categories = [(c, waiting.get(c.code), states[c.code]) for c in active]
+    return render(request, "queueing/kiosk.html", {
+        "office": office, "categories": categories, "opened": opened,
+        "reload_at": calendar.next_change([opened, *states.values()]), "rendered_at": to_jst(at),
+    })
+
+
+def _next_opening(detail) -> dt.datetime | None:
+    value = (detail or {}).get("next_opening")
+    return dt.datetime.fromisoformat(value) if value else None
 
 
 def _qr_svg(url: str) -> str:
@@ -80,6 +95,10 @@ def kiosk_issue(request, code):
         ticket = services.ticket_issue(actor=actor, office_code=office.code,
                                        category_code=request.POST.get("category", ""))
     except ServiceError as exc:
+        if exc.code in ("office_closed", "reception_closed"):
+            # Closed since the menu was drawn: say so in the visitor's language, with the next opening.
+            return render(request, "queueing/_kiosk_closed.html",
+                          {"reason": exc.code, "next_opening": _next_opening(exc.detail)}, status=exc.status)
         message = exc.message
         if exc.code in KIOSK_ERRORS and request.LANGUAGE_CODE != settings.LANGUAGE_CODE:
             message = str(KIOSK_ERRORS[exc.code])
@@ -88,9 +107,9 @@ def kiosk_issue(request, code):
     if getattr(request, "language_chosen", None):
         # A visitor who chose a language at the kiosk sees the ticket page in it too.
         url += f"?lang={request.language_chosen}"
+    status = selectors.ticket_status(ticket)
     return render(request, "queueing/_kiosk_ticket.html", {
-        "office": office, "ticket": ticket, "ahead": selectors.ticket_people_ahead(ticket),
-        "status": selectors.ticket_status(ticket), "issued_at": to_jst(ticket.issued_at),
+        "office": office, "ticket": ticket, "ahead": status["waiting_ahead"], "status": status, "issued_at": to_jst(ticket.issued_at),
         "status_url": url, "qr_svg": _qr_svg(url),
     }, status=201)
 

@@ -68,8 +68,25 @@
     if (soundOn) { chime(); speak(call); }
   });
 
+  // 「お呼びしましたがお越しでない番号」: no-shows of the last 30 minutes, from every board event.
+  var missedSection = root.querySelector("[data-missed-section]");
+  var missedList = root.querySelector("[data-missed]");
+  function renderMissed(board) {
+    if (!missedList || !board.missed) return;
+    var key = board.missed.join(",");
+    if (missedList.getAttribute("data-key") === key) return;
+    missedList.setAttribute("data-key", key);
+    missedList.textContent = "";
+    board.missed.forEach(function (n) {
+      var li = document.createElement("li");
+      li.textContent = n;
+      missedList.appendChild(li);
+    });
+    missedSection.hidden = !board.missed.length;
+  }
+
   var lastBoard = null;
-  document.addEventListener("madoguchi:board", function (e) { lastBoard = e.detail; });
+  document.addEventListener("madoguchi:board", function (e) { lastBoard = e.detail; renderMissed(e.detail); });
   function applyLanguage(index) {
     current = index;
     var t = T();

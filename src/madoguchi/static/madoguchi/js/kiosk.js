@@ -29,12 +29,39 @@
     });
     announce.textContent = [parts[0], parts[1] + " " + parts[2], parts[3]].join(sep);
   }
+  // 開庁日・受付時間: the menu is redrawn when reception opens or closes (data-reload-at, the
+  // next cut-off, closing or opening) or when the board says a category changed, but never
+  // while a visitor is looking at a ticket or a message.
+  var reloadPending = false;
+  function lastReload() {
+    try { return +(sessionStorage.getItem("madoguchiKioskReload") || 0); } catch (e) { return 0; }
+  }
+  function reloadWhenIdle() {
+    reloadPending = true;
+    if (result.firstChild) return;  // close() comes back here
+    // At most one redraw in 3 s, whatever asks for it (a safety net: live.js asks once per
+    // board event, the calendar's timer once per change).
+    var wait = lastReload() + 3000 - Date.now();
+    if (wait > 0) { setTimeout(reloadWhenIdle, wait); return; }
+    try { sessionStorage.setItem("madoguchiKioskReload", String(Date.now())); } catch (e) { /* private mode */ }
+    location.reload();
+  }
+  var reloadAt = Date.parse((kiosk && kiosk.getAttribute("data-reload-at")) || "");
+  function scheduleReload() {
+    var delay = reloadAt - Date.now();
+    if (delay > 3600000) { setTimeout(scheduleReload, 3600000); return; }
+    setTimeout(reloadWhenIdle, Math.max(delay, 0) + 1000);
+  }
+  if (!isNaN(reloadAt)) scheduleReload();
+  window.MadoguchiKiosk = {reloadWhenIdle: reloadWhenIdle};
   function close() {
     var hadTicket = !!result.querySelector("[data-ticket-card]");
+    if (result.querySelector("[data-kiosk-closed-alert]")) reloadPending = true;
     result.textContent = ""; document.body.classList.remove("showing-ticket");
     if (announce) announce.textContent = "";
     if (pressed && document.body.contains(pressed)) pressed.focus({preventScroll: true});
     if (hadTicket) goHome();
+    if (reloadPending) reloadWhenIdle();
   }
   document.body.addEventListener("htmx:afterSwap", function (e) {
     if (e.detail.target !== result) return;

@@ -42,9 +42,43 @@
   }
   function setStatus(text) { if (statusEl) statusEl.textContent = text; }
 
+  // 受付終了: a row stops (cut-off, closing) or starts again at the times the board gave,
+  // even when no new snapshot arrives then.
+  function setAccepting(tr, open) {
+    tr.classList.toggle("not-accepting", !open);
+    var badge = tr.querySelector("[data-reception-closed]"), until = tr.querySelector("[data-reception-until]");
+    if (badge) badge.hidden = open;
+    if (until) until.hidden = !open;
+  }
+  // A snapshot may be older than the page (the stream replays the latest one on connect):
+  // its own times say whether the row still accepts now.
+  function accepting(row) {
+    var now = Date.now();
+    if (row.accepting === false) return Date.parse(row.next_opening || "") <= now;
+    return !(Date.parse(row.accepting_until || "") <= now);
+  }
+  function checkReception() {
+    var now = Date.now();
+    Array.prototype.forEach.call(root.querySelectorAll("tr[data-category]"), function (tr) {
+      if (Date.parse(tr.getAttribute("data-accepting-until") || "") <= now) {
+        setAccepting(tr, false); tr.setAttribute("data-accepting-until", "");
+      }
+      if (Date.parse(tr.getAttribute("data-next-opening") || "") <= now) {
+        setAccepting(tr, true); tr.setAttribute("data-next-opening", "");
+      }
+    });
+  }
+  setInterval(checkReception, 10000);
+
+  // A snapshot older than the page (replayed on connect) may predate an edit of the office
+  // calendar: the page's own reception state stands until a newer snapshot arrives.
+  function olderThanPage(board, el) {
+    return el && Date.parse(board.updated_at) < Date.parse(el.getAttribute("data-rendered-at") || "");
+  }
   function renderBoardTable(board, quiet) {
     var tbody = root.querySelector("[data-board-rows]");
     if (!tbody) return;
+    var stale = olderThanPage(board, root.querySelector("[data-board-table]"));
     board.rows.forEach(function (row) {
       var tr = tbody.querySelector('tr[data-category="' + row.category + '"]');
       if (!tr) return;
@@ -53,6 +87,11 @@
         next_number: row.next_number == null ? "" : row.next_number,
         waiting: people(row.waiting), wait_minutes: minutes(row.wait_minutes), on_hold: people(row.on_hold)
       };
+      if (!stale) {
+        setAccepting(tr, accepting(row));
+        tr.setAttribute("data-accepting-until", row.accepting_until || "");
+        tr.setAttribute("data-next-opening", row.next_opening || "");
+      }
       Object.keys(cells).forEach(function (col) {
         var td = tr.querySelector('[data-col="' + col + '"]');
         if (td && td.textContent !== String(cells[col])) {
@@ -122,14 +161,20 @@
         var current = document.querySelector(selector);
         if (html == null || !current || !window.htmx) return;
         var active = document.activeElement;
-        if (posting() || (active && current.contains(active) && active.tagName === "SELECT")) {
+        // Never under the clerk's hands: a choice being made or a memo being typed.
+        var busy = active && current.contains(active) && (active.tagName === "SELECT" ||
+          (/^(INPUT|TEXTAREA)$/.test(active.tagName) && active.value !== active.defaultValue));
+        if (posting() || busy) {
           refreshAfterPost = true;  // try again once the clerk is done
           return;
         }
         if (olderThanScreen(html, current)) return;
         // Keep the message of the clerk's last action (e.g. 「1502番を呼び出しました。」).
         var flash = current.querySelector("[data-flash]");
+        // Editors the supervisor opened (<details id=…>) stay open across the refresh.
+        var opened = Array.prototype.map.call(current.querySelectorAll("details[open][id]"), function (d) { return d.id; });
         htmx.swap(current, html, {swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0});
+        opened.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
         var box = flash && document.querySelector(selector + " .flash");
         if (box && !box.querySelector("[data-flash]")) box.appendChild(flash);
       })
@@ -156,6 +201,20 @@
       if (current) { e.detail.target = current; target = current; }
     }
     if (olderThanScreen(e.detail.serverResponse, target)) e.detail.shouldSwap = false;
+    // Editors the user opened (<details id=…>) stay open when an action's answer replaces the panel.
+    openedBeforeSwap = target ? Array.prototype.map.call(target.querySelectorAll("details[open][id]"),
+                                                         function (d) { return d.id; }) : [];
+  });
+  var openedBeforeSwap = [];
+  document.body.addEventListener("htmx:afterSwap", function () {
+    openedBeforeSwap.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
+    openedBeforeSwap = [];
+  });
+  document.body.addEventListener("focusout", function () {
+    // A refresh put off while a field had the focus runs once the focus leaves it.
+    if (refreshAfterPost && !posting()) setTimeout(function () {
+      if (refreshAfterPost && !posting()) { refreshAfterPost = false; scheduleRefresh(); }
+    }, 50);
   });
   document.body.addEventListener("htmx:afterSwap", function () {
     if (refreshAfterPost && !posting()) { refreshAfterPost = false; scheduleRefresh(); }
@@ -165,11 +224,41 @@
     board: function (board) { renderBoardTable(board); renderCalling(board); },
     display: function (board) { renderBoardTable(board); renderCalling(board); },
     kiosk: function (board) {
+      // A category past its cut-off or open again (開庁日・受付時間): its button no longer
+      // matches the board (a snapshot older than the page says nothing new).
+      var turned = false, older = olderThanPage(board, root);
       board.rows.forEach(function (row) {
+        var button = root.querySelector('.kiosk-button[data-category="' + row.category + '"]');
+        if (!older && button && button.disabled === accepting(row)) turned = true;
         var el = root.querySelector('[data-kiosk-meta="' + row.category + '"]');
         var template = text().kioskMeta;
         if (el && template) el.textContent = fmt(template, {w: row.waiting, m: row.wait_minutes});
       });
+      // Issuing paused or resumed at the floor-control screen: the board lists every category
+      // that issues, so a button for a category it no longer lists, or a listed category
+      // without a button, means the menu is out of date.
+      // (Only while the office is open: a closed kiosk shows no buttons at all. A row past its
+      // accepting_until is closed even if the snapshot is older than that. One redraw per board
+      // event: the snapshot replayed after the reload cannot make it reload again in a loop.)
+      if (root.querySelector("[data-kiosk-closed]")) return;
+      var listed = {}, now = Date.now();
+      board.rows.forEach(function (row) { listed[row.category] = row; });
+      var shown = {}, stale = false;
+      Array.prototype.forEach.call(root.querySelectorAll(".kiosk-button[data-category]"), function (b) {
+        var code = b.getAttribute("data-category");
+        shown[code] = true;
+        if (!b.disabled && !listed[code]) stale = true;
+      });
+      board.rows.forEach(function (row) {
+        var until = Date.parse(row.accepting_until || "");
+        if (row.accepting !== false && !(until <= now) && !shown[row.category]) stale = true;
+      });
+      var eventId = parseInt(root.dataset.lastEventId || "0", 10), last = 0;
+      try { last = parseInt(sessionStorage.getItem("madoguchi-kiosk-menu-redraw") || "0", 10); } catch (e) { /* private mode */ }
+      if ((stale || turned) && window.MadoguchiKiosk && eventId > last) {
+        try { sessionStorage.setItem("madoguchi-kiosk-menu-redraw", String(eventId)); } catch (e) { /* private mode */ }
+        window.MadoguchiKiosk.reloadWhenIdle();
+      }
     },
     refresh: scheduleRefresh,
     ticket: function () { if (window.MadoguchiTicket) window.MadoguchiTicket.refresh(); }
