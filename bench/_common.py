@@ -138,6 +138,8 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "MADOGUCHI_LOG_LEVEL": "WARNING",
         "MADOGUCHI_UVICORN_LOG_LEVEL": "warning",
         "PYTHONUNBUFFERED": "1",
+        # One load generator stands in for many kiosks and phones: rate limits off.
+        "MADOGUCHI_THROTTLE": "0",
     })
     # Live-event tuning knobs pass through, so two settings can be compared in one run.
     env.update({k: v for k, v in os.environ.items() if k.startswith("MADOGUCHI_LIVE_")})

@@ -40,6 +40,8 @@ def server_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("MADOGUCHI_") and k != "DJANGO_SETTINGS_MODULE"}
     env["PYTHONUNBUFFERED"] = "1"
+    # Many tests share one server and its demo tokens: no rate limits unless a test asks.
+    env["MADOGUCHI_THROTTLE"] = "0"
     env.update(overrides)
     return env
 

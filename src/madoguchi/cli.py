@@ -15,6 +15,16 @@ def _setup(settings_module: str = "madoguchi.settings.base") -> None:
     django.setup()
 
 
+def _limits_line() -> str:
+    """The throttling a visitor of the demo may run into (docs/operations.ja.md「アクセスの制限」)."""
+    from django.conf import settings
+
+    issue = settings.THROTTLE["issue"]["device"] if settings.THROTTLE_ENABLED else "制限なし"
+    return (f"  制限: パスワードを {settings.LOGIN_FAILURE_LIMIT} 回続けて間違えると "
+            f"{settings.LOGIN_LOCKOUT_MINUTES} 分ログイン不可 / 発券は 1 台あたり {issue} "
+            "(MADOGUCHI_LOGIN_* / MADOGUCHI_THROTTLE_*)")
+
+
 def _print_demo_banner(host: str, port: int, simulate: bool) -> None:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
@@ -44,6 +54,7 @@ def _print_demo_banner(host: str, port: int, simulate: bool) -> None:
         "デモ用ログイン / Demo log-ins:",
         "  窓口職員 staff / staff      管理者 admin / admin",
         "  API トークン: Authorization: Bearer demo-kiosk (発券機) / demo-staff (窓口職員)",
+        _limits_line(),
         "",
         ("来庁者と職員の動きをシミュレーションしています (--simulate)" if simulate
          else "画面を動かし続けるには --simulate を付けて起動してください"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from ninja import Router, Schema
 
+from madoguchi.core.throttle import limit, ticket_device
 from madoguchi.queueing.schemas import ErrorOut
 
 from . import selectors, services
@@ -88,6 +89,7 @@ def notices_status(request, ticket_id: str):
 
 @router.post("/tickets/{ticket_id}/notices/push", response={200: SubscribedOut, 201: SubscribedOut, **ERRORS},
              summary="Web Push の通知を申し込む (citizen holding the ticket id)")
+@limit("notices", device=ticket_device)
 def push_subscribe(request, ticket_id: str, payload: PushSubscribeIn):
     sub, created, status = services.push_subscribe(
         ticket_id=ticket_id, endpoint=payload.endpoint, p256dh=payload.keys.p256dh,
@@ -106,6 +108,7 @@ def push_unsubscribe(request, ticket_id: str, payload: PushUnsubscribeIn):
 
 @router.post("/tickets/{ticket_id}/notices/email", response={200: SubscribedOut, 201: SubscribedOut, **ERRORS},
              summary="メールでの通知を申し込む (citizen holding the ticket id)")
+@limit("notices", device=ticket_device)
 def email_subscribe(request, ticket_id: str, payload: EmailSubscribeIn):
     sub, created, status = services.email_subscribe(ticket_id=ticket_id, email=payload.email, lang=payload.lang,
                                             page_url=_page_url(request, ticket_id))

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from madoguchi.core.errors import ServiceError
+from madoguchi.core.throttle import limit, ticket_device
 
 from . import selectors, services
 
@@ -26,6 +27,7 @@ def service_worker(request):
 
 
 @require_POST
+@limit("notices", device=ticket_device)
 def email_form(request, ticket_id):
     """The opt-in form's email channel for browsers without JavaScript."""
     path = reverse("ticket-page", args=[ticket_id])

@@ -4,6 +4,7 @@ Defaults give a working single-process install on an embedded SQLite file, so a
 city's IT staff can try the system without provisioning anything.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # log-in lock-out (madoguchi.core.throttle)
     "ninja",  # serves the API docs' Swagger UI from local static files, not a CDN
     "madoguchi.core",
     "madoguchi.live",
@@ -79,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: answers a locked-out log-in
 ]
 
 ROOT_URLCONF = "madoguchi.urls"
@@ -136,7 +139,9 @@ def _database_from_env() -> dict:
 DATABASES = {"default": _database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = ["madoguchi.core.auth.DemoAwareModelBackend"]
+# django-axes first: it refuses a locked-out log-in before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
+                           "madoguchi.core.auth.DemoAwareModelBackend"]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -180,6 +185,46 @@ if ROLE == "internal" and PUBLIC_URL and not ZONE_SECRET:
     raise ImproperlyConfigured(
         "MADOGUCHI_PUBLIC_URL に連携するには MADOGUCHI_ZONE_SECRET（公開側と同じ共有鍵）が必要です。")
 RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
+
+# Throttling (madoguchi.core.throttle; docs/operations.ja.md「アクセスの制限」). Rates are
+# django-ratelimit rates, "count/period" with period s, m, h or e.g. 10m; empty turns one off.
+# A busy kiosk issues one ticket every few seconds at most; one address may be a whole city
+# NAT or phone carrier, so address limits stay generous.
+THROTTLE_ENABLED = env_bool("THROTTLE", True)
+THROTTLE = {
+    "issue": {"device": env("THROTTLE_ISSUE_DEVICE", "20/m"),
+              "address": env("THROTTLE_ISSUE_ADDRESS", "120/m")},
+    "notices": {"device": env("THROTTLE_NOTICES_TICKET", "10/10m"),
+                "address": env("THROTTLE_NOTICES_ADDRESS", "60/m")},
+}
+SSE_MAX_STREAMS_PER_ADDRESS = env_int("SSE_MAX_STREAMS_PER_ADDRESS", 200)
+SSE_RETRY_AFTER_SECONDS = env_int("SSE_RETRY_AFTER_SECONDS", 30)
+# Counts live in the "throttle" cache: Redis when configured (shared by every process),
+# else this process's memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": ({"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                  "KEY_PREFIX": "madoguchi", "TIMEOUT": 3600,
+                  "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
+                 if REDIS_URL else
+                 {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                  "LOCATION": "madoguchi-throttle"}),
+}
+RATELIMIT_USE_CACHE = "throttle"
+RATELIMIT_FAIL_OPEN = True
+# Log-in lock-out (django-axes): a user name at one address is locked out after
+# LOGIN_FAILURE_LIMIT wrong passwords in a row, for LOGIN_LOCKOUT_MINUTES; a success resets it.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_ENABLED = env_bool("LOGIN_LOCKOUT", True)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "madoguchi.core.throttle.login_address"
+AXES_LOCKOUT_CALLABLE = "madoguchi.core.throttle.login_locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 # How long a process trusts a bearer token it has resolved (changes made in the same
 # process apply at once; a token revoked elsewhere stops working within this time).
 TOKEN_CACHE_SECONDS = env_int("TOKEN_CACHE_SECONDS", 10)
@@ -228,5 +273,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"},
+                # Every failed log-in is recorded in the admin (アクセス試行); log lock-outs only.
+                "axes": {"level": "WARNING"}},
 }

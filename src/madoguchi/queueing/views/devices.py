@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from madoguchi.core.actors import Actor, actor_for_token, actor_for_user
 from madoguchi.core.errors import ServiceError
 from madoguchi.core.models import ApiToken, TokenKind
+from madoguchi.core.throttle import limit
 from madoguchi.core.timeutil import now, to_jst
 
 from .. import calendar, selectors, services
@@ -83,7 +84,16 @@ def _qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=5, border=2)
 
 
+def _kiosk_device(request, **_kwargs) -> str | None:
+    """The kiosk's token (the same budget as its API calls), else the clerk at it."""
+    token_id = request.session.get(KIOSK_SESSION_KEY)
+    if token_id:
+        return f"token:{token_id}"
+    return f"user:{request.user.pk}" if request.user.is_authenticated else None
+
+
 @require_POST
+@limit("issue", device=_kiosk_device)
 def kiosk_issue(request, code):
     office = _office(code)
     actor = _kiosk_actor(request, office)
@@ -92,8 +102,14 @@ def kiosk_issue(request, code):
                       {"message": _("この端末は発券機として登録されていません。職員にお声がけください。")},
                       status=403)
     try:
+        # One tap = one ticket: kiosk.js sends a key per tap; a repeat from this kiosk's session
+        # answers the first ticket (status 200 instead of 201) and issues nothing.
+        if not request.session.session_key:
+            request.session.save()
         ticket = services.ticket_issue(actor=actor, office_code=office.code,
-                                       category_code=request.POST.get("category", ""))
+                                       category_code=request.POST.get("category", ""),
+                                       idempotency_key=request.headers.get("Idempotency-Key") or None,
+                                       device=f"session:{request.session.session_key}")
     except ServiceError as exc:
         if exc.code in ("office_closed", "reception_closed"):
             # Closed since the menu was drawn: say so in the visitor's language, with the next opening.
@@ -111,7 +127,7 @@ def kiosk_issue(request, code):
     return render(request, "queueing/_kiosk_ticket.html", {
         "office": office, "ticket": ticket, "ahead": status["waiting_ahead"], "status": status, "issued_at": to_jst(ticket.issued_at),
         "status_url": url, "qr_svg": _qr_svg(url),
-    }, status=201)
+    }, status=200 if ticket.replayed else 201)
 
 
 

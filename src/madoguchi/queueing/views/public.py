@@ -5,6 +5,8 @@ from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from madoguchi.core.throttle import limit_streams
+from madoguchi.core.timeutil import business_date
 from madoguchi.live.sse import parse_last_event_id, sse_response
 from madoguchi.zones import public_state
 
@@ -28,9 +30,23 @@ def office_home(request, code):
 
 def public_board(request, code):
     office = _public_office(code)
+    today = (public_state.get_calendar(code, business_date(), 1) or [None])[0]
     return render(request, "queueing/public_board.html",
                   {"office": office, "board": public_state.get_board(code),
-                   "stale_after": settings.ZONE_STALE_SECONDS})
+                   "stale_after": settings.ZONE_STALE_SECONDS, "today": _today_hours(today)})
+
+
+def _today_hours(day: dict | None) -> dict | None:
+    """Today's reception hours for the board's heading; None for an office open around the
+    clock (or a public side that has not received the calendar yet)."""
+    if day is None or day["hours"] == [["00:00", "24:00"]]:
+        return None
+
+    def short(hhmm: str) -> str:  # "08:45" → "8:45"
+        hours, minutes = hhmm.split(":")
+        return f"{int(hours)}:{minutes}"
+
+    return {"open": day["open"], "ranges": [(short(a), short(b)) for a, b in day["hours"]]}
 
 
 def ticket_page(request, ticket_id):
@@ -46,6 +62,7 @@ def ticket_page(request, ticket_id):
         "stale_after": settings.ZONE_STALE_SECONDS})
 
 
+@limit_streams
 async def board_events(request, code):
     """SSE: ``event: board`` snapshots and ``event: call`` notices for one office (public)."""
     office = await sync_to_async(public_state.get_office)(code)
