@@ -301,3 +301,18 @@ def test_counter_screen_lists_recent_no_shows_and_calls_one_back(client, issue, 
     assert "1001番を呼び出しました。" in response.content.decode()
     t.refresh_from_db()
     assert (t.state, t.counter_id) == (TicketState.CALLED, c(2))
+
+
+def test_counter_screen_calls_a_returning_no_show_while_serving_someone(client, issue, staff, staff_user, c):
+    """The clerk is serving 1002 when 1001 comes back: the button names the ticket on screen."""
+    gone, serving = issue(), issue()
+    no_show(staff, c(1), gone)
+    services.ticket_call(actor=staff, counter_id=c(1), ticket_id=serving.public_id)
+    client.force_login(staff_user)
+    html = client.get(f"/o/demo/counter/{c(1)}/panel/").content.decode()
+    missed = html[html.index("data-missed-list"):]
+    assert f'"finish_current": "{serving.public_id}"' in missed and "1002番を完了にして、1001番を呼び出しますか" in missed
+    client.post(f"/o/demo/counter/{c(1)}/call/", {"ticket": gone.public_id, "finish_current": serving.public_id})
+    gone.refresh_from_db()
+    serving.refresh_from_db()
+    assert (gone.state, serving.state) == (TicketState.CALLED, TicketState.DONE)
