@@ -76,7 +76,8 @@ def test_calendar_defaults_to_a_week_from_today(client, center, clock):
 
 
 @pytest.mark.parametrize("query", ["from=2026-13-01", "from=tomorrow", "days=0", "days=93", "days=x",
-                                   "from=2026-11-20&days=-1"])
+                                   "from=2026-11-20&days=-1", "from=9999-12-31&days=2", "from=0001-01-01",
+                                   "from=1999-12-31"])
 def test_calendar_bad_input_is_422_json(client, center, query):
     body = assert_error(client.get(f"{API}/offices/center/calendar?{query}"), 422, "invalid_request")
     assert body["detail"]
@@ -88,6 +89,8 @@ def test_calendar_of_an_unknown_office_is_404(client, center):
 
 def test_calendar_allows_up_to_92_days(client, center):
     assert len(client.get(f"{API}/offices/center/calendar?from=2026-11-01&days=92").json()) == 92
+    last = client.get(f"{API}/offices/center/calendar?from=2999-12-31&days=92").json()
+    assert [d["date"] for d in last][:2] == ["2999-12-31", "3000-01-01"] and len(last) == 92
 
 
 def test_issuing_after_the_cut_off_is_409_reception_closed(client, center, kiosk_auth, clock):
