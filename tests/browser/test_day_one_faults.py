@@ -13,6 +13,7 @@ from ..services_available import require_chromium
 from .helpers import (
     STAFF,
     allow_console_error,
+    board_row,
     counter_action,
     counter_serving,
     issue,
@@ -96,3 +97,26 @@ def test_two_tabs_of_one_counter_never_finish_a_ticket_the_clerk_did_not_see(new
     assert [_ticket_state(demo_url, tickets[n]) for n in (first, second, third)] == ["done", "done", "called"]
     assert httpx.post(f"{demo_url}/api/v1/counters/{counter['id']}/finish", headers=STAFF,
                       timeout=10).status_code == 200
+
+
+def test_a_double_tap_at_the_kiosk_gives_one_ticket_and_one_print(new_page, demo_url, artifacts):
+    before = board_row(demo_url, "seal")
+    kiosk = new_page(viewport={"width": 1080, "height": 1920})
+    # Count the prints instead of opening the print dialog.
+    kiosk.add_init_script("window.__prints = 0; window.print = function () { window.__prints += 1; };")
+    kiosk.goto("/o/demo/kiosk/?device=demo-kiosk")
+    button = kiosk.locator(".kiosk-button[data-category=seal]")
+    expect(button).to_be_visible()
+    # Two quick taps (the second lands while the first request is in flight), then a third.
+    button.evaluate("b => { b.click(); b.click(); setTimeout(() => b.click(), 30); }")
+    card = kiosk.locator("[data-ticket-card]")
+    expect(card).to_be_visible()
+    number = card.locator("[data-ticket-number]").inner_text()
+    kiosk.wait_for_timeout(1500)  # let any later answer arrive: it must not replace the card
+    expect(card).to_be_visible()
+    expect(card.locator("[data-ticket-number]")).to_have_text(number)
+    expect(kiosk.locator("#kiosk-result .alert, #kiosk-result [role=alert]")).to_have_count(0)
+    assert kiosk.evaluate("window.__prints") == 1
+    after = board_row(demo_url, "seal")
+    assert after["waiting"] == before["waiting"] + 1  # one ticket, not two or three
+    shot(kiosk, artifacts, "kiosk-double-tap")

@@ -76,7 +76,8 @@ def test_calendar_defaults_to_a_week_from_today(client, center, clock):
 
 
 @pytest.mark.parametrize("query", ["from=2026-13-01", "from=tomorrow", "days=0", "days=93", "days=x",
-                                   "from=2026-11-20&days=-1"])
+                                   "from=2026-11-20&days=-1", "from=9999-12-31&days=2", "from=0001-01-01",
+                                   "from=1999-12-31"])
 def test_calendar_bad_input_is_422_json(client, center, query):
     body = assert_error(client.get(f"{API}/offices/center/calendar?{query}"), 422, "invalid_request")
     assert body["detail"]
@@ -88,6 +89,8 @@ def test_calendar_of_an_unknown_office_is_404(client, center):
 
 def test_calendar_allows_up_to_92_days(client, center):
     assert len(client.get(f"{API}/offices/center/calendar?from=2026-11-01&days=92").json()) == 92
+    last = client.get(f"{API}/offices/center/calendar?from=2999-12-31&days=92").json()
+    assert [d["date"] for d in last][:2] == ["2999-12-31", "3000-01-01"] and len(last) == 92
 
 
 def test_issuing_after_the_cut_off_is_409_reception_closed(client, center, kiosk_auth, clock):
@@ -196,3 +199,19 @@ def test_the_admin_edits_the_calendar_and_refuses_overlapping_ranges(client, cen
     assert days[6] == {"date": "2026-11-29", "open": True, "hours": [["09:00", "12:00"]], "note": "休日開庁"}
     monday = Client().get(f"{API}/offices/branch/calendar?from=2026-11-30&days=1").json()[0]
     assert monday["hours"] == [["08:45", "12:00"], ["13:00", "17:30"]]
+
+
+def test_a_retry_after_the_cut_off_answers_the_ticket_already_issued(client, center, kiosk_auth, clock):
+    """A kiosk that retries a tap made at 16:29:59 gets its ticket, not 「受付終了」."""
+    clock.set(dt.datetime(2026, 11, 20, 16, 29, 59, tzinfo=JST))
+    first = client.post(f"{API}/offices/center/tickets", {"category": "moving"}, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="tap-1", **kiosk_auth)
+    assert first.status_code == 201
+    clock.set(dt.datetime(2026, 11, 20, 16, 30, 2, tzinfo=JST))
+    again = client.post(f"{API}/offices/center/tickets", {"category": "moving"}, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="tap-1", **kiosk_auth)
+    assert again.status_code in (200, 201) and again.json()["id"] == first.json()["id"]
+    fresh_tap = client.post(f"{API}/offices/center/tickets", {"category": "moving"},
+                            content_type="application/json", HTTP_IDEMPOTENCY_KEY="tap-2", **kiosk_auth)
+    assert_error(fresh_tap, 409, "reception_closed")
+    assert Ticket.objects.filter(office=center).count() == 1

@@ -85,3 +85,15 @@ def test_the_board_marks_a_closed_category(kiosk, clock):
     assert "data-reception-closed hidden" in certificates
     display = Client().get("/o/center/display/").content.decode()
     assert re.search(r'<tr data-category="moving" class="not-accepting"', display)
+
+
+def test_the_public_board_says_todays_hours(kiosk, clock):
+    page = Client().get("/o/center/board/?lang=ja").content.decode()
+    hours = re.search(r"<p class=\"today-hours\" data-today-hours>(.*?)</p>", page, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", hours) == "本日の受付時間 8:45～17:30"
+    english = Client().get("/o/center/board/?lang=en").content.decode()
+    assert "Reception hours today</strong> 8:45–17:30" in english
+    clock.set(dt.datetime(2026, 11, 23, 10, 0, tzinfo=JST))  # 勤労感謝の日
+    assert "<strong>本日は閉庁日です</strong>" in Client().get("/o/center/board/?lang=ja").content.decode()
+    # The demo office issues around the clock: no hours to show.
+    assert "data-today-hours" not in Client().get("/o/demo/board/").content.decode()

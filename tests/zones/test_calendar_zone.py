@@ -42,6 +42,9 @@ def test_the_public_side_answers_the_calendar_and_marks_closed_rows(public_side,
     rows = {r["category"]: r for r in client.get("/api/v1/offices/center/board").json()["rows"]}
     assert (rows["moving"]["accepting"], rows["moving"]["closed_reason"]) == (False, "reception_closed")
     assert rows["certificates"]["accepting"] is True
+    page = client.get("/o/center/board/?lang=ja").content.decode()
+    assert "<strong>本日の受付時間</strong> 8:45～17:30" in page
+    assert 'data-reception-closed>' in page.split('data-category="moving"')[1].split("</tr>")[0]
 
 
 def test_a_push_without_the_calendar_keeps_the_last_one(public_side, center):

@@ -82,12 +82,21 @@ def office_calendar(request, code: str, query: Query[CalendarQuery]):
     return days
 
 
-@router.post("/offices/{code}/tickets", auth=api_auth, response={201: IssuedOut, **ERRORS, 429: ErrorOut},
-             summary="整理券を発行 (kiosk token or staff of the office)")
+@router.post("/offices/{code}/tickets", auth=api_auth,
+             response={201: IssuedOut, 200: IssuedOut, **ERRORS, 422: ErrorOut, 429: ErrorOut},
+             summary="整理券を発行 (kiosk token or staff of the office); with an Idempotency-Key header "
+                     "a repeat from the same device on the same day answers the first ticket with 200",
+             openapi_extra={"parameters": [{
+                 "name": "Idempotency-Key", "in": "header", "required": False,
+                 "schema": {"type": "string", "maxLength": services.IDEMPOTENCY_KEY_MAX},
+                 "description": "One key per tap/request; a repeat issues nothing and answers the "
+                                "first ticket (200 instead of 201)."}]})
 @limit("issue", device=api_device)
 def issue_ticket(request, code: str, payload: IssueIn):
-    ticket = services.ticket_issue(actor=request.actor, office_code=code, category_code=payload.category)
-    return 201, {"id": ticket.public_id, "number": ticket.number, "category": payload.category,
+    ticket = services.ticket_issue(actor=request.actor, office_code=code, category_code=payload.category,
+                                   idempotency_key=request.headers.get("Idempotency-Key") or None)
+    return (200 if ticket.replayed else 201), {
+                 "id": ticket.public_id, "number": ticket.number, "category": payload.category,
                  "waiting_ahead": selectors.ticket_people_ahead(ticket),
                  "status_url": status_url(request, ticket)}
 

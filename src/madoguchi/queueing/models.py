@@ -383,3 +383,6 @@ class TicketMemo(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id}: {self.text[:20]}"
+
+
+from .idempotency_models import IssueKey  # noqa: E402, F401

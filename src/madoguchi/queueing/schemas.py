@@ -43,6 +43,7 @@ class BoardOut(Schema):
     calling: list[CallingOut]
     # Called in the last 30 minutes as 不在 (no-show): the lobby display lists them.
     missed: list[int] = []
+    missed_until: list[datetime] = []  # when each of ``missed`` leaves the list
 
 
 class CounterOut(Schema):
@@ -117,5 +118,6 @@ class CalendarDayOut(Schema):
 
 
 class CalendarQuery(Schema):
-    start: date | None = Field(None, alias="from", description="YYYY-MM-DD (default: today, JST)")
+    start: date | None = Field(None, alias="from", ge=date(2000, 1, 1), le=date(2999, 12, 31),
+                               description="YYYY-MM-DD, 2000-01-01 to 2999-12-31 (default: today, JST)")
     days: int = Field(7, ge=1, le=92, description="how many days, 1–92")

@@ -27,7 +27,7 @@ IMMEDIATE transactions serialise writers instead.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from madoguchi.core.actors import Actor
 from madoguchi.core.audit import audit_record
@@ -45,6 +45,7 @@ from .models import (
     CounterEvent,
     CounterEventKind,
     EventKind,
+    IssueKey,
     Office,
     Ticket,
     TicketEvent,
@@ -249,21 +250,71 @@ def _count_up_in_one_statement(connection, category: Category, today) -> tuple |
         return cursor.fetchone()
 
 
+IDEMPOTENCY_KEY_MAX = 100
+
+
+def device_of(actor: Actor) -> str:
+    """Who repeats a request, for idempotency keys: the token, else the user."""
+    if actor.token_id:
+        return f"token:{actor.token_id}"
+    if actor.user_id:
+        return f"user:{actor.user_id}"
+    return f"{actor.kind}:{actor.label}"[:80]
+
+
 @atomic_with_retry()
-def ticket_issue(*, actor: Actor, office_code: str, category_code: str) -> Ticket:
+def ticket_issue(*, actor: Actor, office_code: str, category_code: str,
+                 idempotency_key: str | None = None, device: str | None = None) -> Ticket:
+    """Issue a ticket. With ``idempotency_key``, a repeat from the same ``device`` (default: the
+    actor's token or user) on the same business day issues nothing and answers the first ticket,
+    marked ``ticket.replayed = True`` (a kiosk's double tap, a retried request)."""
+    today = business_date()
+    if idempotency_key:
+        device = device or device_of(actor)
+        first = _issued_with_key(actor, device, idempotency_key, today, office_code, category_code)
+        if first is not None:
+            return first
     category = _get_issuable_category(actor, office_code, category_code)
     office = category.office
     if not category.is_active:
         raise Conflict(f"「{category.name}」は現在発券していません。", code="category_closed")
     calendar.require_reception(category, now())  # 開庁時間・受付終了時刻 (409)
-    today = business_date()
     number = _claim_next_number(category, today)
     ticket = Ticket.objects.create(
         office=office, category=category, issued_category=category, business_date=today,
         number=number, state=TicketState.WAITING, is_fast_lane=category.is_fast_lane, issued_at=now(),
     )
+    if idempotency_key:
+        try:
+            with transaction.atomic():
+                IssueKey.objects.create(device=device, key=idempotency_key, business_date=today, ticket=ticket)
+        except IntegrityError as exc:
+            # The same key committed meanwhile (PostgreSQL waited for it): undo this ticket and
+            # run again, which answers the first one.
+            exc.retryable = True
+            raise
     _append_event(ticket, kind=EventKind.ISSUED, actor=actor, from_state="")
     live.board_changed(office)
+    ticket.replayed = False
+    return ticket
+
+
+def _issued_with_key(actor: Actor, device: str, key: str, today, office_code: str,
+                     category_code: str) -> Ticket | None:
+    if len(key) > IDEMPOTENCY_KEY_MAX or not key.isascii() or not key.isprintable():
+        raise ServiceError(f"Idempotency-Key は{IDEMPOTENCY_KEY_MAX}文字以内の半角英数字・記号にしてください。",
+                           code="invalid_idempotency_key", status=422)
+    row = (IssueKey.objects.select_related("ticket__category", "ticket__issued_category", "ticket__office")
+           .filter(device=device, business_date=today, key=key).first())
+    if row is None:
+        return None
+    ticket = row.ticket
+    actor.require_issue(ticket.office_id)
+    if (ticket.office.code, ticket.issued_category.code) != (office_code, category_code):
+        raise ServiceError("この Idempotency-Key は別の発券に使われています。発券ごとに新しいキーを使ってください。",
+                           code="idempotency_key_reused", status=422,
+                           detail={"ticket": ticket.public_id})
+    ticket.replayed = True
     return ticket
 
 

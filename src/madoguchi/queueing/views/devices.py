@@ -102,8 +102,14 @@ def kiosk_issue(request, code):
                       {"message": _("この端末は発券機として登録されていません。職員にお声がけください。")},
                       status=403)
     try:
+        # One tap = one ticket: kiosk.js sends a key per tap; a repeat from this kiosk's session
+        # answers the first ticket (status 200 instead of 201) and issues nothing.
+        if not request.session.session_key:
+            request.session.save()
         ticket = services.ticket_issue(actor=actor, office_code=office.code,
-                                       category_code=request.POST.get("category", ""))
+                                       category_code=request.POST.get("category", ""),
+                                       idempotency_key=request.headers.get("Idempotency-Key") or None,
+                                       device=f"session:{request.session.session_key}")
     except ServiceError as exc:
         if exc.code in ("office_closed", "reception_closed"):
             # Closed since the menu was drawn: say so in the visitor's language, with the next opening.
@@ -121,7 +127,7 @@ def kiosk_issue(request, code):
     return render(request, "queueing/_kiosk_ticket.html", {
         "office": office, "ticket": ticket, "ahead": status["waiting_ahead"], "status": status, "issued_at": to_jst(ticket.issued_at),
         "status_url": url, "qr_svg": _qr_svg(url),
-    }, status=201)
+    }, status=200 if ticket.replayed else 201)
 
 
 
@@ -129,5 +135,7 @@ def kiosk_issue(request, code):
 
 def display(request, code):
     office = _office(code)
+    board = selectors.board_snapshot(office)
     return render(request, "queueing/display.html",
-                  {"office": office, "board": selectors.board_snapshot(office)})
+                  {"office": office, "board": board,
+                   "missed": list(zip(board["missed"], board["missed_until"], strict=False))})

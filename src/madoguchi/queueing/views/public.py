@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from madoguchi.core.throttle import limit_streams
+from madoguchi.core.timeutil import business_date
 from madoguchi.live.sse import parse_last_event_id, sse_response
 from madoguchi.zones import public_state
 
@@ -29,9 +30,23 @@ def office_home(request, code):
 
 def public_board(request, code):
     office = _public_office(code)
+    today = (public_state.get_calendar(code, business_date(), 1) or [None])[0]
     return render(request, "queueing/public_board.html",
                   {"office": office, "board": public_state.get_board(code),
-                   "stale_after": settings.ZONE_STALE_SECONDS})
+                   "stale_after": settings.ZONE_STALE_SECONDS, "today": _today_hours(today)})
+
+
+def _today_hours(day: dict | None) -> dict | None:
+    """Today's reception hours for the board's heading; None for an office open around the
+    clock (or a public side that has not received the calendar yet)."""
+    if day is None or day["hours"] == [["00:00", "24:00"]]:
+        return None
+
+    def short(hhmm: str) -> str:  # "08:45" → "8:45"
+        hours, minutes = hhmm.split(":")
+        return f"{int(hours)}:{minutes}"
+
+    return {"open": day["open"], "ranges": [(short(a), short(b)) for a, b in day["hours"]]}
 
 
 def ticket_page(request, ticket_id):

@@ -63,6 +63,41 @@
     if (hadTicket) goHome();
     if (reloadPending) reloadWhenIdle();
   }
+  // One tap = one ticket = one print. A tap takes an Idempotency-Key; a second tap on the same
+  // category within a few seconds (a double tap) reuses it, so the server answers the same
+  // ticket and issues nothing. Taps while a request is in flight are ignored (and the form's
+  // hx-sync drops them too); a ticket is printed once, whatever answers arrive after it; and an
+  // error never replaces a ticket card the visitor has not closed yet.
+  var form = document.querySelector(".kiosk-grid");
+  var inFlight = false, lastTap = {category: null, key: null, at: 0}, printed = {};
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+  function showingTicket() { return !!result.querySelector("[data-ticket-card]"); }
+  if (form) {
+    form.addEventListener("click", function (e) {
+      var button = e.target.closest && e.target.closest(".kiosk-button");
+      if (!button) return;
+      if (inFlight || showingTicket()) { e.preventDefault(); e.stopImmediatePropagation(); return; }
+      var category = button.getAttribute("data-category");
+      var now = Date.now();
+      if (lastTap.category !== category || now - lastTap.at > 5000) {
+        lastTap = {category: category, key: newKey(), at: now};
+      }
+      lastTap.at = now;
+    }, true);
+  }
+  document.body.addEventListener("htmx:configRequest", function (e) {
+    if (e.detail.elt !== form) return;
+    if (inFlight) { e.preventDefault(); return; }
+    inFlight = true;
+    if (lastTap.key) e.detail.headers["Idempotency-Key"] = lastTap.key;
+  });
+  document.body.addEventListener("htmx:afterRequest", function (e) {
+    if (e.detail.elt === form) inFlight = false;
+  });
   document.body.addEventListener("htmx:afterSwap", function (e) {
     if (e.detail.target !== result) return;
     clearTimeout(timer);
@@ -72,14 +107,23 @@
       announceTicket(card);
       var done = card.querySelector("[data-kiosk-done]");
       if (done) done.focus({preventScroll: true});
-      setTimeout(function () { window.print(); }, 300);
+      var id = card.getAttribute("data-ticket-id");
+      if (!printed[id]) {  // the same ticket answered again (a repeated tap) is not printed twice
+        printed[id] = true;
+        setTimeout(function () { window.print(); }, 300);
+      }
       timer = setTimeout(close, 20000);
     } else {
       timer = setTimeout(close, 8000);
     }
   });
   document.body.addEventListener("htmx:beforeSwap", function (e) {
-    if (e.detail.xhr.status >= 400) { e.detail.shouldSwap = true; e.detail.isError = false; }
+    if (e.detail.target !== result) return;
+    if (e.detail.xhr.status >= 400) {
+      // An error after a ticket is shown belongs to a tap nobody meant: keep the ticket.
+      if (showingTicket()) { e.detail.shouldSwap = false; return; }
+      e.detail.shouldSwap = true; e.detail.isError = false;
+    }
   });
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape" && result.firstChild) { clearTimeout(timer); close(); }
