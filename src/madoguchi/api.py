@@ -1,5 +1,6 @@
 """The JSON API at /api/v1 (OpenAPI at /api/v1/openapi.json), one error shape throughout."""
 
+import datetime as dt
 import logging
 
 from django.conf import settings
@@ -8,15 +9,31 @@ from django.core.signals import got_request_exception
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 
 from madoguchi.core.errors import ServiceError
+from madoguchi.core.timeutil import to_jst
 from madoguchi.notices.api import router as notices_router
 from madoguchi.opendata.api import router as opendata_router
 from madoguchi.queueing.api import router as queue_router
 
 logger = logging.getLogger("django.request")
 
-api = NinjaAPI(title="Madoguchi API", version="1", urls_namespace="api-v1",
+class JSTEncoder(NinjaJSONEncoder):
+    """Every time in an answer is ISO 8601 in Japan time (``…+09:00``), never ``Z`` (docs/api.md)."""
+
+    def default(self, o):
+        if isinstance(o, dt.datetime) and o.tzinfo is not None:
+            return to_jst(o).isoformat()
+        return super().default(o)
+
+
+class JSTRenderer(JSONRenderer):
+    encoder_class = JSTEncoder
+
+
+api = NinjaAPI(title="Madoguchi API", version="1", urls_namespace="api-v1", renderer=JSTRenderer(),
                description="書かない・待たない・回らない窓口 — queue, board and tickets.")
 
 

@@ -25,7 +25,33 @@ def _limits_line() -> str:
             "(MADOGUCHI_LOGIN_* / MADOGUCHI_THROTTLE_*)")
 
 
-def _print_demo_banner(host: str, port: int, simulate: bool) -> None:
+def port_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on ``host:port`` (in Japanese and English), or None.
+
+    Checked before anything is printed or migrated: a demo that prints every address and
+    then dies because the port is taken leaves a newcomer with a page of dead links.
+    """
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        if os.name != "nt":
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return (f"ポート {port} ({host}) を使えません。ほかのプログラム（別の madoguchi demo など）が"
+                    f"使っている可能性があります。終了させるか、--port で別の番号を指定してください"
+                    f"（例: madoguchi demo --port {port + 1}）。\n"
+                    f"Port {port} on {host} is not available ({exc.strerror or exc}). Another program "
+                    f"(perhaps another madoguchi demo) may be using it: stop it, or choose another "
+                    f"port with --port (e.g. madoguchi demo --port {port + 1}).")
+    return None
+
+
+def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str | None = None) -> None:
+    from madoguchi.queueing.demo import HUMAN_COUNTER
+
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
     lines = [
@@ -42,6 +68,11 @@ def _print_demo_banner(host: str, port: int, simulate: bool) -> None:
         f"  管理画面 (admin)     {base}/admin/                  (ログイン: admin / admin)",
         f"  API (OpenAPI)        {base}/api/v1/docs",
         "",
+        "整理券の画面 / A ticket page (what a citizen's phone shows):",
+        "  発券機でボタンを押すと番号札が出ます。番号札の QR コードを読み取るか、印刷されたアドレスを開いてください。",
+        "  Take a ticket at the kiosk, then scan its QR code or open the address printed on it.",
+        *([f"  見本 / sample         {base}/t/{sample_ticket}/"] if sample_ticket else []),
+        "",
         "市民センター（開庁時間あり: 平日 8:45～17:30、祝日・年末年始は閉庁、3月に休日開庁1日）/",
         "Community center with real hours (weekdays 8:45-17:30; 転入 until 16:30, 証明書 until 17:15):",
         f"  発券機 (kiosk)       {base}/o/center/kiosk/?device=center-kiosk",
@@ -56,8 +87,10 @@ def _print_demo_banner(host: str, port: int, simulate: bool) -> None:
         "  API トークン: Authorization: Bearer demo-kiosk (発券機) / demo-staff (窓口職員)",
         _limits_line(),
         "",
-        ("来庁者と職員の動きをシミュレーションしています (--simulate)" if simulate
-         else "画面を動かし続けるには --simulate を付けて起動してください"),
+        *([f"来庁者と職員の動きをシミュレーションしています (--simulate)。{HUMAN_COUNTER}番窓口はあなたの操作用に空けています。",
+           f"Simulating visitors and clerks (--simulate); counter {HUMAN_COUNTER} is left for you: "
+           f"{base}/o/demo/counter/"] if simulate
+          else ["画面を動かし続けるには --simulate を付けて起動してください"]),
         "終了: Ctrl+C",
         "",
     ]
@@ -65,6 +98,10 @@ def _print_demo_banner(host: str, port: int, simulate: bool) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(problem, file=sys.stderr, flush=True)
+        return 2
     os.environ["MADOGUCHI_DEMO"] = "1"
     os.environ.setdefault("MADOGUCHI_DEBUG", "0")
     db = Path(args.db).resolve()
@@ -81,6 +118,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         Simulator,
         load_center_data,
         load_demo_data,
+        sample_ticket_id,
         seed_morning,
     )
 
@@ -90,7 +128,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     seed_morning(office)
     if args.simulate:
         Simulator(DEMO_OFFICE, tick=args.tick).start()
-    _print_demo_banner(args.host, args.port, args.simulate)
+    _print_demo_banner(args.host, args.port, args.simulate, sample_ticket=sample_ticket_id(office))
     return _run_uvicorn(args.host, args.port, workers=1)
 
 

@@ -415,3 +415,56 @@ def test_call_next_documents_its_optional_body(client):
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     assert "finish_current" in schema["properties"]
     assert "409" in operation["responses"]
+
+
+ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def _times(value, path="") -> list[tuple[str, str]]:
+    """Every date-time string in a JSON answer, with where it is."""
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in _times(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [t for i, v in enumerate(value) for t in _times(v, f"{path}[{i}]")]
+    return [(path, value)] if isinstance(value, str) and ISO_TIME.match(value) else []
+
+
+def test_every_time_in_the_api_is_japan_time(client, post, issue, c, settings):
+    """Fault 1.9: answers mixed ``Z`` and ``+09:00``; now every time is ISO 8601 with +09:00."""
+    t = issue()
+    answers = [
+        post(f"/counters/{c(1)}/call-next"),
+        post(f"/counters/{c(1)}/recall"),
+        client.get("/api/v1/offices/demo/board"),
+        client.get(f"/api/v1/tickets/{t['id']}"),
+        client.get("/api/v1/offices/demo/calendar?days=2"),
+        post(f"/counters/{c(1)}/hold"),
+        post(f"/tickets/{t['id']}/resume"),
+        post(f"/tickets/{t['id']}/cancel"),
+    ]
+    seen = []
+    for response in answers:
+        assert response.status_code == 200, response.content
+        seen += _times(response.json())
+    assert {path for path, _ in seen} >= {".ticket.issued_at", ".updated_at"}
+    for path, value in seen:
+        assert value.endswith("+09:00"), (path, value)
+    issued = next(v for p, v in seen if p == ".ticket.issued_at")
+    assert issued == "2025-04-01T09:00:00+09:00"
+
+
+def test_a_full_width_counter_number_is_not_a_counter(post, issue, c):
+    """Fault 1.9: int() read 「６」 as 6. Only ASCII digits name a counter."""
+    issue("certificates")
+    for odd in (str(c(6)).translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+                str(c(6)).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")), f" {c(6)}", f"+{c(6)}"):
+        assert_error(post(f"/counters/{odd}/call-next"), 404, "counter_not_found")
+    assert post(f"/counters/{c(6)}/call-next").status_code == 200
+
+
+def test_an_action_on_yesterdays_ticket_is_409_ticket_expired(post, issue, clock):
+    t = issue()
+    clock.advance(days=1)
+    for action in ("resume", "cancel"):
+        body = assert_error(post(f"/tickets/{t['id']}/{action}"), 409, "ticket_expired")
+        assert body["detail"] == {"business_date": "2025-04-01"}

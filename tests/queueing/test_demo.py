@@ -62,3 +62,62 @@ def test_the_demo_morning_gives_floor_control_a_no_show_and_a_memo(client):
     client.force_login(get_user_model().objects.get(username="admin"))
     html = client.get("/o/demo/supervisor/").content.decode()
     assert f'data-no-show="{gone.number}"' in html and DEMO_MEMO in html
+
+
+def test_the_demo_fails_clearly_before_printing_when_its_port_is_taken(tmp_path):
+    """Fault 1.9: the demo printed every address and then died on a taken port."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "MADOGUCHI_DATABASE_URL": ""}
+        done = subprocess.run([sys.executable, "-m", "madoguchi", "demo", "--port", str(port),
+                               "--db", str(tmp_path / "demo.sqlite3")],
+                              capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 2
+    assert done.stdout == ""  # no banner, no dead links
+    assert f"ポート {port} (127.0.0.1) を使えません" in done.stderr
+    assert f"Port {port} on 127.0.0.1 is not available" in done.stderr
+    assert "--port" in done.stderr
+    assert not (tmp_path / "demo.sqlite3").exists()  # failed before doing anything
+
+
+def test_the_banner_says_how_to_open_a_ticket_page_and_leaves_counter_1_to_you(db, capsys):
+    from madoguchi.cli import _print_demo_banner
+    from madoguchi.queueing.demo import sample_ticket_id
+
+    office = load_demo_data()
+    seed_morning(office)
+    sample = sample_ticket_id(office)
+    assert Ticket.objects.get(public_id=sample).state == TicketState.WAITING
+    _print_demo_banner("127.0.0.1", 8000, True, sample_ticket=sample)
+    out = capsys.readouterr().out
+    assert f"http://127.0.0.1:8000/t/{sample}/" in out
+    assert "番号札の QR コードを読み取るか、印刷されたアドレスを開いてください" in out
+    assert "1番窓口はあなたの操作用に空けています" in out
+    assert "counter 1 is left for you" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_simulator_never_operates_the_counter_left_to_the_human():
+    from madoguchi.queueing.models import CounterEvent, TicketEvent
+
+    office = load_demo_data()
+    seed_morning(office)
+    human = Counter.objects.get(office=office, number=1)
+    before = TicketEvent.objects.filter(counter=human).count()
+    simulator = Simulator(DEMO_OFFICE, tick=0.01, seed=5)
+    simulator.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and TicketEvent.objects.filter(actor="シミュレーター").count() < 40:
+        time.sleep(0.1)
+    simulator.stopped.set()
+    simulator.join(timeout=10)
+    assert TicketEvent.objects.filter(actor="シミュレーター").count() >= 40
+    assert TicketEvent.objects.filter(counter=human).count() == before
+    assert not CounterEvent.objects.filter(counter=human, actor="シミュレーター").exists()

@@ -237,6 +237,12 @@ def seed_floor(office: Office, actor: Actor) -> None:
         services.ticket_memo_add(actor=actor, ticket_id=waiting.public_id, text=DEMO_MEMO)
 
 
+def sample_ticket_id(office: Office) -> str | None:
+    """A waiting ticket of the demo morning, for the banner's sample ticket page."""
+    return (Ticket.objects.filter(office=office, state=TicketState.WAITING).order_by("-issued_at")
+            .values_list("public_id", flat=True).first())
+
+
 class Simulator(threading.Thread):
     """Visitors keep arriving and clerks keep serving, so every screen moves."""
 

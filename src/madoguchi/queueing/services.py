@@ -115,10 +115,15 @@ def _get_category(office: Office, code: str) -> Category:
 
 def _lock_counter(counter_id, actor: Actor) -> Counter:
     try:
+        # Only ASCII digits name a counter: int() would also read "６" or "٦" (fault 1.9).
+        if not isinstance(counter_id, int):
+            if not (isinstance(counter_id, str) and counter_id.isascii() and counter_id.isdigit()):
+                raise ValueError(counter_id)
+            counter_id = int(counter_id)
         # of=self: lock the counter row only, not the joined office row, or every
         # counter of the office would queue behind one lock.
         counter = (Counter.objects.select_for_update(of=("self",)).select_related("office")
-                   .get(pk=int(counter_id)))
+                   .get(pk=counter_id))
     except (Counter.DoesNotExist, ValueError, TypeError):
         raise NotFound("指定された窓口が見つかりません。", code="counter_not_found") from None
     actor.require_staff(counter.office_id)

@@ -1,10 +1,12 @@
 """Devices inside the office: the kiosk (発券機) and the lobby display (呼出表示)."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -55,7 +57,10 @@ def kiosk(request, code):
         actor = actor_for_token(device_key)
         if actor is not None and actor.kind == "kiosk" and actor.device_office_id == office.pk:
             request.session[KIOSK_SESSION_KEY] = actor.token_id
-            return redirect("kiosk", code=office.code)
+            # The device key leaves the address; a language chosen with it stays (?lang=).
+            home = reverse("kiosk", kwargs={"code": office.code})
+            chosen = getattr(request, "language_chosen", None)
+            return redirect(f"{home}?{urlencode({'lang': chosen})}" if chosen else home)
         error = _("端末キーが正しくないか、この庁舎の発券機用ではありません。")
     actor = _kiosk_actor(request, office)
     if actor is None:
