@@ -23,6 +23,21 @@ from ..models import Office
 from .common import office_or_404 as _office
 
 KIOSK_SESSION_KEY = "madoguchi_kiosk_token"
+KIOSK_LANG_SESSION_KEY = "madoguchi_kiosk_lang"  # the language the kiosk was set up in
+
+
+def _kiosk_home(office: Office, lang: str | None) -> str:
+    home = reverse("kiosk", kwargs={"code": office.code})
+    return f"{home}?{urlencode({'lang': lang})}" if lang else home
+
+
+def _return_to(request, office: Office) -> str | None:
+    """Where the kiosk goes once a visitor who chose another language is done (None: stay)."""
+    own = request.session.get(KIOSK_LANG_SESSION_KEY)
+    chosen = getattr(request, "language_chosen", None)
+    if not chosen or chosen == own:
+        return None
+    return _kiosk_home(office, own)
 # The kiosk's refusals in the visitor's language (the services' messages are Japanese).
 KIOSK_ERRORS = {
     "category_closed": gettext_lazy("この手続きは現在発券していません。職員にお声がけください。"),
@@ -57,10 +72,14 @@ def kiosk(request, code):
         actor = actor_for_token(device_key)
         if actor is not None and actor.kind == "kiosk" and actor.device_office_id == office.pk:
             request.session[KIOSK_SESSION_KEY] = actor.token_id
-            # The device key leaves the address; a language chosen with it stays (?lang=).
-            home = reverse("kiosk", kwargs={"code": office.code})
+            # The device key leaves the address; a language set up with it stays (?lang=) and
+            # is this kiosk's own language, the one it returns to after each visitor.
             chosen = getattr(request, "language_chosen", None)
-            return redirect(f"{home}?{urlencode({'lang': chosen})}" if chosen else home)
+            if chosen:
+                request.session[KIOSK_LANG_SESSION_KEY] = chosen
+            else:
+                request.session.pop(KIOSK_LANG_SESSION_KEY, None)
+            return redirect(_kiosk_home(office, chosen))
         error = _("端末キーが正しくないか、この庁舎の発券機用ではありません。")
     actor = _kiosk_actor(request, office)
     if actor is None:
@@ -77,6 +96,7 @@ def kiosk(request, code):
     return render(request, "queueing/kiosk.html", {
         "office": office, "categories": categories, "opened": opened,
         "reload_at": calendar.next_change([opened, *states.values()]), "rendered_at": to_jst(at),
+        "return_to": _return_to(request, office),
     })
 
 
