@@ -9,6 +9,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from madoguchi.core import permissions
 from madoguchi.core.errors import ServiceError
 from madoguchi.notices.api import router as notices_router
 from madoguchi.opendata.api import router as opendata_router
@@ -16,8 +17,14 @@ from madoguchi.queueing.api import router as queue_router
 
 logger = logging.getLogger("django.request")
 
-api = NinjaAPI(title="Madoguchi API", version="1", urls_namespace="api-v1",
-               description="書かない・待たない・回らない窓口 — queue, board and tickets.")
+class MadoguchiAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        """The operation's URL name: the key of its row in core/permissions.py."""
+        return permissions.operation_name(operation)
+
+
+api = MadoguchiAPI(title="Madoguchi API", version="1", urls_namespace="api-v1",
+                   description="書かない・待たない・回らない窓口 — queue, board and tickets.")
 
 
 def _error(request, status: int, code: str, message: str, detail=None):
@@ -73,3 +80,5 @@ def http_error(request, exc: HttpError):
 api.add_router("/", queue_router)
 api.add_router("/", opendata_router)
 api.add_router("/", notices_router)
+# Who may call each operation: its row in core/permissions.py (refused without one).
+permissions.bind_api(api)
