@@ -99,3 +99,30 @@ def test_a_sequence_that_restarted_lower_is_still_shown(local_broker):
     _, chunks = _stream(local_broker, restarted, seconds=0.5)
     text = "".join(c for _, c in chunks)
     assert "id: 1\nevent: call\n" in text and "id: 2\nevent: board\ndata: {\"n\": 1}" in text
+
+
+@pytest.mark.redis
+def test_an_id_going_backwards_brings_a_fresh_board_to_the_streams(own_redis):
+    """A publisher without the clock floor (an older version, a Redis restored from an old dump)."""
+    import redis
+
+    async def scenario():
+        broker = RedisBroker(own_redis.url, history=50)
+
+        async def snapshot():
+            return broker.publish(OFFICE, "board", '{"fresh": true}')
+
+        sub = await broker.subscribe(OFFICE, snapshot)
+        first = broker.publish(OFFICE, "board", "{}")
+        assert (await sub.get(timeout=5)).id == first.id
+        old = Event(OFFICE, 7, "call", '{"number": 1001, "counter": "1番窓口"}')
+        with redis.Redis.from_url(own_redis.url) as raw:
+            raw.publish(f"madoguchi:live:chan:{OFFICE}", old.encode())
+        got = [await sub.get(timeout=5), await sub.get(timeout=5)]
+        broker._listener.cancel()
+        return first, got
+
+    first, (call, board) = asyncio.run(scenario())
+    assert (call.id, call.kind) == (7, "call")  # handed on: the stream decides what to send
+    assert board is not None and (board.kind, board.data) == ("board", '{"fresh": true}')
+    assert board.id > first.id

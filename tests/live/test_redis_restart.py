@@ -18,6 +18,7 @@ import time
 
 import httpx
 import pytest
+from django.conf import settings
 
 from ..live_server import SSEBlock, demo_server, server_env, sse_stream
 
@@ -188,22 +189,19 @@ def restart_under_open_streams(own_redis, servers, apis: list[httpx.Client], *, 
             display.join(timeout=10)
 
 
-def test_open_streams_keep_their_heartbeat_and_get_the_next_call_after_redis_restarts(
-        tmp_path, own_redis):
+def test_open_streams_keep_their_heartbeat_and_hear_every_call_after_redis_restarts(
+        tmp_path, own_redis, request):
+    """SQLite pass: one server. PostgreSQL pass: two servers sharing the database and the
+    restarted Redis (two servers once missed 42 of 88 calls), each call made through
+    either server reaching every display."""
     env = server_env(MADOGUCHI_REDIS_URL=own_redis.url,
                      MADOGUCHI_LIVE_HEARTBEAT_SECONDS=str(HEARTBEAT))
-    with demo_server(tmp_path / "server", env=env, name="restart") as server, \
-            httpx.Client(base_url=server.url, timeout=30) as api:
-        restart_under_open_streams(own_redis, [server], [api], calls=1)
-
-
-@pytest.mark.postgres
-def test_two_servers_miss_no_call_after_their_redis_restarts(tmp_path, own_redis, shared_postgres):
-    """Two processes share PostgreSQL and the restarted Redis: every display hears every call."""
-    env = server_env(MADOGUCHI_DATABASE_URL=shared_postgres, MADOGUCHI_REDIS_URL=own_redis.url,
-                     MADOGUCHI_LIVE_HEARTBEAT_SECONDS=str(HEARTBEAT))
+    names = ["server"]
+    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+        env["MADOGUCHI_DATABASE_URL"] = request.getfixturevalue("shared_postgres")
+        names = ["a", "b"]
     with contextlib.ExitStack() as stack:
         servers = [stack.enter_context(demo_server(tmp_path / name, env=env, name=name))
-                   for name in ("a", "b")]
+                   for name in names]
         apis = [stack.enter_context(httpx.Client(base_url=s.url, timeout=30)) for s in servers]
-        restart_under_open_streams(own_redis, servers, apis, calls=4)
+        restart_under_open_streams(own_redis, servers, apis, calls=2 * len(servers))

@@ -102,11 +102,16 @@ def sse_response(office: str, last_id: int | None, snapshot: Snapshot) -> Stream
                 if not pending.done() and time.monotonic() - last_write >= heartbeat:
                     yield HEARTBEAT
                     last_write = time.monotonic()
-            # ``low``..``sent``: the ids this stream has sent. An id in that
-            # range comes again only as a duplicate (the replay overlaps the
-            # inbox); an id below it means the sequence restarted, and is sent.
+            # ``low``..``sent``: the ids this client has (sent by this stream,
+            # or up to its Last-Event-ID when the stream continues from it).
+            # An id in that range comes again only as a duplicate (the replay
+            # overlaps the inbox); an id below it means the sequence
+            # restarted, and is sent.
+            first = pending.result()
             low = sent = None
-            for event in pending.result():
+            if last_id is not None and all(e.id > last_id for e in first):
+                low = sent = last_id
+            for event in first:
                 low = event.id if low is None else min(low, event.id)
                 sent = event.id if sent is None else max(sent, event.id)
                 yield event.wire
