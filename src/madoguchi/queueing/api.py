@@ -31,7 +31,7 @@ from .schemas import (
 )
 
 router = Router(tags=["queue"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 503: ErrorOut}
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 503: ErrorOut}
 
 
 def status_url(request, ticket: Ticket) -> str:
