@@ -19,6 +19,7 @@ from .helpers import (
     issue,
     open_counter,
     shot,
+    wait_live,
 )
 
 pytestmark = pytest.mark.browser
@@ -120,3 +121,22 @@ def test_a_double_tap_at_the_kiosk_gives_one_ticket_and_one_print(new_page, demo
     after = board_row(demo_url, "seal")
     assert after["waiting"] == before["waiting"] + 1  # one ticket, not two or three
     shot(kiosk, artifacts, "kiosk-double-tap")
+
+
+def test_the_notice_opt_in_leaves_a_ticket_page_once_the_ticket_ended(new_page, demo_url):
+    """Fault 1.9: the opt-in stayed on an open ticket page after the visitor was served."""
+    counter = counter_serving(demo_url, "family-register")
+    ticket = issue(demo_url, "family-register")
+    phone = new_page(viewport={"width": 360, "height": 740})
+    phone.goto(ticket["status_url"])
+    expect(phone.locator("[data-notices]")).to_be_visible()
+    wait_live(phone)
+    assert counter_action(demo_url, counter["id"], "call", ticket=ticket["id"]).status_code == 200
+    expect(phone.locator("[data-ticket-state]")).to_contain_text("お呼びしています")
+    expect(phone.locator("[data-notices]")).to_be_visible()  # still useful while called
+    assert counter_action(demo_url, counter["id"], "finish").status_code == 200
+    expect(phone.locator("[data-ticket-state]")).to_contain_text("手続きは完了しました")
+    expect(phone.locator("[data-notices]")).to_have_count(0)  # without a reload
+    phone.reload()
+    expect(phone.locator("[data-ticket-state]")).to_contain_text("手続きは完了しました")
+    expect(phone.locator("[data-notices]")).to_have_count(0)

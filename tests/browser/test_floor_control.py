@@ -119,6 +119,14 @@ def test_display_lists_a_no_show_live_and_drops_it_when_reinstated(new_page, dem
     expect(missed.get_by_text(str(ticket["number"]), exact=True)).to_have_count(0)
     assert_not_reloaded(display)
 
+    # On a quiet floor a number still leaves on time: a snapshot whose entry is already past
+    # its missed_until shows nothing, without waiting for another queue change.
+    display.evaluate("""() => document.dispatchEvent(new CustomEvent("madoguchi:board", {detail: {
+        office: "demo", updated_at: new Date().toISOString(), rows: [], calling: [],
+        missed: [4242], missed_until: ["2000-01-01T00:00:00+09:00"]}}))""")
+    expect(missed.get_by_text("4242", exact=True)).to_have_count(0)
+    expect(display.locator("[data-missed-section]")).to_be_hidden()
+
 
 def test_running_timer_counts_up_on_the_supervisor_screen(new_page, demo_url):
     ticket = issue(demo_url, "seal")

@@ -158,7 +158,9 @@ def test_a_nul_in_a_header_or_cookie_is_refused(client, office, header):
 
 
 def test_an_unknown_api_address_answers_in_json(client, db):
-    assert_error_shape(client.get("/api/v1/no-such-thing"), 404)
+    response = client.get("/api/v1/no-such-thing", HTTP_ACCEPT_LANGUAGE="en")
+    assert_error_shape(response, 404)
+    assert response.json()["message"] == "URL が正しいかご確認ください。"  # Japanese, as every API message
     assert_error_shape(client.post("/api/v1/offices/demo/board/nothing"), 404)
 
 
@@ -268,7 +270,7 @@ def test_a_csrf_failure_is_the_sites_page_in_japanese(db, office):
 
 
 def test_a_bug_is_the_sites_500_page_and_json_on_the_api(office, monkeypatch):
-    from madoguchi.zones import public_state
+    from madoguchi.queueing import public_state
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("planted bug")

@@ -106,7 +106,7 @@ def test_headers_and_first_event_is_the_board(client):
         data = json.loads(event.data)
         expected = board(client)
         # The same JSON as GET /board: same keys, rows and types ...
-        assert set(data) == set(expected) == {"office", "updated_at", "rows", "calling", "missed"}
+        assert set(data) == set(expected) == {"office", "updated_at", "rows", "calling", "missed", "missed_until"}
         assert data["office"] == "demo"
         assert [r["category"] for r in data["rows"]] == [r["category"] for r in expected["rows"]]
         for got, want in zip(data["rows"], expected["rows"], strict=True):

@@ -80,7 +80,7 @@ def test_board_shape_and_types(client, issue, post, c):
     response = client.get(f"{API}/offices/demo/board")
     assert response.status_code == 200
     board = response.json()
-    assert set(board) == {"office", "updated_at", "rows", "calling", "missed"}
+    assert set(board) == {"office", "updated_at", "rows", "calling", "missed", "missed_until"}
     assert board["office"] == "demo"
     updated = dt.datetime.fromisoformat(board["updated_at"])
     assert updated.utcoffset() == dt.timedelta(hours=9)  # shown in Japan time

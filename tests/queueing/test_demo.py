@@ -58,7 +58,7 @@ def test_the_demo_morning_gives_floor_control_a_no_show_and_a_memo(client):
     seed_morning(office)
     gone = Ticket.objects.get(office=office, state=TicketState.NO_SHOW)
     assert TicketMemo.objects.filter(ticket__office=office, text=DEMO_MEMO).count() == 1
-    assert f"<li>{gone.number}</li>" in client.get("/o/demo/display/").content.decode()
+    assert f">{gone.number}</li>" in client.get("/o/demo/display/").content.decode()
     client.force_login(get_user_model().objects.get(username="admin"))
     html = client.get("/o/demo/supervisor/").content.decode()
     assert f'data-no-show="{gone.number}"' in html and DEMO_MEMO in html

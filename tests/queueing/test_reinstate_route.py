@@ -166,6 +166,9 @@ def test_board_lists_no_shows_called_in_the_last_30_minutes(issue, staff, c, clo
     no_show(staff, c(1), a)
     office = a.office
     assert selectors.board_snapshot(office)["missed"] == [1001, 1002]
+    # Each leaves the list 30 minutes after its call (the display drops it then by itself).
+    assert selectors.board_snapshot(office)["missed_until"] == ["2025-04-01T09:53:00+09:00",
+                                                               "2025-04-01T09:33:00+09:00"]
     clock.advance(minutes=11)  # 1002 was called 31 minutes ago
     assert selectors.board_snapshot(office)["missed"] == [1001]
     services.ticket_reinstate(actor=staff, ticket_id=a.public_id)  # came back: off the list
@@ -180,11 +183,12 @@ def test_display_shows_missed_numbers_in_its_languages(client, issue, staff, c):
     no_show(staff, c(1), t)
     html = client.get("/o/demo/display/").content.decode()
     assert "お呼びしましたがお越しでない番号" in html
-    assert "<li>1001</li>" in html and "data-missed-section hidden" not in html
+    assert '<li data-until="2025-04-01T09:31:00+09:00">1001</li>' in html
+    assert "data-missed-section hidden" not in html
     # display.js alternates the display's language with English: both texts are on the page.
     assert "Called but not yet at the counter" in html
     html = client.get("/o/demo/display/?lang=vi").content.decode()
-    assert "Số đã gọi nhưng chưa đến quầy" in html and "<li>1001</li>" in html
+    assert "Số đã gọi nhưng chưa đến quầy" in html and ">1001</li>" in html
 
 
 def test_missed_numbers_reach_the_public_api_board(client, issue, staff, c):

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from .i18n import is_staff_path
@@ -52,14 +54,17 @@ def error_response(request, status: int, code: str, message: str | None = None, 
                    detail=None, headers: dict | None = None, retry_after: int | None = None):
     """The answer for a refusal: JSON under /api/, else a page (or an htmx fragment)."""
     title, default_message = TEXTS.get(code, TEXTS["bad_request"])
-    message = str(message or default_message)
     headers = dict(headers or {})
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
     if is_api(request):
+        # The API's messages are Japanese whatever the caller's Accept-Language (DESIGN.md).
+        with translation.override(settings.LANGUAGE_CODE):
+            message = str(message or default_message)
         response = JsonResponse({"code": code, "message": message, "detail": detail}, status=status,
                                 json_dumps_params={"ensure_ascii": False})
     else:
+        message = str(message or default_message)
         template = ("core/_error_fragment.html" if request.headers.get("HX-Request")
                     else "core/error.html")
         context = {"code": code, "title": str(title), "message": message,

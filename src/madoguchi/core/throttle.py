@@ -38,7 +38,6 @@ from .errors import ServiceError
 
 log = logging.getLogger(__name__)
 
-MESSAGE = "短い時間に操作が集中したため、受付を一時的に止めています。しばらく待ってからもう一度お試しください。"
 LOGIN_MESSAGE = gettext_lazy(
     "ログインに続けて失敗したため、このアカウントはしばらくログインできません。"
     "%(minutes)s分ほど待ってからもう一度お試しください。急ぐ場合は管理者に解除を依頼してください。")
@@ -47,7 +46,7 @@ LOGIN_MESSAGE = gettext_lazy(
 class RateLimited(ServiceError):
     status = 429
     code = "rate_limited"
-    message = MESSAGE
+    message = "短い時間に操作が集中したため、受付を一時的に止めています。"
 
     def __init__(self, retry_after: int, limit: str):
         self.retry_after = max(1, int(retry_after))

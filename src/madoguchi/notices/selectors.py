@@ -15,7 +15,7 @@ from .services import email_enabled
 
 def ticket_notices(ticket_id: str) -> dict:
     """How many subscriptions a ticket has and what was sent (no address, no endpoint)."""
-    from madoguchi.zones import public_state
+    from madoguchi.queueing import public_state
 
     if public_state.get_ticket(ticket_id) is None:
         raise NotFound("整理券が見つかりません。番号札の QR コードから開き直してください。",

@@ -133,6 +133,23 @@ def _subscribed_ids(ids: list[str]) -> set[str]:
     return found
 
 
+def on_board_published(event) -> None:
+    """Queue hook (``hooks.BOARD_PUBLISHED``): with ROLE ``all`` one process is both sides, so
+    the statuses of subscribed tickets are read here and their due notices enqueued."""
+    from django.conf import settings
+
+    if settings.ROLE != "all":
+        return
+    subscribed = subscribed_ticket_ids()
+    if not subscribed:
+        return
+    from madoguchi.queueing.models import Office
+    from madoguchi.queueing.selectors import office_ticket_statuses
+
+    office = Office.objects.get(pk=event.office_id)
+    notice_evaluate(statuses=office_ticket_statuses(office, only=subscribed), subscribed=subscribed)
+
+
 def subscribed_ticket_ids() -> set[str]:
     """Every ticket someone subscribed to (subscriptions end with their ticket, so few)."""
     return (set(PushSubscription.objects.values_list("ticket_id", flat=True).distinct())
@@ -211,7 +228,7 @@ def _wake_worker() -> None:
 
 def _active_ticket(ticket_id: str) -> dict:
     """The ticket's public status, refusing unknown and ended tickets."""
-    from madoguchi.zones import public_state
+    from madoguchi.queueing import public_state
 
     if not notices_enabled():
         raise NoticesUnavailable()
@@ -228,7 +245,7 @@ def _active_ticket(ticket_id: str) -> dict:
 
 
 def _notify_ahead(status: dict) -> int:
-    from madoguchi.zones import public_state
+    from madoguchi.queueing import public_state
 
     category = public_state.category_names(status.get("office") or "").get(status.get("category"), {})
     if category.get("notify_ahead") is not None:

@@ -11,9 +11,8 @@ from madoguchi.core.auth import api_auth
 from madoguchi.core.errors import NotFound, ServiceError
 from madoguchi.core.throttle import api_device, limit
 from madoguchi.core.timeutil import business_date
-from madoguchi.zones import public_state
 
-from . import selectors, services
+from . import public_state, selectors, services
 from .models import Office, Ticket
 from .schemas import (
     BoardOut,

@@ -64,6 +64,30 @@ class QueueEvent:
 Subscriber = Callable[[QueueEvent], None]
 _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
 
+# Not a change but its consequence: a fresh board snapshot of an office was published to the
+# live screens (coalesced: one per burst of changes). Delivered at once in the live publisher's
+# thread, with ``extra={"board": <the snapshot>, "office_code": …}``; ``ALL`` subscribers do
+# not receive it. The zones app forwards the office's anonymous state from here; the notices
+# evaluate their subscriptions.
+BOARD_PUBLISHED = "board_published"
+
+
+def subscribe_board(fn: Subscriber) -> None:
+    """Register ``fn`` for every board published (see ``BOARD_PUBLISHED``)."""
+    if fn not in _subscribers[BOARD_PUBLISHED]:
+        _subscribers[BOARD_PUBLISHED].append(fn)
+
+
+def board_published(office_id: int, office_code: str, board: dict) -> None:
+    """Tell the board's subscribers now (called by queueing/live.py after publishing)."""
+    event = QueueEvent(kind=BOARD_PUBLISHED, office_id=office_id,
+                       extra={"board": board, "office_code": office_code})
+    for fn in list(_subscribers.get(BOARD_PUBLISHED, ())):
+        try:
+            fn(event)
+        except Exception:  # a subscriber's fault must not stop the live screens
+            log.exception("board hook %r failed for office %s", fn, office_code)
+
 
 def subscribe(kind: str, fn: Subscriber) -> None:
     """Register ``fn`` for one kind (or ``ALL``); registering the same function twice is a no-op."""
@@ -71,6 +95,11 @@ def subscribe(kind: str, fn: Subscriber) -> None:
         raise ValueError(f"unknown queue event kind: {kind}")
     if fn not in _subscribers[kind]:
         _subscribers[kind].append(fn)
+
+
+def subscribers(kind: str) -> list[Subscriber]:
+    """Who is subscribed to ``kind`` (for tests and the docs)."""
+    return list(_subscribers.get(kind, ()))
 
 
 def unsubscribe(kind: str, fn: Subscriber) -> None:
@@ -91,3 +120,19 @@ def _deliver(event: QueueEvent) -> None:
             fn(event)
         except Exception:  # one subscriber's fault must not undo or block the queue
             log.exception("queue hook %r failed for %s", fn, event.kind)
+
+
+# Parts other apps add to the citizen's ticket page (a template name each), below the state.
+# Each is included with the page's context (``ticket_id``, ``status``, ``office``) while the
+# ticket is active; once it has ended (done, no-show, cancelled, expired) the parts go, also
+# from a page left open (ticket.js removes ``[data-ticket-part]`` elements).
+_ticket_page_parts: list[str] = []
+
+
+def add_ticket_page_part(template_name: str) -> None:
+    if template_name not in _ticket_page_parts:
+        _ticket_page_parts.append(template_name)
+
+
+def ticket_page_parts() -> list[str]:
+    return list(_ticket_page_parts)

@@ -7,19 +7,20 @@ from asgiref.sync import sync_to_async
 from madoguchi.live.broker import Event, get_broker
 from madoguchi.live.publisher import Coalescer, mark_on_commit, publish_on_commit
 
+from . import hooks
 from .models import Counter, Office, Ticket
 
 
 def publish_board(office_id: int) -> Event:
-    from madoguchi.zones.sync import board_published
-
+    """Publish a fresh board snapshot, then tell the board's subscribers (hooks.BOARD_PUBLISHED:
+    the zones app forwards it to the public side, the notices evaluate their subscriptions)."""
     from .selectors import board_snapshot
 
     office = Office.objects.get(pk=office_id)
     board = board_snapshot(office)
     data = json.dumps(board, ensure_ascii=False, separators=(",", ":"))
     event = get_broker().publish(office.code, "board", data)
-    board_published(office, board)
+    hooks.board_published(office.pk, office.code, board)
     return event
 
 
@@ -39,7 +40,7 @@ def ticket_called(office: Office, ticket: Ticket, counter: Counter, *, recall: b
 
 def _publish_current_board(office_code: str) -> Event:
     """For an SSE client that connects before any board event exists in the history."""
-    from madoguchi.zones import public_state
+    from . import public_state
 
     if public_state.is_public():
         board = public_state.get_board(office_code)

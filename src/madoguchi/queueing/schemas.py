@@ -43,6 +43,7 @@ class BoardOut(Schema):
     calling: list[CallingOut]
     # Called in the last 30 minutes as 不在 (no-show): the lobby display lists them.
     missed: list[int] = []
+    missed_until: list[datetime] = []  # when each of ``missed`` leaves the list
 
 
 class CounterOut(Schema):

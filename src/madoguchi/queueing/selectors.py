@@ -177,7 +177,7 @@ def board_snapshot(office: Office) -> dict:
         "rows": rows,
         "calling": [{"number": number, "counter": Counter(name=label, number=desk).label}
                     for number, label, desk in calling],
-        "missed": board_missed_numbers(office),
+        **board_missed(office),
     }
 
 
@@ -313,16 +313,19 @@ def office_queue_version(office: Office) -> int:
 MISSED_WINDOW = dt.timedelta(minutes=30)
 
 
-def board_missed_numbers(office: Office) -> list[int]:
-    """Numbers called in the last 30 minutes whose visitor did not come (不在), lowest first.
+def board_missed(office: Office) -> dict:
+    """Numbers called in the last 30 minutes whose visitor did not come (不在), lowest first,
+    and when each leaves the list (``missed_until``, so a quiet display drops it on time).
 
     One query. A reinstated or re-called ticket is no longer a no-show and drops out; a
     visitor who sees their number here tells a clerk, who reinstates it (fault 1.3).
     """
-    return list(Ticket.objects
+    rows = list(Ticket.objects
                 .filter(office=office, business_date=business_date(), state=TicketState.NO_SHOW,
                         called_at__gte=now() - MISSED_WINDOW)
-                .order_by("number").values_list("number", flat=True)[:30])
+                .order_by("number").values_list("number", "called_at")[:30])
+    return {"missed": [number for number, _at in rows],
+            "missed_until": [to_jst(at + MISSED_WINDOW).isoformat(timespec="seconds") for _n, at in rows]}
 
 
 def counter_missed(counter: Counter) -> list[Ticket]:

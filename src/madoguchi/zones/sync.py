@@ -1,10 +1,11 @@
 """Internal side: build the anonymous state of an office and hand it to the public side.
 
-``board_published`` is called each time a fresh board snapshot is published
-(off the request, in the live publisher's thread). Depending on the role:
+``on_board_published`` runs each time a fresh board snapshot is published (the
+queue's ``hooks.BOARD_PUBLISHED``, off the request, in the live publisher's
+thread). Depending on the role:
 
-* ``all``      — one process is both sides: ticket statuses go straight to
-                 the notices (no copy is kept; pages read the queue itself).
+* ``all``      — one process is both sides: nothing to send (pages read the
+                 queue itself; the notices subscribe to the same hook).
 * ``internal`` — the office is marked for the ``ZoneSender`` thread, which
                  POSTs a signed payload to ``MADOGUCHI_PUBLIC_URL``; it also
                  sends every office every ``ZONE_HEARTBEAT_SECONDS`` so the
@@ -57,20 +58,14 @@ def office_payload(office: Office, board: dict, *, with_stats: bool = False) -> 
     return payload
 
 
-def board_published(office: Office, board: dict) -> None:
-    """Hook for the live publisher: the office's anonymous state may have changed."""
-    if settings.ROLE == "all":
-        # One process is both sides: only tickets someone asked to be told about matter.
-        from madoguchi.notices.services import notice_evaluate, subscribed_ticket_ids
-
-        subscribed = subscribed_ticket_ids()
-        if subscribed:
-            notice_evaluate(statuses=office_ticket_statuses(office, only=subscribed),
-                            subscribed=subscribed)
-    elif settings.ROLE == "internal":
+def on_board_published(event) -> None:
+    """Queue hook (``hooks.BOARD_PUBLISHED``, subscribed in ``ZonesConfig.ready``): the office's
+    anonymous state may have changed. The internal side marks it for the sender thread; with
+    ROLE ``all`` there is no public side (the notices subscribe to the same hook themselves)."""
+    if settings.ROLE == "internal":
         sender = get_sender()
         if sender is not None:
-            sender.mark(office.pk, board)
+            sender.mark(event.office_id, event.extra.get("board"))
 
 
 class ZoneSender:

@@ -39,7 +39,7 @@ def category_label(status: dict) -> str:
     """A ticket status's category name in the active language."""
     if translation.get_language() == settings.LANGUAGE_CODE:
         return status.get("category_name", "")
-    from madoguchi.zones import public_state
+    from madoguchi.queueing import public_state
 
     info = public_state.category_names(status.get("office", "")).get(status.get("category"))
     return i18n.category_name(info, status.get("category_name", ""))
@@ -50,7 +50,7 @@ def localize_board(board):
     """The board snapshot with category names and counter labels in the active language."""
     if not board or translation.get_language() == settings.LANGUAGE_CODE:
         return board
-    from madoguchi.zones import public_state
+    from madoguchi.queueing import public_state
 
     return i18n.localize_board(board, public_state.category_names(board.get("office", "")))
 
@@ -115,7 +115,7 @@ def display_languages(lang: str | None = None) -> list[str]:
 @register.simple_tag
 def display_texts(office) -> dict:
     """Every text of the lobby display in both of its languages (display.js alternates them)."""
-    from madoguchi.zones import public_state
+    from madoguchi.queueing import public_state
 
     names = public_state.category_names(office.code)
     out = {}

@@ -135,5 +135,7 @@ def kiosk_issue(request, code):
 
 def display(request, code):
     office = _office(code)
+    board = selectors.board_snapshot(office)
     return render(request, "queueing/display.html",
-                  {"office": office, "board": selectors.board_snapshot(office)})
+                  {"office": office, "board": board,
+                   "missed": list(zip(board["missed"], board["missed_until"], strict=False))})

@@ -8,8 +8,8 @@ from django.shortcuts import render
 from madoguchi.core.throttle import limit_streams
 from madoguchi.core.timeutil import business_date
 from madoguchi.live.sse import parse_last_event_id, sse_response
-from madoguchi.zones import public_state
 
+from .. import hooks, public_state
 from ..live import publish_board_now
 
 
@@ -59,7 +59,9 @@ def ticket_page(request, ticket_id):
     office = public_state.get_office(status["office"])
     return render(request, "queueing/ticket.html", {
         "ticket_id": ticket_id, "office": office, "status": status,
-        "stale_after": settings.ZONE_STALE_SECONDS})
+        "stale_after": settings.ZONE_STALE_SECONDS,
+        # What other apps add (the notices' opt-in …), only while the ticket is active.
+        "parts": [] if public_state.is_ended(status) else hooks.ticket_page_parts()})
 
 
 @limit_streams

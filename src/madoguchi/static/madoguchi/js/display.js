@@ -73,17 +73,30 @@
   var missedList = root.querySelector("[data-missed]");
   function renderMissed(board) {
     if (!missedList || !board.missed) return;
-    var key = board.missed.join(",");
-    if (missedList.getAttribute("data-key") === key) return;
-    missedList.setAttribute("data-key", key);
-    missedList.textContent = "";
-    board.missed.forEach(function (n) {
-      var li = document.createElement("li");
-      li.textContent = n;
-      missedList.appendChild(li);
-    });
-    missedSection.hidden = !board.missed.length;
+    var until = board.missed_until || [];
+    var key = board.missed.join(",") + "|" + until.join(",");
+    if (missedList.getAttribute("data-key") !== key) {
+      missedList.setAttribute("data-key", key);
+      missedList.textContent = "";
+      board.missed.forEach(function (n, i) {
+        var li = document.createElement("li");
+        li.textContent = n;
+        if (until[i]) li.setAttribute("data-until", until[i]);
+        missedList.appendChild(li);
+      });
+    }
+    dropExpired();
   }
+  // A number leaves the list 30 minutes after its call even when nothing else happens.
+  function dropExpired() {
+    if (!missedList) return;
+    var now = Date.now();
+    Array.prototype.forEach.call(missedList.querySelectorAll("li[data-until]"), function (li) {
+      if (Date.parse(li.getAttribute("data-until")) <= now) li.parentNode.removeChild(li);
+    });
+    missedSection.hidden = !missedList.children.length;
+  }
+  setInterval(dropExpired, 15000);
 
   var lastBoard = null;
   document.addEventListener("madoguchi:board", function (e) { lastBoard = e.detail; renderMissed(e.detail); });

@@ -41,6 +41,10 @@
     stateEl.setAttribute("aria-live", s === "called" ? "assertive" : "polite");
     stateEl.innerHTML = html;
     stateEl.className = "ticket-state state-" + s;
+    if (["done", "no_show", "cancelled", "expired"].indexOf(s) >= 0) {
+      // The ticket has ended: what other apps added (the notices' opt-in …) goes too.
+      Array.prototype.forEach.call(root.querySelectorAll("[data-ticket-part]"), function (el) { el.remove(); });
+    }
     if (s === "called" && lastState !== "called") {
       if (navigator.vibrate) navigator.vibrate([400, 200, 400, 200, 400]);
       chime();
