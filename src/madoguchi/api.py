@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
+from madoguchi.core import permissions
 from madoguchi.core.errors import ServiceError
 from madoguchi.core.timeutil import to_jst
 from madoguchi.notices.api import router as notices_router
@@ -33,8 +34,14 @@ class JSTRenderer(JSONRenderer):
     encoder_class = JSTEncoder
 
 
-api = NinjaAPI(title="Madoguchi API", version="1", urls_namespace="api-v1", renderer=JSTRenderer(),
-               description="書かない・待たない・回らない窓口 — queue, board and tickets.")
+class MadoguchiAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        """The operation's URL name: the key of its row in core/permissions.py."""
+        return permissions.operation_name(operation)
+
+
+api = MadoguchiAPI(title="Madoguchi API", version="1", urls_namespace="api-v1", renderer=JSTRenderer(),
+                   description="書かない・待たない・回らない窓口 — queue, board and tickets.")
 
 
 def _error(request, status: int, code: str, message: str, detail=None):
@@ -90,3 +97,5 @@ def http_error(request, exc: HttpError):
 api.add_router("/", queue_router)
 api.add_router("/", opendata_router)
 api.add_router("/", notices_router)
+# Who may call each operation: its row in core/permissions.py (refused without one).
+permissions.bind_api(api)

@@ -239,8 +239,9 @@ def test_kiosk_token_cannot_operate_counters(post, issue, c):
 
 def test_display_token_cannot_issue(post, office):
     display = {"HTTP_AUTHORIZATION": f"Bearer {make_token(office, TokenKind.DISPLAY)}"}
+    # A display is the wrong kind of device to issue (core/permissions.py: issue_ticket → kiosk).
     assert_error(post("/offices/demo/tickets", {"category": "moving"}, auth=display),
-                 403, "forbidden_office")
+                 403, "forbidden_role")
 
 
 def test_tokens_of_another_office_are_refused(post, office, issue, c):

@@ -1,4 +1,4 @@
-"""Queue API (``/api/v1``). Who may call what is stated on each route."""
+"""Queue API (``/api/v1``). Who may call each operation: its row in core/permissions.py."""
 
 import json
 
@@ -7,7 +7,6 @@ from django.conf import settings
 from django.urls import reverse
 from ninja import Query, Router
 
-from madoguchi.core.auth import api_auth
 from madoguchi.core.errors import NotFound, ServiceError
 from madoguchi.core.throttle import api_device, limit
 from madoguchi.core.timeutil import business_date
@@ -32,7 +31,7 @@ from .schemas import (
 )
 
 router = Router(tags=["queue"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 503: ErrorOut}
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 503: ErrorOut}
 
 
 def status_url(request, ticket: Ticket) -> str:
@@ -81,7 +80,7 @@ def office_calendar(request, code: str, query: Query[CalendarQuery]):
     return days
 
 
-@router.post("/offices/{code}/tickets", auth=api_auth,
+@router.post("/offices/{code}/tickets",
              response={201: IssuedOut, 200: IssuedOut, **ERRORS, 422: ErrorOut, 429: ErrorOut},
              summary="整理券を発行 (kiosk token or staff of the office); with an Idempotency-Key header "
                      "a repeat from the same device on the same day answers the first ticket with 200",
@@ -109,26 +108,26 @@ def ticket_status(request, ticket_id: str):
     return status
 
 
-@router.post("/tickets/{ticket_id}/resume", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+@router.post("/tickets/{ticket_id}/resume", response={200: TicketEnvelope, **ERRORS},
              summary="保留を解除して待ちに戻す (staff of the office)")
 def resume(request, ticket_id: str):
     return ticket_out(services.ticket_resume(actor=request.actor, ticket_id=ticket_id))
 
 
-@router.post("/tickets/{ticket_id}/reinstate", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+@router.post("/tickets/{ticket_id}/reinstate", response={200: TicketEnvelope, **ERRORS},
              summary="不在から待ちに戻す、元の順番で (staff of the office; same business day)")
 def reinstate(request, ticket_id: str):
     return ticket_out(services.ticket_reinstate(actor=request.actor, ticket_id=ticket_id))
 
 
-@router.post("/tickets/{ticket_id}/route", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+@router.post("/tickets/{ticket_id}/route", response={200: TicketEnvelope, **ERRORS},
              summary="別の受付区分へ移す、元の順番で (staff of the office)")
 def route(request, ticket_id: str, payload: RouteIn):
     return ticket_out(services.ticket_route(actor=request.actor, ticket_id=ticket_id,
                                             category_code=payload.category, ref=payload.ref))
 
 
-@router.post("/tickets/{ticket_id}/cancel", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+@router.post("/tickets/{ticket_id}/cancel", response={200: TicketEnvelope, **ERRORS},
              summary="整理券を取り消す (staff of the office)")
 def cancel(request, ticket_id: str):
     return ticket_out(services.ticket_cancel(actor=request.actor, ticket_id=ticket_id))
@@ -146,7 +145,7 @@ def _optional_body(request, schema):
                            status=422) from None
 
 
-@router.post("/counters/{counter_id}/call-next", auth=api_auth,
+@router.post("/counters/{counter_id}/call-next",
              response={200: TicketEnvelope, 204: None, **ERRORS, 422: ErrorOut},
              summary="次の番号を呼出 (staff); 204 when nobody waits; 409 counter_busy while another "
                      "ticket is being called, unless finish_current names it",
@@ -161,38 +160,38 @@ def call_next(request, counter_id: str):
     return ticket_out(ticket)
 
 
-@router.post("/counters/{counter_id}/call", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+@router.post("/counters/{counter_id}/call", response={200: TicketEnvelope, **ERRORS},
              summary="指定した番号を呼出 (staff)")
 def call_ticket(request, counter_id: str, payload: CallTicketIn):
     return ticket_out(services.ticket_call(actor=request.actor, counter_id=counter_id,
                                            ticket_id=payload.ticket, finish_current=payload.finish_current))
 
 
-@router.post("/counters/{counter_id}/recall", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+@router.post("/counters/{counter_id}/recall", response={200: TicketEnvelope, **ERRORS},
              summary="再呼出 (staff)")
 def recall(request, counter_id: str):
     return ticket_out(services.ticket_recall(actor=request.actor, counter_id=counter_id))
 
 
-@router.post("/counters/{counter_id}/hold", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+@router.post("/counters/{counter_id}/hold", response={200: TicketEnvelope, **ERRORS},
              summary="保留 (staff)")
 def hold(request, counter_id: str):
     return ticket_out(services.ticket_hold(actor=request.actor, counter_id=counter_id))
 
 
-@router.post("/counters/{counter_id}/finish", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+@router.post("/counters/{counter_id}/finish", response={200: TicketEnvelope, **ERRORS},
              summary="完了 (staff)")
 def finish(request, counter_id: str):
     return ticket_out(services.ticket_finish(actor=request.actor, counter_id=counter_id))
 
 
-@router.post("/counters/{counter_id}/no-show", auth=api_auth, response={200: TicketEnvelope, **ERRORS},
+@router.post("/counters/{counter_id}/no-show", response={200: TicketEnvelope, **ERRORS},
              summary="不在 (staff)")
 def no_show(request, counter_id: str):
     return ticket_out(services.ticket_no_show(actor=request.actor, counter_id=counter_id))
 
 
-@router.post("/counters/{counter_id}/transfer", auth=api_auth,
+@router.post("/counters/{counter_id}/transfer",
              response={200: TicketEnvelope, **ERRORS}, summary="回送 (staff)")
 def transfer(request, counter_id: str, payload: TransferIn):
     return ticket_out(services.ticket_transfer(actor=request.actor, counter_id=counter_id,

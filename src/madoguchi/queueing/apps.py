@@ -11,3 +11,10 @@ class QueueingConfig(AppConfig):
         from . import calendar
 
         calendar.connect_signals()
+
+        from madoguchi.core import permissions
+
+        from .models import Office
+
+        # Screens under /o/<code>/ are checked against the office of their URL.
+        permissions.register_office_lookup(lambda code: Office.objects.filter(code=code).first())

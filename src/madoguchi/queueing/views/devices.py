@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from madoguchi.core.actors import Actor, actor_for_token, actor_for_user
+from madoguchi.core.actors import actor_for_token
+from madoguchi.core.auth import DEVICE_SESSION_KEY, device_actor, remember_device
 from madoguchi.core.errors import ServiceError
-from madoguchi.core.models import ApiToken, TokenKind
 from madoguchi.core.throttle import limit
 from madoguchi.core.timeutil import now, to_jst
 
@@ -22,7 +22,6 @@ from ..api import status_url
 from ..models import Office
 from .common import office_or_404 as _office
 
-KIOSK_SESSION_KEY = "madoguchi_kiosk_token"
 KIOSK_LANG_SESSION_KEY = "madoguchi_kiosk_lang"  # the language the kiosk was set up in
 
 
@@ -38,30 +37,13 @@ def _return_to(request, office: Office) -> str | None:
     if not chosen or chosen == own:
         return None
     return _kiosk_home(office, own)
+
+
 # The kiosk's refusals in the visitor's language (the services' messages are Japanese).
 KIOSK_ERRORS = {
     "category_closed": gettext_lazy("この手続きは現在発券していません。職員にお声がけください。"),
     "range_exhausted": gettext_lazy("本日はこの手続きの番号札の発行を終了しました。職員にお声がけください。"),
 }
-
-
-def _kiosk_actor(request, office: Office) -> Actor | None:
-    token_id = request.session.get(KIOSK_SESSION_KEY)
-    if token_id:
-        token = ApiToken.objects.filter(pk=token_id, kind=TokenKind.KIOSK, office=office,
-                                        is_active=True).first()
-        if token is not None and (not token.is_demo or _demo()):
-            return Actor(kind="kiosk", label=token.name, token_id=token.pk, roles={},
-                         device_office_id=office.pk)
-    if request.user.is_authenticated:
-        actor = actor_for_user(request.user)
-        if actor.can_issue(office.pk):
-            return actor
-    return None
-
-
-def _demo() -> bool:
-    return settings.DEMO
 
 
 def kiosk(request, code):
@@ -71,7 +53,7 @@ def kiosk(request, code):
     if device_key:
         actor = actor_for_token(device_key)
         if actor is not None and actor.kind == "kiosk" and actor.device_office_id == office.pk:
-            request.session[KIOSK_SESSION_KEY] = actor.token_id
+            remember_device(request, actor)
             # The device key leaves the address; a language set up with it stays (?lang=) and
             # is this kiosk's own language, the one it returns to after each visitor.
             chosen = getattr(request, "language_chosen", None)
@@ -81,7 +63,7 @@ def kiosk(request, code):
                 request.session.pop(KIOSK_LANG_SESSION_KEY, None)
             return redirect(_kiosk_home(office, chosen))
         error = _("端末キーが正しくないか、この庁舎の発券機用ではありません。")
-    actor = _kiosk_actor(request, office)
+    actor = device_actor(request, office.pk, kind="kiosk")
     if actor is None:
         return render(request, "queueing/kiosk_setup.html", {"office": office, "error": error},
                       status=403 if error else 200)
@@ -111,7 +93,7 @@ def _qr_svg(url: str) -> str:
 
 def _kiosk_device(request, **_kwargs) -> str | None:
     """The kiosk's token (the same budget as its API calls), else the clerk at it."""
-    token_id = request.session.get(KIOSK_SESSION_KEY)
+    token_id = request.session.get(DEVICE_SESSION_KEY["kiosk"])
     if token_id:
         return f"token:{token_id}"
     return f"user:{request.user.pk}" if request.user.is_authenticated else None
@@ -120,12 +102,8 @@ def _kiosk_device(request, **_kwargs) -> str | None:
 @require_POST
 @limit("issue", device=_kiosk_device)
 def kiosk_issue(request, code):
-    office = _office(code)
-    actor = _kiosk_actor(request, office)
-    if actor is None:
-        return render(request, "queueing/_kiosk_error.html",
-                      {"message": _("この端末は発券機として登録されていません。職員にお声がけください。")},
-                      status=403)
+    """The kiosk's tap (permission: the office's kiosk, checked by core.permissions)."""
+    office, actor = request.office, request.actor
     try:
         # One tap = one ticket: kiosk.js sends a key per tap; a repeat from this kiosk's session
         # answers the first ticket (status 200 instead of 201) and issues nothing.

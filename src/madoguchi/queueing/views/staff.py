@@ -1,49 +1,22 @@
-"""Staff screens inside the office: the counter screen (窓口) and floor control (フロア管理)."""
+"""Staff screens inside the office: the counter screen (窓口) and floor control (フロア管理).
 
-from django.contrib.auth.decorators import login_required
+Who may open them is declared in core/permissions.py and checked before the view runs
+(``request.office`` and the acting ``request.actor`` are set there)."""
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from madoguchi.core.actors import Actor, actor_for_user
-from madoguchi.core.errors import Forbidden, ServiceError
-from madoguchi.core.models import Role
+from madoguchi.core.errors import ServiceError
 
 from .. import selectors, services
 from ..models import Category, Counter, Office
-from .common import office_or_404 as _office
 
 
-def _staff(request, office: Office, minimum: str = Role.COUNTER_STAFF) -> Actor:
-    actor = actor_for_user(request.user)
-    actor.require_staff(office.pk, minimum)
-    return actor
-
-
-def staff_only(minimum: str = Role.COUNTER_STAFF):
-    """Log-in required; staff of another office or a lower role see a clear 403 page."""
-
-    def decorator(view):
-        @login_required
-        def wrapper(request, code, *args, **kwargs):
-            office = _office(code)
-            try:
-                actor = _staff(request, office, minimum)
-            except Forbidden as exc:
-                return render(request, "queueing/forbidden.html",
-                              {"office": office, "message": exc.message}, status=403)
-            return view(request, office, actor, *args, **kwargs)
-
-        wrapper.__name__ = view.__name__
-        return wrapper
-
-    return decorator
-
-
-@staff_only()
-def counter_pick(request, office, actor):
+def counter_pick(request, code):
+    office = request.office
     counters = selectors.office_counters(office)
     current = selectors.counters_current(office)
     return render(request, "queueing/counter_pick.html", {
@@ -67,15 +40,15 @@ def _panel_context(office, counter, message=None, error=None):
             "version": version, "missed": missed}
 
 
-@staff_only()
-def counter_screen(request, office, actor, counter_id):
+def counter_screen(request, code, counter_id):
+    office = request.office
     counter = _counter(office, counter_id)
     context = _panel_context(office, counter)
     return render(request, "queueing/counter.html", context)
 
 
-@staff_only()
-def counter_panel(request, office, actor, counter_id):
+def counter_panel(request, code, counter_id):
+    office = request.office
     counter = _counter(office, counter_id)
     return render(request, "queueing/_counter_panel.html", _panel_context(office, counter))
 
@@ -113,8 +86,8 @@ ACTION_DONE = {
 
 
 @require_POST
-@staff_only()
-def counter_action(request, office, actor, counter_id, action):
+def counter_action(request, code, counter_id, action):
+    office, actor = request.office, request.actor
     counter = _counter(office, counter_id)
     run = COUNTER_ACTIONS.get(action)
     if run is None:
@@ -140,13 +113,13 @@ def counter_action(request, office, actor, counter_id, action):
     return response
 
 
-@staff_only(Role.SUPERVISOR)
-def supervisor(request, office, actor):
+def supervisor(request, code):
+    office = request.office
     return render(request, "queueing/supervisor.html", _supervisor_context(office))
 
 
-@staff_only(Role.SUPERVISOR)
-def supervisor_panel(request, office, actor):
+def supervisor_panel(request, code):
+    office = request.office
     return render(request, "queueing/_supervisor_panel.html", _supervisor_context(office))
 
 
@@ -249,9 +222,9 @@ FLOOR_ACTIONS = {
 
 
 @require_POST
-@staff_only(Role.SUPERVISOR)
-def supervisor_action(request, office, actor, action):
+def supervisor_action(request, code, action):
     """Floor control: every action goes through a service (event log, audit log, board)."""
+    office, actor = request.office, request.actor
     run = FLOOR_ACTIONS.get(action)
     if run is None:
         raise Http404
