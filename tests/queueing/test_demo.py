@@ -110,6 +110,8 @@ def test_the_simulator_never_operates_the_counter_left_to_the_human():
     office = load_demo_data()
     seed_morning(office)
     human = Counter.objects.get(office=office, number=1)
+    # The newcomer's first 「次を呼出」 calls a visitor: nobody is left at their counter already.
+    assert not Ticket.objects.filter(counter=human, state=TicketState.CALLED).exists()
     before = TicketEvent.objects.filter(counter=human).count()
     simulator = Simulator(DEMO_OFFICE, tick=0.01, seed=5)
     simulator.start()

@@ -215,7 +215,9 @@ def seed_morning(office: Office, *, visitors: int = 14, rng: random.Random | Non
     for _ in range(visitors):
         services.ticket_issue(actor=actor, office_code=office.code,
                               category_code=rng.choices(codes, weights)[0])
-    for counter in Counter.objects.filter(office=office).order_by("number")[:5]:
+    # Counter 1 stays free: the person trying the demo calls their first visitor there.
+    for counter in (Counter.objects.filter(office=office).exclude(number=HUMAN_COUNTER)
+                    .order_by("number")[:5]):
         services.ticket_call_next(actor=actor, counter_id=counter.pk)
     seed_floor(office, actor)
 
