@@ -7,7 +7,9 @@ test here sets the limit it checks, using the production defaults of settings/ba
 
 import gc
 import json
+import time
 
+import django_ratelimit.core
 import pytest
 from asgiref.sync import async_to_sync
 from django.core.cache import caches
@@ -28,8 +30,20 @@ DEFAULTS = {"issue": {"device": "20/m", "address": "120/m"},
 DEFAULT_STREAMS = 200
 
 
+class _FrozenClock:
+    """django-ratelimit counts in fixed windows (one a minute for "20/m"): a test that crossed a
+    window's edge would see its count start again halfway. The windows stand still in these tests."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def time(self) -> float:
+        return self.now
+
+
 @pytest.fixture(autouse=True)
-def production_limits(settings):
+def production_limits(settings, monkeypatch):
+    monkeypatch.setattr(django_ratelimit.core, "time", _FrozenClock())
     settings.THROTTLE = json.loads(json.dumps(DEFAULTS))
     settings.SSE_MAX_STREAMS_PER_ADDRESS = DEFAULT_STREAMS
     caches["throttle"].clear()
