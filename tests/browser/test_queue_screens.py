@@ -193,6 +193,11 @@ def test_counter_screen_sends_a_stranger_to_login(new_page, demo_url, artifacts)
     expect(page.locator(".counter-panel")).to_have_count(0)
 
 
+def settled(page) -> None:
+    page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+
+
 def test_recall_beyond_the_limit_shows_a_japanese_error(new_page, demo_url, artifacts):
     counter = counter_serving(demo_url, "fastlane")
     issue(demo_url, "fastlane")
@@ -207,12 +212,16 @@ def test_recall_beyond_the_limit_shows_a_japanese_error(new_page, demo_url, arti
     wait_live(display)
 
     for n in range(1, RECALL_LIMIT + 1):
+        # The flash reads the same after every recall: wait until htmx has finished swapping in
+        # (and wiring up) the last answer, or the key lands on a button not yet wired.
+        settled(clerk)
         clerk.keyboard.press("r")
         expect(clerk.locator(".current")).to_contain_text(f"再呼出 {n}回")
         expect(clerk.locator("[data-flash]")).to_have_text(f"{number}番を再呼出しました。")
     # Each recall is announced again on the lobby display.
     expect(display.locator("[data-announcement] [lang=ja]")).to_have_text(f"{number}番の方 {counter['name']}へ")
 
+    settled(clerk)
     clerk.keyboard.press("r")
     error = clerk.locator(".alert.error")
     expect(error).to_have_text(f"再呼出は{RECALL_LIMIT}回までです。不在にするか、保留にしてください。")
