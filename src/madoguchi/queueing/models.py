@@ -264,7 +264,24 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise ValueError("TicketEvent rows are append-only")
 
 
-class TicketEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """An event log row: written once, never changed or deleted (statistics rest on it)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} rows are append-only")
+
+
+class TicketEvent(AppendOnlyModel):
     """Immutable record of one ticket transition; statistics are computed from these."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
@@ -286,8 +303,6 @@ class TicketEvent(models.Model):
                                     verbose_name=_("操作した端末・トークン"))
     detail = models.JSONField(default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("整理券の履歴")
         verbose_name_plural = _("整理券の履歴")
@@ -301,13 +316,6 @@ class TicketEvent(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.ticket_id} @ {self.at:%H:%M:%S}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("TicketEvent rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("TicketEvent rows are append-only")
 
 
 class CounterEventKind(models.TextChoices):
@@ -316,7 +324,7 @@ class CounterEventKind(models.TextChoices):
     CATEGORIES = "categories", _("受付区分の変更")
 
 
-class CounterEvent(models.Model):
+class CounterEvent(AppendOnlyModel):
     """Immutable record of a counter opening, pausing or changing what it serves.
 
     Wait estimates and forecasts need to know how many counters were open when;
@@ -337,8 +345,6 @@ class CounterEvent(models.Model):
                                     verbose_name=_("操作した端末・トークン"))
     detail = models.JSONField(default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("窓口の履歴")
         verbose_name_plural = _("窓口の履歴")
@@ -348,13 +354,6 @@ class CounterEvent(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.counter_id} @ {self.at:%H:%M:%S}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("CounterEvent rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("CounterEvent rows are append-only")
 
 
 from .calendar_models import OfficeClosure, OfficeHours, SpecialOpening  # noqa: E402, F401
