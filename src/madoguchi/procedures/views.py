@@ -16,6 +16,7 @@ mode; the server determines again with the Python engine before it opens the cas
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import segno
 from django.conf import settings
@@ -24,8 +25,10 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from madoguchi.core.actors import SYSTEM, Actor
 from madoguchi.core.auth import DEVICE_SESSION_KEY
 from madoguchi.core.errors import ServiceError
 from madoguchi.core.i18n import html_lang
@@ -69,7 +72,6 @@ def navigator_texts() -> dict:
         "restartConfirm": _("入力した回答を消して、最初からやり直しますか？"),
         "required": _("入力してください。わからない場合は「わからない」を選んでください。"),
         "numberInvalid": _("0以上の数字を入力してください。"),
-        "household": _("世帯の人"),
         "member": _("{n}人目"),
         "relationship": _("続柄"),
         "birthDate": _("生年月日"),
@@ -80,9 +82,12 @@ def navigator_texts() -> dict:
         "birthRequired": _("生年月日を入力するか「生年月日がわからない」を選んでください。"),
         "ageYears": _("{n}歳"),
         "people": _("{n}人"),
+        "listSeparator": _("、"),
         "relationships": {
-            "head": _("世帯主（ご本人）"), "spouse": _("配偶者"), "child": _("子"), "parent": _("親"),
-            "grandparent": _("祖父母"), "grandchild": _("孫"), "sibling": _("兄弟姉妹"), "other": _("その他"),
+            "head": pgettext("relationship", "世帯主（ご本人）"), "spouse": pgettext("relationship", "配偶者"),
+            "child": pgettext("relationship", "子"), "parent": pgettext("relationship", "親"),
+            "grandparent": pgettext("relationship", "祖父母"), "grandchild": pgettext("relationship", "孫"),
+            "sibling": pgettext("relationship", "兄弟姉妹"), "other": pgettext("relationship", "その他"),
         },
         "resultTitle": _("必要な手続き"),
         "resultSummary": _("{n}件の手続きがあります。"),
@@ -97,9 +102,9 @@ def navigator_texts() -> dict:
         "online": _("オンラインでも手続きできます"),
         "notes": _("備考"),
         "law": _("根拠"),
-        "source": _("出典"),
         "otherPlaces": _("窓口以外の手続き"),
         "handoverTitle": _("窓口でこのQRコードをお見せください"),
+        "handoverJump": _("窓口でお見せするQRコードへ"),
         "handoverHint": _("回答は暗号化されてこのQRコードに入っています。市のサーバーには送られていません。"),
         "handoverExpires": _("有効期限 {time}"),
         "handoverExpired": _("QRコードの有効期限が切れました。作り直してください。"),
@@ -113,18 +118,15 @@ def navigator_texts() -> dict:
         "forgotten": _("回答を消しました。"),
         "draftKept": _("回答はこの端末のブラウザーだけに保存されます。"),
         "printedOn": _("作成日 {date}"),
-        "dateFormat": _("Y年n月j日"),
         # kiosk (inside the office)
         "kioskIssue": _("番号札を発券する"),
         "kioskIssueHint": _("最初の窓口の番号札が出ます。この番号札で、ほかの窓口でも手続きの内容が引き継がれます。"),
         "kioskIssuing": _("発券しています…"),
         "kioskFailed": _("発券できませんでした。職員にお声がけください。"),
-        "kioskDone": _("閉じる"),
-        # interview (staff, Japanese only: these are read in Japanese whatever the language)
+        # interview (a staff screen: always Japanese)
         "createCase": _("案件を作成"),
         "creatingCase": _("案件を作成しています…"),
         "caseFailed": _("案件を作成できませんでした。"),
-        "keysHint": _("Y はい / N いいえ / U わからない / 1–9 選択 / Enter 次へ / B 前の質問へ"),
     }
 
 
@@ -204,9 +206,18 @@ def _kiosk_device(request, **_kwargs) -> str | None:
 
 def _case_url(office_code: str, case_code: str) -> str | None:
     try:
-        return reverse("case-detail", kwargs={"code": office_code, "case_code": case_code})
+        return reverse("case-page", kwargs={"code": office_code, "case_code": case_code})
     except NoReverseMatch:
         return None
+
+
+def _kiosk_opener(actor: Actor) -> Actor:
+    """Who opens the kiosk's case: the kiosk itself may not open cases (a device is no clerk),
+    but this one route, checked as the office's kiosk and tied to the ticket it just issued,
+    opens one on its behalf; the case's history and the audit log name the kiosk."""
+    if actor.kind != "kiosk":
+        return actor
+    return replace(SYSTEM, label=f"発券機 {actor.label}")
 
 
 @require_POST
@@ -240,8 +251,10 @@ def kiosk_issue(request, code):
             device=f"session:{request.session.session_key}")
         case = case_selectors.case_for_ticket(ticket.public_id) if ticket.replayed else None
         if case is None:
-            case = case_services.case_open(actor=actor, office=office, life_event=life_event,
-                                           answers=answers, source="kiosk", ticket_id=ticket.public_id)
+            case = case_services.case_open(actor=_kiosk_opener(actor), office=office,
+                                           life_event=life_event, answers=answers, source="kiosk",
+                                           ticket_id=ticket.public_id,
+                                           lang=catalogue_lang(request.LANGUAGE_CODE))
     except ServiceError as exc:
         return render(request, "procedures/_kiosk_error.html", {"message": exc.message},
                       status=exc.status)

@@ -66,7 +66,7 @@ function h(tag, props, ...children) {
     else if (key === "text") el.textContent = value;
     else el.setAttribute(key, value === true ? "" : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child == null || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -200,6 +200,7 @@ function question(id, fallback) {
 // ------------------------------------------------------------------ screens
 
 let focusNext = null;
+let rendered = false;  // the first screen takes no focus (the page has just loaded)
 
 function render() {
   saveDraft();
@@ -215,8 +216,9 @@ function render() {
   screen.replaceChildren(view);
   const target = focusNext ? screen.querySelector(focusNext) : screen.querySelector("[data-navi-heading]");
   focusNext = null;
-  if (target) target.focus({preventScroll: false});
-  window.scrollTo({top: 0});
+  if (target && (rendered || MODE === "interview")) target.focus({preventScroll: true});
+  if (rendered) window.scrollTo({top: 0});
+  rendered = true;
 }
 
 function eventName(code) {
@@ -259,7 +261,7 @@ function answerLabel(q, value) {
         const age = ageOn(m.birth_date, TODAY);
         return age == null ? `${rel} (${T.unknown})` : `${rel} ${fmt(T.ageYears, {n: age})}`;
       });
-      return `${fmt(T.people, {n: members.length})}: ${members.join("、")}`;
+      return `${fmt(T.people, {n: members.length})}: ${members.join(T.listSeparator)}`;
     }
     default: return String(value);
   }
@@ -508,7 +510,7 @@ function renderResult(result) {
     h("h2", {tabindex: "-1", "data-navi-heading": true}, T.resultTitle),
     h("p", {class: "navi-summary", "data-navi-summary": true}, summary),
     h("p", {class: "navi-printed print-only"}, fmt(T.printedOn, {date: formatDate(TODAY)})),
-    MODE === "citizen" ? handoverBox() : null,
+    MODE === "citizen" ? h("p", {class: "screen-only"}, h("a", {href: "#navi-handover-h"}, T.handoverJump)) : null,
     MODE === "kiosk" ? kioskBox() : null,
     MODE === "interview" ? caseBox() : null,
     groups.map(([code, items]) => {
@@ -517,6 +519,7 @@ function renderResult(result) {
         h("h3", {}, sec ? tr(sec.name) : (code || T.otherPlaces)),
         h("ul", {class: "navi-procedures"}, items.map(procedureItem)));
     }),
+    MODE === "citizen" ? handoverBox() : null,
     h("div", {class: "navi-footer screen-only"},
       MODE !== "kiosk" ? h("button", {type: "button", class: "btn", "data-navi-print": true,
                                       onclick: () => window.print()}, T.print) : null,
