@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "madoguchi.notices",
     "madoguchi.zones",
     "madoguchi.opendata",
+    "madoguchi.procedures",
 ]
 
 MIDDLEWARE = [
