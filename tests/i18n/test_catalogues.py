@@ -65,7 +65,7 @@ def test_citizen_messages_translated(lang):
     missing = [msgid for msgid, strs, flags in checked if "fuzzy" in flags or not all(strs)]
     assert not missing, f"{lang}: untranslated or fuzzy: {missing}"
     for msgid, strs, _flags in checked:
-        for placeholder in ("{n}", "{number}", "{counter}", "{w}", "{m}", "{time}", "{date}", "%(n)s", "%(m)s", "%(w)s", "%(t)s", "%(c)s"):
+        for placeholder in ("{n}", "{number}", "{counter}", "{w}", "{m}", "{time}", "{date}", "{rule}", "%(n)s", "%(m)s", "%(w)s", "%(t)s", "%(c)s"):
             if placeholder in msgid:
                 assert all(placeholder in s for s in strs), f"{lang}: {placeholder} lost in {msgid}"
     assert po.with_suffix(".mo").exists(), f"{lang}: compile with `madoguchi manage compilemessages`"

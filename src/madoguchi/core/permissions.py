@@ -74,7 +74,7 @@ PAGES: dict[str, Audience] = {
     "logout": A.ANYONE,
     "kiosk": A.ANYONE,           # unregistered, it shows the device set-up form
     "kiosk-issue": A.KIOSK,
-    "navi-kiosk": A.KIOSK,         # the navigator on the office's kiosk
+    "navi-kiosk": A.ANYONE,        # the kiosk's navigator: registers with ?device=, else refuses
     "navi-kiosk-issue": A.KIOSK,   # a ticket for the first counter and a case on it
     "interview": A.STAFF,          # 聞き取り (北見方式)
     "interview-case": A.STAFF,     # 「案件を作成」

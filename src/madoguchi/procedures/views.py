@@ -21,15 +21,15 @@ from dataclasses import replace
 import segno
 from django.conf import settings
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from madoguchi.core.actors import SYSTEM, Actor
-from madoguchi.core.auth import DEVICE_SESSION_KEY
+from madoguchi.core.actors import SYSTEM, Actor, actor_for_token
+from madoguchi.core.auth import DEVICE_SESSION_KEY, device_actor, remember_device
 from madoguchi.core.errors import ServiceError
 from madoguchi.core.i18n import html_lang
 from madoguchi.core.throttle import limit
@@ -37,6 +37,7 @@ from madoguchi.core.timeutil import business_date, to_jst
 from madoguchi.queueing import public_state
 from madoguchi.queueing import selectors as queue_selectors
 from madoguchi.queueing import services as queue_services
+from madoguchi.queueing.views.common import office_or_404
 
 CATALOGUE_URL = "/api/v1/procedures/catalogue"
 KEYS_URL = "/api/v1/handover/keys"
@@ -98,6 +99,7 @@ def navigator_texts() -> dict:
         "why": _("対象となる理由"),
         "documents": _("持ち物"),
         "deadline": _("期限"),
+        "deadlineRule": _("{date}（{rule}）"),
         "fee": _("手数料"),
         "online": _("オンラインでも手続きできます"),
         "notes": _("備考"),
@@ -154,8 +156,25 @@ def navigator(request, code):
 
 
 def kiosk_navigator(request, code):
-    """The navigator on the office's kiosk: big buttons, receipt print, a ticket at the end."""
-    return _page(request, request.office, mode="kiosk",
+    """The navigator on the office's kiosk: big buttons, receipt print, a ticket at the end.
+
+    Like the kiosk's menu, a device key given once (``?device=``) registers this browser as the
+    office's kiosk; a browser that is not the kiosk (nor staff of the office) is refused.
+    """
+    office = office_or_404(code)
+    device_key = request.GET.get("device")
+    if device_key:
+        actor = actor_for_token(device_key)
+        if actor is not None and actor.kind == "kiosk" and actor.device_office_id == office.pk:
+            remember_device(request, actor)
+            query = request.GET.copy()
+            query.pop("device")
+            return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+    if device_actor(request, office.pk, kind="kiosk") is None:
+        return render(request, "core/forbidden.html", {
+            "office": office, "code": "forbidden_device",
+            "message": _("この端末は発券機として登録されていません。職員にお声がけください。")}, status=403)
+    return _page(request, office, mode="kiosk",
                  extra={"issue_url": reverse("navi-kiosk-issue", kwargs={"code": code})})
 
 

@@ -477,7 +477,7 @@ function procedureItem(item) {
   const reasons = (item.reasons || []).filter(Boolean);
   const documents = (item.documents && item.documents.length ? item.documents : (full.documents || []).map(tr)).filter(Boolean);
   const rule = full.deadline ? tr(full.deadline.rule) : "";
-  const deadline = item.deadline ? formatDate(item.deadline) + (rule ? ` (${rule})` : "") : rule;
+  const deadline = item.deadline ? (rule ? fmt(T.deadlineRule, {date: formatDate(item.deadline), rule}) : formatDate(item.deadline)) : rule;
   const fee = tr(full.fee);
   const notes = tr(full.notes);
   const law = tr(full.law);
