@@ -18,6 +18,7 @@ from madoguchi.core.timeutil import to_jst
 from madoguchi.handover.api import router as handover_router
 from madoguchi.notices.api import router as notices_router
 from madoguchi.opendata.api import router as opendata_router
+from madoguchi.procedures.api import router as procedures_router
 from madoguchi.queueing.api import router as queue_router
 
 logger = logging.getLogger("django.request")
@@ -122,5 +123,6 @@ api.add_router("/", queue_router)
 api.add_router("/", opendata_router)
 api.add_router("/", notices_router)
 api.add_router("/", handover_router)
+api.add_router("/", procedures_router)
 # Who may call each operation: its row in core/permissions.py (refused without one).
 permissions.bind_api(api)

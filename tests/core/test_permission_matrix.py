@@ -148,6 +148,10 @@ MATRIX: dict[str, Row] = {
                                   {"email": "not-an-address"}),
     "api-v1:handover_keys": Row("GET", f"{B}/handover/keys", everyone(200)),
     "api-v1:handover_open": Row("POST", f"{B}/handover/open", api_staff(), {"payload": "{handover}"}),
+    "api-v1:life_events": Row("GET", f"{B}/procedures/life-events", everyone(200)),
+    "api-v1:determine": Row("POST", f"{B}/procedures/determine", everyone(200),
+                            {"life_event": "tennyu", "answers": {}}),
+    "api-v1:catalogue": Row("GET", f"{B}/procedures/catalogue", everyone(200)),
 }
 # Declared for the public side only (ROLE=public); not in this URLconf.
 OTHER_ZONE = {"zone-sync"}

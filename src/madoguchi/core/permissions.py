@@ -121,6 +121,10 @@ API: dict[str, Audience] = {
     # hand-over QR: public keys for the citizen's browser; opening inside, by the key's office
     "handover_keys": A.ANYONE,
     "handover_open": A.STAFF,
+    # procedures (nothing personal is served; answers are neither stored nor logged)
+    "life_events": A.ANYONE,
+    "determine": A.ANYONE,
+    "catalogue": A.ANYONE,
 }
 
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "madoguchi.zones",
     "madoguchi.opendata",
     "madoguchi.handover",
+    "madoguchi.procedures",
 ]
 
 MIDDLEWARE = [
