@@ -73,7 +73,7 @@ def test_kiosk_navigator_needs_the_office_kiosk(client, office):
     page = client.get("/o/demo/kiosk/navi/", {"lang": "vi"})
     body = page.content.decode()
     assert page.status_code == 200
-    assert 'data-mode="kiosk"' in body and 'data-issue-url="/o/demo/kiosk/navi/issue/"' in body
+    assert 'data-mode="kiosk"' in body
     assert "Hướng dẫn thủ tục" in body
     # a shared device: the visitor's language is not remembered for the next one
     assert "django_language" not in page.cookies
@@ -86,7 +86,7 @@ def test_interview_is_for_staff_and_in_japanese(client, office, staff_user):
     body = page.content.decode()
     assert page.status_code == 200
     assert '<html lang="ja">' in body and "聞き取り（手続き判定）" in body
-    assert 'data-mode="interview"' in body and 'data-case-url="/o/demo/interview/case/"' in body
+    assert 'data-mode="interview"' in body
     assert navi_texts(body)["createCase"] == "案件を作成"
 
 
@@ -100,3 +100,17 @@ def test_first_category_prefers_what_applies_and_what_the_office_serves():
     assert first_category(result, {"moving", "insurance"}) == "insurance"
     assert first_category(result, {"moving"}) == "moving"
     assert first_category(result, {"certificates"}) is None
+
+
+def test_the_demo_banner_shows_the_navigator_for_phone_kiosk_and_interview(client, office, staff_user,
+                                                                            capsys):
+    from madoguchi.cli import _print_demo_banner
+
+    _print_demo_banner("127.0.0.1", 8000, False)
+    out = capsys.readouterr().out
+    urls = re.findall(r"http://127\.0\.0\.1:8000(/o/demo/(?:navi|kiosk/navi|interview)/\S*)", out)
+    assert urls == ["/o/demo/navi/", "/o/demo/kiosk/navi/?device=demo-kiosk", "/o/demo/interview/"]
+    assert client.get(urls[0]).status_code == 200
+    assert client.get(urls[1], follow=True).status_code == 200  # registers the kiosk, then the page
+    client.force_login(staff_user)
+    assert client.get(urls[2]).status_code == 200

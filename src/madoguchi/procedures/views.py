@@ -132,6 +132,13 @@ def navigator_texts() -> dict:
     }
 
 
+def _url_or_none(name: str, code: str) -> str | None:
+    try:
+        return reverse(name, kwargs={"code": code})
+    except NoReverseMatch:  # the cases app is not installed
+        return None
+
+
 def _office_or_404(code: str):
     office = public_state.get_office(code)
     if office is None:
@@ -174,16 +181,14 @@ def kiosk_navigator(request, code):
         return render(request, "core/forbidden.html", {
             "office": office, "code": "forbidden_device",
             "message": _("この端末は発券機として登録されていません。職員にお声がけください。")}, status=403)
-    return _page(request, office, mode="kiosk",
-                 extra={"issue_url": reverse("navi-kiosk-issue", kwargs={"code": code})})
+    return _page(request, office, mode="kiosk", extra={"issue_url": _url_or_none("navi-kiosk-issue", code)})
 
 
 def interview(request, code):
     """The clerk's interview (聞き取り, 北見方式): the same questions, fast with the keyboard."""
     ticket = request.GET.get("ticket", "")[:64]
     return _page(request, request.office, mode="interview",
-                 extra={"case_url": reverse("interview-case", kwargs={"code": code}),
-                        "ticket": ticket})
+                 extra={"case_url": _url_or_none("interview-case", code), "ticket": ticket})
 
 
 # ---------------------------------------------------------------- opening a case from inside
