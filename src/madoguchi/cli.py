@@ -67,6 +67,7 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
         f"  フロア管理 (super.)  {base}/o/demo/supervisor/     (ログイン: admin / admin)",
         f"  管理画面 (admin)     {base}/admin/                  (ログイン: admin / admin)",
         f"  API (OpenAPI)        {base}/api/v1/docs",
+        f"  引継ぎQRの公開鍵     {base}/api/v1/handover/keys    (madoguchi keys list)",
         "",
         "整理券の画面 / A ticket page (what a citizen's phone shows):",
         "  発券機でボタンを押すと番号札が出ます。番号札の QR コードを読み取るか、印刷されたアドレスを開いてください。",
@@ -125,6 +126,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     office = load_demo_data()
     load_center_data()
+    from madoguchi.handover.demo import ensure_demo_keys
+
+    ensure_demo_keys()  # the hand-over QR needs an office key (GET /api/v1/handover/keys)
     seed_morning(office)
     if args.simulate:
         Simulator(DEMO_OFFICE, tick=args.tick).start()
@@ -178,6 +182,13 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    _setup()
+    from madoguchi.handover.commands import run
+
+    return run(args)
+
+
 def cmd_manage(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "madoguchi.settings.base")
     from django.core.management import execute_from_command_line
@@ -211,6 +222,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?", default=None,
                        help="カタログのディレクトリ (default: MADOGUCHI_CATALOGUE_DIR or the sample)")
     check.set_defaults(func=cmd_catalogue)
+
+    keys = sub.add_parser("keys", help="引継ぎQRの庁舎鍵: create | rotate | list [--office CODE]")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    for name, text in (("create", "庁舎の最初の鍵を作成"),
+                       ("rotate", "鍵を更新（古い鍵は MADOGUCHI_HANDOVER_KEY_GRACE_DAYS 日だけ復号可）")):
+        keys_sub.add_parser(name, help=text).add_argument(
+            "--office", required=True, help="庁舎・拠点コード (e.g. demo)")
+    keys_sub.add_parser("list", help="鍵の一覧（秘密鍵は表示しません）").add_argument("--office")
+    keys.set_defaults(func=cmd_keys)
 
     sub.add_parser("manage", help="Django の管理コマンド (e.g. madoguchi manage createsuperuser)",
                    add_help=False)

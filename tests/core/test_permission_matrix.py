@@ -24,9 +24,11 @@ from madoguchi.core import permissions
 from madoguchi.core.actors import SYSTEM
 from madoguchi.core.auth import DEVICE_SESSION_KEY
 from madoguchi.core.models import ApiToken, Role, TokenKind
+from madoguchi.handover import services as handover_services
 from madoguchi.queueing import selectors, services
 from madoguchi.queueing.models import Counter
 
+from ..handover.helpers import navigator_content, seal_for
 from ..queueing.factories import make_office, make_staff, make_token
 
 ANON, KIOSK, DISPLAY, STAFF, OTHER, SUPER, ADMIN, SU_OTHER = IDENTITIES = (
@@ -144,6 +146,8 @@ MATRIX: dict[str, Row] = {
                                    everyone(422), {}),
     "api-v1:email_subscribe": Row("POST", f"{B}/tickets/{{waiting}}/notices/email", everyone(422),
                                   {"email": "not-an-address"}),
+    "api-v1:handover_keys": Row("GET", f"{B}/handover/keys", everyone(200)),
+    "api-v1:handover_open": Row("POST", f"{B}/handover/open", api_staff(), {"payload": "{handover}"}),
     "api-v1:life_events": Row("GET", f"{B}/procedures/life-events", everyone(200)),
     "api-v1:determine": Row("POST", f"{B}/procedures/determine", everyone(200),
                             {"life_event": "tennyu", "answers": {}}),
@@ -252,8 +256,11 @@ def scene(office):
     called = issue()
     services.ticket_call(actor=SYSTEM, counter_id=busy.pk, ticket_id=called.public_id)
     waiting = issue()
+    # A hand-over sealed to the demo office's key: only its staff may open it.
+    handover_key = handover_services.office_key_create(actor=SYSTEM, office_code="demo")
     ids = {"busy": busy.pk, "idle": idle.pk, "waiting": waiting.public_id,
-           "held": held.public_id, "no_show": no_show.public_id}
+           "held": held.public_id, "no_show": no_show.public_id,
+           "handover": seal_for(handover_key, navigator_content())}
 
     def bearer(raw):
         return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}

@@ -118,6 +118,9 @@ API: dict[str, Audience] = {
     "push_subscribe": A.ANYONE,
     "push_unsubscribe": A.ANYONE,
     "email_subscribe": A.ANYONE,
+    # hand-over QR: public keys for the citizen's browser; opening inside, by the key's office
+    "handover_keys": A.ANYONE,
+    "handover_open": A.STAFF,
     # procedures (nothing personal is served; answers are neither stored nor logged)
     "life_events": A.ANYONE,
     "determine": A.ANYONE,
