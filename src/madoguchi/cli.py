@@ -112,6 +112,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ["MADOGUCHI_ALLOWED_HOSTS"] = ",".join(
         h for h in [hosts, "127.0.0.1", "localhost", args.host, "[::1]"] if h)
     _setup()
+    problem = catalogue_problem()
+    if problem:
+        print(problem, file=sys.stderr, flush=True)
+        return 2
     from django.core.management import call_command
 
     from madoguchi.queueing.demo import (
@@ -147,6 +151,10 @@ def _run_uvicorn(host: str, port: int, workers: int) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup()
+    problem = catalogue_problem()
+    if problem:
+        print(problem, file=sys.stderr, flush=True)
+        return 2
     if args.migrate:
         from django.core.management import call_command
 

@@ -23,13 +23,12 @@ from madoguchi.procedures.schema import RELATIONSHIPS
 
 from .helpers import BASIC
 
-CATALOGUES = [BASIC] + ([catalogue.SAMPLE_DIR]
-                        if (catalogue.SAMPLE_DIR / "life_events.yaml").is_file() else [])
+CATALOGUES = [BASIC, catalogue.SAMPLE_DIR]
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
 UNKNOWN = "unknown"
 
 
-@pytest.fixture(scope="module", params=CATALOGUES, ids=lambda p: p.name)
+@pytest.fixture(scope="module", params=CATALOGUES, ids=["fixture", "sample"])
 def cat(request):
     return catalogue.load(request.param)
 
@@ -107,20 +106,19 @@ def test_any_answers_never_raise(cat):
 @st.composite
 def less_known(draw, answers):
     """``answers`` with one answer made unknown, one member's field made unknown, or one removed."""
-    keys = sorted(answers)
-    key = draw(st.sampled_from(keys))
+    households = sorted(k for k, v in answers.items()
+                        if isinstance(v, list) and any(UNKNOWN not in m.values() for m in v))
+    how = draw(st.sampled_from(["unknown", "unanswered", "member"] if households else
+                               ["unknown", "unanswered"]))
+    key = draw(st.sampled_from(households if how == "member" else sorted(answers)))
     value = answers[key]
     changed = dict(answers)
-    members = [i for i, m in enumerate(value) if UNKNOWN not in m.values()] \
-        if isinstance(value, list) else []
-    how = draw(st.sampled_from(["unknown", "unanswered", "member"] if members else
-                               ["unknown", "unanswered"]))
     if how == "unknown":
         changed[key] = UNKNOWN
     elif how == "unanswered":
         del changed[key]
     else:
-        i = draw(st.sampled_from(members))
+        i = draw(st.sampled_from([i for i, m in enumerate(value) if UNKNOWN not in m.values()]))
         field = draw(st.sampled_from(["birth_date", "relationship"]))
         changed[key] = [dict(m, **({field: UNKNOWN} if j == i else {})) for j, m in enumerate(value)]
     return how, changed

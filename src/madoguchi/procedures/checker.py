@@ -38,7 +38,7 @@ class Report:
         cat = self.catalogue
         name = engine.text(cat.meta.name, "ja")
         entries = len(cat.procedures)
-        out.append(f"  {name}{'（見本）' if cat.meta.sample else ''}")
+        out.append(f"  {name}")
         out.append(f"  ライフイベント {len(cat.life_events)}、質問 {len(cat.questions)}、手続き "
                    f"{len(cat.codes)}（有効期間ごとの記載 {entries}）、テストケース {self.cases}")
         out.append(f"テスト: {self.cases} 件中 {self.cases - self.failed_cases} 件 成功")
