@@ -12,6 +12,7 @@ import io
 
 import httpx
 import pytest
+import segno
 import zxingcpp
 from PIL import Image
 
@@ -88,6 +89,9 @@ def test_sealed_in_the_browser_read_from_the_screen_opened_inside(new_page, demo
     assert len(found) == 1, "the QR code on the phone's screen could not be read"
     assert found[0].format == zxingcpp.BarcodeFormat.QRCode and found[0].ec_level == "M"
     assert found[0].text == made["text"]
+    # The version the bench (bench/handover_qr.py, segno) reports is the one the phone shows.
+    assert segno.make(made["text"], error="m", mode="alphanumeric", boost_error=False).version \
+        == made["version"]
     # The standard's quiet zone of four modules around it (scanners need it).
     module = 320 / (17 + 4 * made["version"] + 8)
     assert found[0].position.top_left.x >= 8 + 3.5 * module, found[0].position
