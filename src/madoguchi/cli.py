@@ -119,6 +119,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ["MADOGUCHI_ALLOWED_HOSTS"] = ",".join(
         h for h in [hosts, "127.0.0.1", "localhost", args.host, "[::1]"] if h)
     _setup()
+    problem = catalogue_problem()
+    if problem:
+        print(problem, file=sys.stderr, flush=True)
+        return 2
     from django.core.management import call_command
 
     from madoguchi.queueing.demo import (
@@ -154,6 +158,10 @@ def _run_uvicorn(host: str, port: int, workers: int) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup()
+    problem = catalogue_problem()
+    if problem:
+        print(problem, file=sys.stderr, flush=True)
+        return 2
     if args.migrate:
         from django.core.management import call_command
 
@@ -161,6 +169,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Madoguchi serving on http://{args.host}:{args.port}/ (role: "
           f"{os.environ.get('MADOGUCHI_ROLE', 'all')})", flush=True)
     return _run_uvicorn(args.host, args.port, workers=args.workers)
+
+
+def catalogue_problem() -> str | None:
+    """Why the server must not start: the procedure catalogue in service is broken (or None)."""
+    from madoguchi.procedures import catalogue
+
+    try:
+        catalogue.active()
+    except catalogue.CatalogueError as exc:
+        return (exc.report() + "\n手続きカタログに誤りがあるため起動しません。直してから "
+                "madoguchi catalogue check で確認してください。\n"
+                "Not starting: the procedure catalogue is broken (see above).")
+    return None
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    import secrets
+
+    # The check serves nothing and signs nothing: a throwaway key lets it run on any machine.
+    os.environ.setdefault("MADOGUCHI_SECRET_KEY", secrets.token_urlsafe(48))
+    _setup()
+    from madoguchi.procedures import checker
+
+    report = checker.check(args.dir)
+    print("\n".join(report.lines()), flush=True)
+    return 0 if report.ok else 1
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
@@ -196,6 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--migrate", action="store_true", help="起動前にマイグレーションを適用")
     serve.set_defaults(func=cmd_serve)
+
+    cat = sub.add_parser("catalogue", help="手続きカタログ (procedure catalogue)")
+    cat_sub = cat.add_subparsers(dest="action", required=True)
+    check = cat_sub.add_parser("check", help="検査: 全ファイルの検証・テストの実行・網羅の確認 (exit 1 on failure)")
+    check.add_argument("dir", nargs="?", default=None,
+                       help="カタログのディレクトリ (default: MADOGUCHI_CATALOGUE_DIR or the sample)")
+    check.set_defaults(func=cmd_catalogue)
 
     keys = sub.add_parser("keys", help="引継ぎQRの庁舎鍵: create | rotate | list [--office CODE]")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)

@@ -279,8 +279,9 @@ function renderAnswered() {
                    "aria-label": `${T.change}: ${tr(q.text)}`, onclick: () => edit(id)}, T.change));
   });
   if (!items.length) return null;
-  return h("section", {class: "navi-answered", "aria-label": T.answered},
-    h("h3", {}, T.answered), h("ol", {class: "navi-answers"}, items));
+  // Folded: a long list of answers would push the question (or the QR code) out of sight.
+  return h("details", {class: "navi-answered", "data-navi-answered": true},
+    h("summary", {}, `${T.answered} (${items.length})`), h("ol", {class: "navi-answers"}, items));
 }
 
 function edit(id) {
@@ -490,8 +491,11 @@ function procedureItem(item) {
   return h("li", {class: `navi-procedure status-${item.status}`, "data-procedure": item.code, "data-status": item.status},
     h("h4", {}, toCheck ? h("span", {class: "navi-badge", "data-to-check": true}, T.toCheck) : null, " ",
       h("span", {class: "name"}, item.name || tr(full.name))),
-    reasons.length ? h("p", {class: toCheck ? "navi-check-what" : "navi-why"},
-      h("strong", {}, toCheck ? T.toCheckWhat : T.why), " ", reasons.join(" / ")) : null,
+    // The first reason says why it may apply; for one to check, the others say what to check.
+    reasons.length ? h("p", {class: "navi-why"}, h("strong", {}, T.why), " ",
+      (toCheck ? reasons.slice(0, 1) : reasons).join(" / ")) : null,
+    toCheck && reasons.length > 1 ? h("p", {class: "navi-check-what"}, h("strong", {}, T.toCheckWhat), " ",
+      reasons.slice(1).join(" / ")) : null,
     rows.length ? h("dl", {class: "navi-facts"}, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])) : null,
     item.online_url ? h("p", {class: "navi-online"},
       h("a", {href: item.online_url, rel: "noopener", target: "_blank"}, T.online)) : null,
@@ -511,8 +515,8 @@ function renderResult(result) {
     h("p", {class: "navi-summary", "data-navi-summary": true}, summary),
     h("p", {class: "navi-printed print-only"}, fmt(T.printedOn, {date: formatDate(TODAY)})),
     MODE === "citizen" ? h("p", {class: "screen-only"}, h("a", {href: "#navi-handover-h"}, T.handoverJump)) : null,
-    MODE === "kiosk" ? kioskBox() : null,
-    MODE === "interview" ? caseBox() : null,
+    MODE === "kiosk" && root.dataset.issueUrl ? kioskBox() : null,
+    MODE === "interview" && root.dataset.caseUrl ? caseBox() : null,
     groups.map(([code, items]) => {
       const sec = catalogue.sections[code];
       return h("section", {class: "navi-section", "data-section": code},
@@ -527,6 +531,7 @@ function renderResult(result) {
       h("button", {type: "button", class: "btn warn", "data-navi-restart": true, onclick: restart}, T.restart)),
     renderAnswered());
   announce(summary);
+  if (MODE === "interview") focusNext = "[data-create-case]";  // Enter opens the case
   return section;
 }
 
@@ -557,9 +562,9 @@ async function seal(box) {
     if (!response.ok) throw new Error(`keys: HTTP ${response.status}`);
     const keys = (await response.json()).filter((k) => !k.office || k.office === OFFICE);
     const sealed = await module.sealHandover(keys, OFFICE, {life_event: state.life_event, answers: relevantAnswers(),
-                                                             on: TODAY, lang: LANG});
+                                                             on: TODAY, lang: LANG}, {alt: T.handoverTitle});
     qr.replaceChildren(qrElement(sealed));
-    qr.dataset.payloadLength = String((sealed.payload || sealed.text || "").length);
+    qr.dataset.qrVersion = String(sealed.version || "");
     const expires = sealed.expires_at || sealed.expiresAt;
     if (expires) {
       const at = new Date(expires);
@@ -577,7 +582,7 @@ async function seal(box) {
 
 function qrElement(sealed) {
   if (sealed instanceof Node) return sealed;
-  const svg = sealed.svg || sealed.qr;
+  const svg = sealed.qrSvg || sealed.svg;
   if (svg instanceof Node) return svg;
   if (typeof svg === "string") {
     const wrap = h("div", {class: "navi-qr-svg"});
@@ -702,7 +707,9 @@ function onKey(event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target;
   const typing = target && (target.tagName === "INPUT" || target.tagName === "SELECT" || target.tagName === "TEXTAREA");
-  if (typing) return;  // Enter in a form submits it by itself
+  // A date or number field takes no letters: U and B still answer 「わからない」 and go back there.
+  const lettersFree = typing && target.matches("[data-navi-input]") && /^[ub]$/i.test(event.key);
+  if (typing && !lettersFree) return;  // Enter in a form submits it by itself
   const step = screen.querySelector("[data-step]");
   if (!step) return;
   const key = event.key.toLowerCase();
