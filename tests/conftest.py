@@ -68,3 +68,4 @@ def _demo_mode(settings):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+

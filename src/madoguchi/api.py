@@ -15,8 +15,10 @@ from ninja.responses import NinjaJSONEncoder
 from madoguchi.core import permissions
 from madoguchi.core.errors import ServiceError
 from madoguchi.core.timeutil import to_jst
+from madoguchi.handover.api import router as handover_router
 from madoguchi.notices.api import router as notices_router
 from madoguchi.opendata.api import router as opendata_router
+from madoguchi.procedures.api import router as procedures_router
 from madoguchi.queueing.api import router as queue_router
 
 logger = logging.getLogger("django.request")
@@ -34,10 +36,33 @@ class JSTRenderer(JSONRenderer):
     encoder_class = JSTEncoder
 
 
+# Answers every operation may give before its own code runs (core/middleware.py's request
+# guard, the upload limit): documented once here rather than on each operation.
+GUARD_RESPONSES = {
+    422: "入力内容に誤りがあります（NUL 文字など、受け付けられない文字を含む）。",
+}
+BODY_RESPONSES = {
+    413: "送信された内容が大きすぎます（DATA_UPLOAD_MAX_MEMORY_SIZE を超えています）。",
+}
+
+
 class MadoguchiAPI(NinjaAPI):
     def get_openapi_operation_id(self, operation) -> str:
         """The operation's URL name: the key of its row in core/permissions.py."""
         return permissions.operation_name(operation)
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                extra = dict(GUARD_RESPONSES)
+                if method in ("post", "put", "patch"):
+                    extra.update(BODY_RESPONSES)
+                for status, description in extra.items():
+                    operation["responses"].setdefault(
+                        status, {"description": description, "content": error})
+        return schema
 
 
 api = MadoguchiAPI(title="Madoguchi API", version="1", urls_namespace="api-v1", renderer=JSTRenderer(),
@@ -97,5 +122,7 @@ def http_error(request, exc: HttpError):
 api.add_router("/", queue_router)
 api.add_router("/", opendata_router)
 api.add_router("/", notices_router)
+api.add_router("/", handover_router)
+api.add_router("/", procedures_router)
 # Who may call each operation: its row in core/permissions.py (refused without one).
 permissions.bind_api(api)

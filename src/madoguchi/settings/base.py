@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "madoguchi.notices",
     "madoguchi.zones",
     "madoguchi.opendata",
+    "madoguchi.handover",
+    "madoguchi.procedures",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +188,15 @@ if ROLE == "internal" and PUBLIC_URL and not ZONE_SECRET:
     raise ImproperlyConfigured(
         "MADOGUCHI_PUBLIC_URL に連携するには MADOGUCHI_ZONE_SECRET（公開側と同じ共有鍵）が必要です。")
 RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
+
+# Hand-over QR (madoguchi.handover, docs/handover.md). Office private keys are stored encrypted
+# with a key derived from MADOGUCHI_HANDOVER_KEY, or from MADOGUCHI_SECRET_KEY when it is unset
+# (then changing the secret key makes the stored private keys unreadable: set a dedicated one).
+HANDOVER_KEY = env("HANDOVER_KEY") or ""
+# A rotated-out key keeps decrypting this many days (hand-overs made just before a rotation).
+HANDOVER_KEY_GRACE_DAYS = env_int("HANDOVER_KEY_GRACE_DAYS", 30)
+# The longest a hand-over may live (its own expires_at is set by the citizen's browser).
+HANDOVER_TTL_DAYS = env_int("HANDOVER_TTL_DAYS", 7)
 
 # Throttling (madoguchi.core.throttle; docs/operations.ja.md「アクセスの制限」). Rates are
 # django-ratelimit rates, "count/period" with period s, m, h or e.g. 10m; empty turns one off.
