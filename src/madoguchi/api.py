@@ -97,5 +97,9 @@ def http_error(request, exc: HttpError):
 api.add_router("/", queue_router)
 api.add_router("/", opendata_router)
 api.add_router("/", notices_router)
+if settings.ROLE != "public":  # cases hold personal data: never on the internet side
+    from madoguchi.cases.api import router as cases_router
+
+    api.add_router("/", cases_router)
 # Who may call each operation: its row in core/permissions.py (refused without one).
 permissions.bind_api(api)

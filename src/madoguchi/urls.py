@@ -30,6 +30,7 @@ if settings.ROLE in ("all", "internal"):
         path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
         path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
         *internal_urlpatterns,
+        path("", include("madoguchi.cases.urls")),  # one-stop cases: personal data, inside only
     ]
 if settings.ROLE == "public":
     urlpatterns.append(path("zone/v1/sync", receiver.sync, name="zone-sync"))

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "madoguchi.notices",
     "madoguchi.zones",
     "madoguchi.opendata",
+    "madoguchi.cases",  # internal side only: its screens and API are not routed when ROLE=public
 ]
 
 MIDDLEWARE = [
@@ -186,6 +187,8 @@ if ROLE == "internal" and PUBLIC_URL and not ZONE_SECRET:
     raise ImproperlyConfigured(
         "MADOGUCHI_PUBLIC_URL に連携するには MADOGUCHI_ZONE_SECRET（公開側と同じ共有鍵）が必要です。")
 RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
+# One-stop cases (来庁案件) are deleted this many days after they were closed (`madoguchi purge`).
+CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 90)
 
 # Throttling (madoguchi.core.throttle; docs/operations.ja.md「アクセスの制限」). Rates are
 # django-ratelimit rates, "count/period" with period s, m, h or e.g. 10m; empty turns one off.
