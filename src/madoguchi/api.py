@@ -34,10 +34,33 @@ class JSTRenderer(JSONRenderer):
     encoder_class = JSTEncoder
 
 
+# Answers every operation may give before its own code runs (core/middleware.py's request
+# guard, the upload limit): documented once here rather than on each operation.
+GUARD_RESPONSES = {
+    422: "入力内容に誤りがあります（NUL 文字など、受け付けられない文字を含む）。",
+}
+BODY_RESPONSES = {
+    413: "送信された内容が大きすぎます（DATA_UPLOAD_MAX_MEMORY_SIZE を超えています）。",
+}
+
+
 class MadoguchiAPI(NinjaAPI):
     def get_openapi_operation_id(self, operation) -> str:
         """The operation's URL name: the key of its row in core/permissions.py."""
         return permissions.operation_name(operation)
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                extra = dict(GUARD_RESPONSES)
+                if method in ("post", "put", "patch"):
+                    extra.update(BODY_RESPONSES)
+                for status, description in extra.items():
+                    operation["responses"].setdefault(
+                        status, {"description": description, "content": error})
+        return schema
 
 
 api = MadoguchiAPI(title="Madoguchi API", version="1", urls_namespace="api-v1", renderer=JSTRenderer(),

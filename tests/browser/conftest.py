@@ -21,6 +21,12 @@ def demo_url(tmp_path_factory):
         yield server.url
 
 
+@pytest.fixture(autouse=True)
+def _chromium():
+    """Every test here needs Debian's chromium: skipped without it (fails under CI=true)."""
+    require_chromium()
+
+
 # Generous waits: a loaded CI machine (2 cores) must not turn a slow screen into a failure.
 expect.set_options(timeout=15_000)
 

@@ -12,7 +12,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ..services_available import require_chromium
 from .helpers import (
     FULL_HD,
     PHONE,
@@ -29,11 +28,6 @@ pytestmark = pytest.mark.browser
 
 LANGS = ["ja", "en"]
 DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(autouse=True)
-def _chromium():
-    require_chromium()
 
 
 def open_page(new_page, path: str, lang: str, viewport: dict):

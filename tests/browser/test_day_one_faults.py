@@ -9,7 +9,6 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from ..services_available import require_chromium
 from .helpers import (
     STAFF,
     allow_console_error,
@@ -23,11 +22,6 @@ from .helpers import (
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _chromium():
-    require_chromium()
 
 
 def _ticket_state(base_url: str, ticket_id: str) -> str:

@@ -11,7 +11,6 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from ..services_available import require_chromium
 from .helpers import (
     FULL_HD,
     PHONE,
@@ -31,11 +30,6 @@ from .helpers import (
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _chromium():
-    require_chromium()
 
 
 def counter_id(base_url: str, number: int) -> str:

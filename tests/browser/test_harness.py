@@ -8,7 +8,6 @@ browser before any lookup.
 
 import pytest
 
-from ..services_available import require_chromium
 from .helpers import PageWatch, allow_console_error
 
 pytestmark = pytest.mark.browser
@@ -26,11 +25,6 @@ def watched(browser, demo_url):
     page.goto("/o/demo/board/")
     yield page, watch
     context.close()
-
-
-@pytest.fixture(autouse=True)
-def _chromium():
-    require_chromium()
 
 
 def test_a_request_to_another_host_is_blocked_and_named(watched):

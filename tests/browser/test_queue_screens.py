@@ -11,7 +11,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ..services_available import require_chromium
 from .helpers import (
     FULL_HD,
     PHONE,
@@ -32,11 +31,6 @@ from .helpers import (
 pytestmark = pytest.mark.browser
 
 RECALL_LIMIT = 3  # the server runs with the default MADOGUCHI_RECALL_LIMIT
-
-
-@pytest.fixture(autouse=True)
-def _chromium():
-    require_chromium()
 
 
 # ------------------------------------------------------------------ (a) kiosk → display, board

@@ -13,7 +13,6 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
-from ..services_available import require_chromium
 from .helpers import (
     FULL_HD,
     SMALL_PHONE,
@@ -34,11 +33,6 @@ pytestmark = pytest.mark.browser
 # Counter 5 is the only one serving 戸籍 (DEMO_COUNTERS): nobody else calls these tickets.
 CATEGORY = "family-register"
 AHEAD = 3
-
-
-@pytest.fixture(autouse=True)
-def _chromium():
-    require_chromium()
 
 
 def take_ticket_at_kiosk(new_page, category: str) -> tuple[int, int, str]:

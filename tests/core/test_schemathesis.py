@@ -48,3 +48,44 @@ def _in_process(office, settings):
           suppress_health_check=list(HealthCheck))
 def test_every_answer_is_documented(case, _in_process):
     case.call_and_validate(headers={"Authorization": "Bearer demo-staff"}, checks=CHECKS)
+
+
+@pytest.mark.parametrize("token", [None, "demo-kiosk"], ids=["anonymous", "kiosk"])
+@schema.parametrize()
+@settings(max_examples=3, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_every_refusal_is_documented(case, token, _in_process):
+    """The same operations called by a citizen (no token) and by a kiosk: their 401/403 answers
+    must be documented too, not only a clerk's."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    case.call_and_validate(headers=headers, checks=CHECKS)
+
+
+def _operations():
+    spec = schema.raw_schema
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def _concrete(path: str) -> str:
+    return path.replace("{code}", "demo").replace("{ticket_id}", "x").replace("{counter_id}", "1")
+
+
+@pytest.mark.parametrize("path,method,operation", list(_operations()),
+                         ids=[f"{m.upper()} {p}" for p, m, _ in _operations()])
+def test_guard_answers_are_documented_on_every_operation(client, office, settings,
+                                                         path, method, operation):
+    """The request guard answers before any operation runs (a NUL in a header: 422; a body
+    over the upload limit: 413); every operation documents what it can get from the guard."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    call = getattr(client, method)
+    refused = call(_concrete(path), headers={"X-Note": "a\x00b"})
+    assert refused.status_code == 422, refused.content
+    assert "422" in operation["responses"]
+    if method in ("post", "put", "patch"):
+        too_large = call(_concrete(path), data="{" + '"a": "' + "x" * 2_000 + '"}',
+                         content_type="application/json")
+        assert too_large.status_code == 413, too_large.content
+        assert too_large.json()["code"] == "too_large"
+        assert "413" in operation["responses"]

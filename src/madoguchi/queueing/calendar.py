@@ -139,13 +139,16 @@ def office_calendar(office, *, since: dt.date | dt.datetime | None = None) -> Ca
 
 
 def calendar_changed(office_id: int, office=None) -> None:
-    """A calendar row or a cut-off changed: every process reloads this office's rows."""
+    """A calendar row or a cut-off changed: every process reloads this office's rows, and the
+    live screens get a fresh board after the commit (its 受付中/受付終了 and next opening)."""
+    from .live import board_changed_id
     from .models import Office, new_stamp
 
     stamp = new_stamp()
     Office.objects.filter(pk=office_id).update(calendar_stamp=stamp)
     if office is not None:
         office.calendar_stamp = stamp
+    board_changed_id(office_id)
 
 
 def _row_changed(sender, instance, **kwargs) -> None:

@@ -11,12 +11,15 @@ from . import hooks
 from .models import Counter, Office, Ticket
 
 
-def publish_board(office_id: int) -> Event:
+def publish_board(office_id: int) -> Event | None:
     """Publish a fresh board snapshot, then tell the board's subscribers (hooks.BOARD_PUBLISHED:
-    the zones app forwards it to the public side, the notices evaluate their subscriptions)."""
+    the zones app forwards it to the public side, the notices evaluate their subscriptions).
+    Nothing for an office deleted meanwhile (its calendar rows went with it)."""
     from .selectors import board_snapshot
 
-    office = Office.objects.get(pk=office_id)
+    office = Office.objects.filter(pk=office_id).first()
+    if office is None:
+        return None
     board = board_snapshot(office)
     data = json.dumps(board, ensure_ascii=False, separators=(",", ":"))
     event = get_broker().publish(office.code, "board", data)
@@ -30,6 +33,10 @@ _boards = Coalescer(publish_board, name="madoguchi-board-publisher")
 def board_changed(office: Office) -> None:
     """Schedule a fresh board snapshot for this office after the transaction commits."""
     mark_on_commit(_boards, office.pk)
+
+
+def board_changed_id(office_id: int) -> None:
+    mark_on_commit(_boards, office_id)
 
 
 def ticket_called(office: Office, ticket: Ticket, counter: Counter, *, recall: bool) -> None:

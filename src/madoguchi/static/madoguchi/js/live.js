@@ -1,6 +1,7 @@
 /* Live screens: one EventSource per page on /api/v1/offices/<code>/board/events.
  * "board" events carry the whole 混雑状況 snapshot; "call" events announce a call.
- * EventSource reconnects by itself and sends Last-Event-ID, so nothing is missed. */
+ * EventSource reconnects by itself and sends Last-Event-ID, so nothing is missed; after an
+ * HTTP error answer (429, 503) it gives up, and connect() below opens a new stream. */
 (function () {
   "use strict";
   var root = document.querySelector("[data-live-office]");
@@ -282,14 +283,35 @@
   }
 
   var lastContent = null;
-  var source = new EventSource("/api/v1/offices/" + encodeURIComponent(office) + "/board/events");
-  source.addEventListener("open", function () { setStatus(""); root.classList.remove("offline"); });
-  source.addEventListener("error", function () {
-    setStatus(text().offline || ""); root.classList.add("offline");
-  });
-  source.addEventListener("board", function (e) {
+  // EventSource retries a dropped connection by itself, but gives up for good on an HTTP
+  // error answer (429 when too many streams are open from one address, 503 while the server
+  // restarts): then this page opens a new one after a growing pause, resuming after the last
+  // event it saw, and says 「再接続しています」 meanwhile.
+  var source = null, retryDelay = 0, retryTimer = null;
+  function streamUrl() {
+    var url = "/api/v1/offices/" + encodeURIComponent(office) + "/board/events";
+    return root.dataset.lastEventId ? url + "?last_event_id=" + encodeURIComponent(root.dataset.lastEventId) : url;
+  }
+  function connect() {
+    retryTimer = null;
+    source = new EventSource(streamUrl());
+    if (window.MadoguchiLive) window.MadoguchiLive.source = source;
+    source.addEventListener("open", function () {
+      retryDelay = 0; setStatus(""); root.classList.remove("offline");
+    });
+    source.addEventListener("error", function () {
+      setStatus(text().offline || ""); root.classList.add("offline");
+      if (source.readyState === EventSource.CLOSED && !retryTimer) {
+        retryDelay = Math.min(60000, retryDelay ? retryDelay * 2 : 5000);
+        retryTimer = setTimeout(connect, retryDelay * (0.75 + Math.random() / 2));
+      }
+    });
+    source.addEventListener("board", onBoard);
+    source.addEventListener("call", onCall);
+  }
+  function onBoard(e) {
     var board = JSON.parse(e.data);
-    root.dataset.lastEventId = e.lastEventId;
+    if (e.lastEventId) root.dataset.lastEventId = e.lastEventId;
     lastBoardAt = Date.now();
     if (staleEl && staleAfter > 0) staleEl.hidden = true;
     // Heartbeat pushes repeat the same queue; only a real change re-renders.
@@ -298,10 +320,12 @@
     lastContent = content;
     (handlers[mode] || function () {})(board);
     document.dispatchEvent(new CustomEvent("madoguchi:board", {detail: board}));
-  });
-  source.addEventListener("call", function (e) {
+  }
+  function onCall(e) {
+    if (e.lastEventId) root.dataset.lastEventId = e.lastEventId;
     document.dispatchEvent(new CustomEvent("madoguchi:call", {detail: JSON.parse(e.data)}));
-  });
+  }
+  connect();
   window.MadoguchiLive = {source: source, fmt: fmt, counterLabel: counterLabel, text: text,
                           render: function (board, quiet) { renderBoardTable(board, quiet); renderCalling(board); },
                           setText: function (t) { parsed = t; }};
