@@ -144,6 +144,10 @@ MATRIX: dict[str, Row] = {
                                    everyone(422), {}),
     "api-v1:email_subscribe": Row("POST", f"{B}/tickets/{{waiting}}/notices/email", everyone(422),
                                   {"email": "not-an-address"}),
+    "api-v1:life_events": Row("GET", f"{B}/procedures/life-events", everyone(200)),
+    "api-v1:determine": Row("POST", f"{B}/procedures/determine", everyone(200),
+                            {"life_event": "tennyu", "answers": {}}),
+    "api-v1:catalogue": Row("GET", f"{B}/procedures/catalogue", everyone(200)),
 }
 # Declared for the public side only (ROLE=public); not in this URLconf.
 OTHER_ZONE = {"zone-sync"}

@@ -123,6 +123,10 @@ API: dict[str, Audience] = {
     "push_subscribe": A.ANYONE,
     "push_unsubscribe": A.ANYONE,
     "email_subscribe": A.ANYONE,
+    # procedures (nothing personal is served; answers are neither stored nor logged)
+    "life_events": A.ANYONE,
+    "determine": A.ANYONE,
+    "catalogue": A.ANYONE,
     # one-stop cases (internal side only; the service checks the case's office)
     "open_case": A.STAFF,
     "get_case": A.STAFF,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from madoguchi.core.throttle import limit, ticket_device
 from madoguchi.queueing.schemas import ErrorOut
@@ -94,9 +94,9 @@ def push_subscribe(request, ticket_id: str, payload: PushSubscribeIn):
     sub, created, status = services.push_subscribe(
         ticket_id=ticket_id, endpoint=payload.endpoint, p256dh=payload.keys.p256dh,
         auth=payload.keys.auth, lang=payload.lang, page_url=_page_url(request, ticket_id))
-    return (201 if created else 200), {
+    return Status(201 if created else 200, {
         "channel": "push", "created": created, "notify_ahead": status["notify_ahead"],
-        "message": selectors.subscribed_message(status["notify_ahead"], lang=sub.lang)}
+        "message": selectors.subscribed_message(status["notify_ahead"], lang=sub.lang)})
 
 
 @router.post("/tickets/{ticket_id}/notices/push/unsubscribe", response={200: UnsubscribedOut, **ERRORS},
@@ -112,6 +112,6 @@ def push_unsubscribe(request, ticket_id: str, payload: PushUnsubscribeIn):
 def email_subscribe(request, ticket_id: str, payload: EmailSubscribeIn):
     sub, created, status = services.email_subscribe(ticket_id=ticket_id, email=payload.email, lang=payload.lang,
                                             page_url=_page_url(request, ticket_id))
-    return (201 if created else 200), {
+    return Status(201 if created else 200, {
         "channel": "email", "created": created, "notify_ahead": status["notify_ahead"],
-        "message": selectors.subscribed_message(status["notify_ahead"], lang=sub.lang, email=True)}
+        "message": selectors.subscribed_message(status["notify_ahead"], lang=sub.lang, email=True)})

@@ -5,7 +5,7 @@ import json
 import pydantic
 from django.conf import settings
 from django.urls import reverse
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from madoguchi.core.errors import NotFound, ServiceError
 from madoguchi.core.throttle import api_device, limit
@@ -93,10 +93,10 @@ def office_calendar(request, code: str, query: Query[CalendarQuery]):
 def issue_ticket(request, code: str, payload: IssueIn):
     ticket = services.ticket_issue(actor=request.actor, office_code=code, category_code=payload.category,
                                    idempotency_key=request.headers.get("Idempotency-Key") or None)
-    return (200 if ticket.replayed else 201), {
+    return Status(200 if ticket.replayed else 201, {
                  "id": ticket.public_id, "number": ticket.number, "category": payload.category,
                  "waiting_ahead": selectors.ticket_people_ahead(ticket),
-                 "status_url": status_url(request, ticket)}
+                 "status_url": status_url(request, ticket)})
 
 
 @router.get("/tickets/{ticket_id}", response={200: TicketStatusOut, 404: ErrorOut},
@@ -104,7 +104,7 @@ def issue_ticket(request, code: str, payload: IssueIn):
 def ticket_status(request, ticket_id: str):
     status = public_state.get_ticket(ticket_id)
     if status is None:
-        return 404, {"code": "ticket_not_found", "message": "整理券が見つかりません。", "detail": None}
+        return Status(404, {"code": "ticket_not_found", "message": "整理券が見つかりません。", "detail": None})
     return status
 
 
@@ -156,7 +156,7 @@ def call_next(request, counter_id: str):
     ticket = services.ticket_call_next(actor=request.actor, counter_id=counter_id,
                                        finish_current=payload.finish_current if payload else None)
     if ticket is None:
-        return 204, None
+        return Status(204, None)
     return ticket_out(ticket)
 
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "madoguchi.notices",
     "madoguchi.zones",
     "madoguchi.opendata",
+    "madoguchi.procedures",
     "madoguchi.cases",  # internal side only: its screens and API are not routed when ROLE=public
 ]
 
