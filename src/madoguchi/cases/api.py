@@ -3,7 +3,7 @@ Who may call each operation: its row in core/permissions.py (staff of the office
 service checks the case's office)."""
 
 from django.conf import settings
-from ninja import Router
+from ninja import Router, Status
 
 from madoguchi.core.errors import NotFound
 from madoguchi.queueing.api import ticket_out
@@ -35,7 +35,7 @@ def open_case(request, payload: CaseOpenIn):
         case = services.case_open(actor=request.actor, office=office, life_event=payload.life_event,
                                   answers=payload.answers, on=payload.on,
                                   source=payload.source or "interview", ticket_id=payload.ticket)
-    return (200 if getattr(case, "already_open", False) else 201), selectors.case_detail(case)
+    return Status(200 if getattr(case, "already_open", False) else 201, selectors.case_detail(case))
 
 
 def _office_of(actor):

@@ -12,28 +12,28 @@ import datetime as dt
 from madoguchi.core.errors import ServiceError
 
 
-def _unavailable(what: str) -> ServiceError:
-    return ServiceError(f"{what}を利用できません。管理者にお問い合わせください。",
-                        code="procedures_unavailable", status=503)
+def _unavailable(what: str, code: str) -> ServiceError:
+    # 422, not 503: retrying will not help; this installation lacks the app.
+    return ServiceError(f"{what}はこのシステムでは利用できません。管理者にお問い合わせください。",
+                        code=code, status=422)
 
 
 def determine(*, life_event: str, answers: dict, on: dt.date) -> dict:
     try:
         from madoguchi.procedures import selectors
     except ImportError:
-        raise _unavailable("手続き判定") from None
-    known = {event["code"] for event in selectors.life_events("ja")}
-    if life_event not in known:
-        raise ServiceError("このライフイベントは手続き一覧にありません。", code="unknown_life_event", status=422,
-                           detail={"life_event": life_event, "known": sorted(known)})
+        raise _unavailable("手続き判定", "procedures_unavailable") from None
     return selectors.determine(life_event=life_event, answers=answers, on=on, lang="ja")
 
 
 def open_handover(*, actor, payload: str) -> dict:
+    if not str(payload or "").strip():
+        raise ServiceError("引継ぎQRの内容が空です。もう一度読み取ってください。", code="handover_truncated",
+                           status=422)
     try:
         from madoguchi.handover import services
     except ImportError:
-        raise _unavailable("引継ぎQRの読み取り") from None
+        raise _unavailable("引継ぎQRの読み取り", "handover_unavailable") from None
     return services.handover_open(actor=actor, payload=payload)
 
 
