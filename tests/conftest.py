@@ -69,19 +69,3 @@ def _demo_mode(settings):
 def on_postgres():
     return connection.vendor == "postgresql"
 
-
-@pytest.fixture(autouse=True, scope="session")
-def _procedure_catalogue():
-    """The sample catalogue (src/madoguchi/procedures/catalogue/) is the one in service; until
-    it exists the suite serves the engine's small fixture catalogue instead."""
-    import os
-    from pathlib import Path
-
-    from madoguchi.procedures import catalogue
-
-    if not (catalogue.SAMPLE_DIR / "life_events.yaml").is_file() \
-            and not os.environ.get("MADOGUCHI_CATALOGUE_DIR"):
-        os.environ["MADOGUCHI_CATALOGUE_DIR"] = str(
-            Path(__file__).parent / "procedures" / "fixtures" / "basic")
-        catalogue.reset_active()
-    yield

@@ -15,6 +15,7 @@ from ninja.responses import NinjaJSONEncoder
 from madoguchi.core import permissions
 from madoguchi.core.errors import ServiceError
 from madoguchi.core.timeutil import to_jst
+from madoguchi.handover.api import router as handover_router
 from madoguchi.notices.api import router as notices_router
 from madoguchi.opendata.api import router as opendata_router
 from madoguchi.procedures.api import router as procedures_router
@@ -121,6 +122,7 @@ def http_error(request, exc: HttpError):
 api.add_router("/", queue_router)
 api.add_router("/", opendata_router)
 api.add_router("/", notices_router)
+api.add_router("/", handover_router)
 api.add_router("/", procedures_router)
 if settings.ROLE != "public":  # cases hold personal data: never on the internet side
     from madoguchi.cases.api import router as cases_router

@@ -31,6 +31,17 @@ django.setup(set_prefix=False)
 application = OneThreadASGIHandler()
 
 
+def _load_procedure_catalogue() -> None:
+    """Refuse to serve on a broken procedure catalogue: CatalogueError names every problem
+    (file, line, message); ``madoguchi serve``/``demo`` check first and print them plainly."""
+    from madoguchi.procedures.catalogue import active
+
+    active()
+
+
+_load_procedure_catalogue()
+
+
 def _start_background_workers() -> None:
     """Start from the first second, not the first ticket: the internal side's pushes to the
     public side (heartbeats included), and notices left queued before a restart."""

@@ -67,6 +67,14 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
         f"  フロア管理 (super.)  {base}/o/demo/supervisor/     (ログイン: admin / admin)",
         f"  管理画面 (admin)     {base}/admin/                  (ログイン: admin / admin)",
         f"  API (OpenAPI)        {base}/api/v1/docs",
+        f"  引継ぎQRの公開鍵     {base}/api/v1/handover/keys    (madoguchi keys list)",
+        "",
+        "手続きナビ / Procedure navigator (which procedures a move, a birth … needs):",
+        f"  スマートフォン (phone) {base}/o/demo/navi/",
+        f"  発券機 (kiosk)         {base}/o/demo/kiosk/navi/?device=demo-kiosk",
+        f"  聞き取り (interview)   {base}/o/demo/interview/      (ログイン: staff / staff)",
+        "  スマートフォンの回答はサーバーに送られず、結果画面の引継ぎQRで窓口に渡ります。",
+        "  The phone's answers never reach the server: the result page seals them into a QR code.",
         "",
         "整理券の画面 / A ticket page (what a citizen's phone shows):",
         "  発券機でボタンを押すと番号札が出ます。番号札の QR コードを読み取るか、印刷されたアドレスを開いてください。",
@@ -111,6 +119,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ["MADOGUCHI_ALLOWED_HOSTS"] = ",".join(
         h for h in [hosts, "127.0.0.1", "localhost", args.host, "[::1]"] if h)
     _setup()
+    problem = catalogue_problem()
+    if problem:
+        print(problem, file=sys.stderr, flush=True)
+        return 2
     from django.core.management import call_command
 
     from madoguchi.queueing.demo import (
@@ -125,6 +137,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     office = load_demo_data()
     load_center_data()
+    from madoguchi.handover.demo import ensure_demo_keys
+
+    ensure_demo_keys()  # the hand-over QR needs an office key (GET /api/v1/handover/keys)
     seed_morning(office)
     if args.simulate:
         Simulator(DEMO_OFFICE, tick=args.tick).start()
@@ -143,6 +158,10 @@ def _run_uvicorn(host: str, port: int, workers: int) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup()
+    problem = catalogue_problem()
+    if problem:
+        print(problem, file=sys.stderr, flush=True)
+        return 2
     if args.migrate:
         from django.core.management import call_command
 
@@ -150,6 +169,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Madoguchi serving on http://{args.host}:{args.port}/ (role: "
           f"{os.environ.get('MADOGUCHI_ROLE', 'all')})", flush=True)
     return _run_uvicorn(args.host, args.port, workers=args.workers)
+
+
+def catalogue_problem() -> str | None:
+    """Why the server must not start: the procedure catalogue in service is broken (or None)."""
+    from madoguchi.procedures import catalogue
+
+    try:
+        catalogue.active()
+    except catalogue.CatalogueError as exc:
+        return (exc.report() + "\n手続きカタログに誤りがあるため起動しません。直してから "
+                "madoguchi catalogue check で確認してください。\n"
+                "Not starting: the procedure catalogue is broken (see above).")
+    return None
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    import secrets
+
+    # The check serves nothing and signs nothing: a throwaway key lets it run on any machine.
+    os.environ.setdefault("MADOGUCHI_SECRET_KEY", secrets.token_urlsafe(48))
+    _setup()
+    from madoguchi.procedures import checker
+
+    report = checker.check(args.dir)
+    print("\n".join(report.lines()), flush=True)
+    return 0 if report.ok else 1
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    _setup()
+    from madoguchi.handover.commands import run
+
+    return run(args)
 
 
 def cmd_manage(argv: list[str]) -> int:
@@ -178,6 +230,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--migrate", action="store_true", help="起動前にマイグレーションを適用")
     serve.set_defaults(func=cmd_serve)
+
+    cat = sub.add_parser("catalogue", help="手続きカタログ (procedure catalogue)")
+    cat_sub = cat.add_subparsers(dest="action", required=True)
+    check = cat_sub.add_parser("check", help="検査: 全ファイルの検証・テストの実行・網羅の確認 (exit 1 on failure)")
+    check.add_argument("dir", nargs="?", default=None,
+                       help="カタログのディレクトリ (default: MADOGUCHI_CATALOGUE_DIR or the sample)")
+    check.set_defaults(func=cmd_catalogue)
+
+    keys = sub.add_parser("keys", help="引継ぎQRの庁舎鍵: create | rotate | list [--office CODE]")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    for name, text in (("create", "庁舎の最初の鍵を作成"),
+                       ("rotate", "鍵を更新（古い鍵は MADOGUCHI_HANDOVER_KEY_GRACE_DAYS 日だけ復号可）")):
+        keys_sub.add_parser(name, help=text).add_argument(
+            "--office", required=True, help="庁舎・拠点コード (e.g. demo)")
+    keys_sub.add_parser("list", help="鍵の一覧（秘密鍵は表示しません）").add_argument("--office")
+    keys.set_defaults(func=cmd_keys)
 
     sub.add_parser("manage", help="Django の管理コマンド (e.g. madoguchi manage createsuperuser)",
                    add_help=False)

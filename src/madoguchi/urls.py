@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from madoguchi.api import api
+from madoguchi.procedures import urls as procedure_urls
 from madoguchi.queueing.urls import internal_urlpatterns, public_urlpatterns
 from madoguchi.queueing.views import public as public_views
 from madoguchi.zones import receiver
@@ -32,11 +33,12 @@ if settings.ROLE in ("all", "internal"):
         # One-stop cases: personal data, inside only (before the counter's /<action>/ routes).
         path("", include("madoguchi.cases.urls")),
         *internal_urlpatterns,
+        *procedure_urls.internal_urlpatterns,
     ]
 if settings.ROLE == "public":
     urlpatterns.append(path("zone/v1/sync", receiver.sync, name="zone-sync"))
 
-urlpatterns += public_urlpatterns
+urlpatterns += public_urlpatterns + procedure_urls.public_urlpatterns
 
 # Error pages of the site (JSON under /api/): madoguchi.core.errorpages.
 handler400 = "madoguchi.core.errorpages.bad_request"

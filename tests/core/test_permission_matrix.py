@@ -24,9 +24,11 @@ from madoguchi.core import permissions
 from madoguchi.core.actors import SYSTEM
 from madoguchi.core.auth import DEVICE_SESSION_KEY
 from madoguchi.core.models import ApiToken, Role, TokenKind
+from madoguchi.handover import services as handover_services
 from madoguchi.queueing import selectors, services
 from madoguchi.queueing.models import Counter
 
+from ..handover.helpers import navigator_content, seal_for
 from ..queueing.factories import make_office, make_staff, make_token
 
 ANON, KIOSK, DISPLAY, STAFF, OTHER, SUPER, ADMIN, SU_OTHER = IDENTITIES = (
@@ -91,17 +93,20 @@ MATRIX: dict[str, Row] = {
     "notices-email-form": Row("POST", "/t/{waiting}/notices/email/", everyone(422),
                               {"email": "not-an-address"}),
     "board-events": Row("GET", "/api/v1/offices/nowhere/board/events", everyone(404)),
+    "navigator": Row("GET", "/o/demo/navi/", everyone(200)),
     # ---- inside: log-in, devices
     "login": Row("GET", "/accounts/login/", everyone(200)),
     "logout": Row("POST", "/accounts/logout/", everyone(302)),
     "kiosk": Row("GET", "/o/demo/kiosk/", everyone(200)),
     "kiosk-issue": Row("POST", "/o/demo/kiosk/issue/", kiosk_page(201), {"category": "moving"}),
     "display": Row("GET", "/o/demo/display/", everyone(200)),
+    "navi-kiosk": Row("GET", "/o/demo/kiosk/navi/", kiosk_page(200)),
     # ---- staff screens
     "counter-pick": Row("GET", "/o/demo/counter/", staff_page()),
     "counter-screen": Row("GET", "/o/demo/counter/{busy}/", staff_page()),
     "counter-panel": Row("GET", "/o/demo/counter/{busy}/panel/", staff_page()),
     "counter-action": Row("POST", "/o/demo/counter/{busy}/recall/", staff_page()),
+    "interview": Row("GET", "/o/demo/interview/", staff_page()),
     "supervisor": Row("GET", "/o/demo/supervisor/", supervisor_page()),
     "supervisor-panel": Row("GET", "/o/demo/supervisor/panel/", supervisor_page()),
     "supervisor-action": Row("POST", "/o/demo/supervisor/memo/", supervisor_page(),
@@ -158,6 +163,8 @@ MATRIX: dict[str, Row] = {
                                    everyone(422), {}),
     "api-v1:email_subscribe": Row("POST", f"{B}/tickets/{{waiting}}/notices/email", everyone(422),
                                   {"email": "not-an-address"}),
+    "api-v1:handover_keys": Row("GET", f"{B}/handover/keys", everyone(200)),
+    "api-v1:handover_open": Row("POST", f"{B}/handover/open", api_staff(), {"payload": "{handover}"}),
     "api-v1:life_events": Row("GET", f"{B}/procedures/life-events", everyone(200)),
     "api-v1:determine": Row("POST", f"{B}/procedures/determine", everyone(200),
                             {"life_event": "tennyu", "answers": {}}),
@@ -274,9 +281,12 @@ def scene(office):
     case = case_open(actor=SYSTEM, office=office, life_event=life_event, answers={})
     procedure = case.procedures.values_list("code", flat=True).first()
     assert procedure, "the scene needs a case with a procedure"
+    # A hand-over sealed to the demo office's key: only its staff may open it.
+    handover_key = handover_services.office_key_create(actor=SYSTEM, office_code="demo")
     ids = {"busy": busy.pk, "idle": idle.pk, "waiting": waiting.public_id,
            "held": held.public_id, "no_show": no_show.public_id, "case": case.code,
-           "life_event": life_event, "procedure": procedure}
+           "life_event": life_event, "procedure": procedure,
+           "handover": seal_for(handover_key, navigator_content())}
 
     def bearer(raw):
         return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}

@@ -16,6 +16,10 @@ CITIZEN_FILES = (
     "queueing/templates/queueing/office_home.html", "queueing/templates/queueing/_screen_links.html",
     "notices/templates/notices/", "notices/messages.py", "notices/selectors.py",
     "core/templatetags/madoguchi_i18n.py", "core/i18n.py", "core/templates/", "core/errorpages.py",
+    # the navigator (citizen's phone and the kiosk; the interview screen is staff, Japanese)
+    "procedures/views.py", "procedures/templates/procedures/navigator_citizen.html",
+    "procedures/templates/procedures/navigator_kiosk.html", "procedures/templates/procedures/_navigator.html",
+    "procedures/templates/procedures/_kiosk_",
 )
 # Citizen-facing strings that live in mixed files.
 CITIZEN_MSGIDS = {
@@ -61,7 +65,7 @@ def test_citizen_messages_translated(lang):
     missing = [msgid for msgid, strs, flags in checked if "fuzzy" in flags or not all(strs)]
     assert not missing, f"{lang}: untranslated or fuzzy: {missing}"
     for msgid, strs, _flags in checked:
-        for placeholder in ("{n}", "{number}", "{counter}", "{w}", "{m}", "%(n)s", "%(m)s", "%(w)s", "%(t)s", "%(c)s"):
+        for placeholder in ("{n}", "{number}", "{counter}", "{w}", "{m}", "{time}", "{date}", "{rule}", "%(n)s", "%(m)s", "%(w)s", "%(t)s", "%(c)s"):
             if placeholder in msgid:
                 assert all(placeholder in s for s in strs), f"{lang}: {placeholder} lost in {msgid}"
     assert po.with_suffix(".mo").exists(), f"{lang}: compile with `madoguchi manage compilemessages`"

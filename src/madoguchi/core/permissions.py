@@ -67,12 +67,15 @@ PAGES: dict[str, Audience] = {
     "set_language": A.ANYONE,
     "service-worker": A.ANYONE,
     "notices-email-form": A.ANYONE,
+    "navigator": A.ANYONE,         # 手続きナビ: the answers stay in the browser (sealed QR)
     "zone-sync": A.ZONE_PEER,
     # inside the office
     "login": A.ANYONE,
     "logout": A.ANYONE,
     "kiosk": A.ANYONE,           # unregistered, it shows the device set-up form
     "kiosk-issue": A.KIOSK,
+    "navi-kiosk": A.ANYONE,        # the kiosk's navigator: registers with ?device=, else refuses
+    "interview": A.STAFF,          # 聞き取り (北見方式)
     "display": A.ANYONE,         # shows only what the public board shows; no device key needed
     "counter-pick": A.STAFF,
     "counter-screen": A.STAFF,
@@ -123,6 +126,9 @@ API: dict[str, Audience] = {
     "push_subscribe": A.ANYONE,
     "push_unsubscribe": A.ANYONE,
     "email_subscribe": A.ANYONE,
+    # hand-over QR: public keys for the citizen's browser; opening inside, by the key's office
+    "handover_keys": A.ANYONE,
+    "handover_open": A.STAFF,
     # procedures (nothing personal is served; answers are neither stored nor logged)
     "life_events": A.ANYONE,
     "determine": A.ANYONE,

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "madoguchi.notices",
     "madoguchi.zones",
     "madoguchi.opendata",
+    "madoguchi.handover",
     "madoguchi.procedures",
     "madoguchi.cases",  # internal side only: its screens and API are not routed when ROLE=public
 ]
@@ -190,6 +191,15 @@ if ROLE == "internal" and PUBLIC_URL and not ZONE_SECRET:
 RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
 # One-stop cases (来庁案件) are deleted this many days after they were closed (`madoguchi purge`).
 CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 90)
+
+# Hand-over QR (madoguchi.handover, docs/handover.md). Office private keys are stored encrypted
+# with a key derived from MADOGUCHI_HANDOVER_KEY, or from MADOGUCHI_SECRET_KEY when it is unset
+# (then changing the secret key makes the stored private keys unreadable: set a dedicated one).
+HANDOVER_KEY = env("HANDOVER_KEY") or ""
+# A rotated-out key keeps decrypting this many days (hand-overs made just before a rotation).
+HANDOVER_KEY_GRACE_DAYS = env_int("HANDOVER_KEY_GRACE_DAYS", 30)
+# The longest a hand-over may live (its own expires_at is set by the citizen's browser).
+HANDOVER_TTL_DAYS = env_int("HANDOVER_TTL_DAYS", 7)
 
 # Throttling (madoguchi.core.throttle; docs/operations.ja.md「アクセスの制限」). Rates are
 # django-ratelimit rates, "count/period" with period s, m, h or e.g. 10m; empty turns one off.

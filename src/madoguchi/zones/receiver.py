@@ -92,6 +92,10 @@ def apply_payload(payload: dict, *, sender: str, sequence: int) -> None:
         PublicTicket.objects.bulk_create(new_rows, batch_size=500)
         PublicTicket.objects.bulk_update(changed, ["status", "updated_at"], batch_size=500)
         PublicTicket.objects.filter(business_date__lt=business_date() - dt.timedelta(days=KEEP_DAYS)).delete()
+        if "handover_keys" in payload:
+            from madoguchi.handover.services import public_keys_receive
+
+            public_keys_receive(office_code=office["code"], keys=payload["handover_keys"])
         stats = payload.get("stats")
         if stats:
             from madoguchi.opendata.services import stats_publish

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from madoguchi.core.timeutil import business_date, now, to_jst
+from madoguchi.handover.selectors import served_keys
 from madoguchi.queueing.models import Category, Office
 from madoguchi.queueing.selectors import office_ticket_statuses
 
@@ -44,6 +45,9 @@ def office_payload(office: Office, board: dict, *, with_stats: bool = False) -> 
         "categories": [{"code": c.code, "name": c.name, "name_en": c.name_en, "names": c.names,
                         "notify_ahead": c.notify_ahead} for c in categories],
         "tickets": office_ticket_statuses(office),
+        # The public halves of the office's hand-over keys: the public side serves them to
+        # citizens' browsers (GET /api/v1/handover/keys); private keys never leave.
+        "handover_keys": served_keys(office.code),
         "sent_at": to_jst(now()).isoformat(timespec="milliseconds"),
     }
     if with_stats:
