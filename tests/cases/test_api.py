@@ -54,9 +54,25 @@ def test_open_read_update_and_route_a_case(client, office):
     assert [h["kind"] for h in after["history"]] == ["opened", "procedure", "note", "ticket", "routed"]
 
 
+def test_a_scanned_handover_opens_a_case_once(client, office):
+    from madoguchi.core.actors import SYSTEM
+    from madoguchi.handover import services as handover
+
+    from ..handover.helpers import navigator_content, seal_for
+
+    key = handover.office_key_create(actor=SYSTEM, office_code="demo")
+    payload = seal_for(key, navigator_content(answers=FAMILY))
+    first = post(client, "/api/v1/cases", {"payload": payload})
+    assert first.status_code == 201, first.content
+    assert (first.json()["source"], first.json()["life_event"]) == ("handover", "tennyu")
+    second = post(client, "/api/v1/cases", {"payload": payload})
+    assert second.status_code == 200 and second.json()["code"] == first.json()["code"]
+
+
 def test_a_bad_handover_payload_opens_no_case(client, office):
     response = post(client, "/api/v1/cases", {"payload": "NOT A REAL HANDOVER PAYLOAD 0123456789"})
-    assert response.status_code in (422, 503)  # refused (or the hand-over app not installed), never stored
+    assert response.status_code == 422 and response.json()["code"].startswith("handover_"), response.content
+    assert set(response.json()) == {"code", "message", "detail"}
     from madoguchi.cases.models import Case
 
     assert not Case.objects.exists()

@@ -221,3 +221,35 @@ def test_closed_cases_are_purged_after_the_retention_period(office, staff, setti
         services.case_purge(actor=staff, at=in_91_days)
     admin = actor_for_user(get_user_model().objects.get(username="admin"))
     assert services.case_purge(actor=admin, at=in_91_days + dt.timedelta(days=90)) == 1
+
+
+def test_a_scanned_handover_opens_one_case_however_often_it_is_scanned(office, staff):
+    from madoguchi.handover import services as handover
+
+    from ..handover.helpers import navigator_content, seal_for
+
+    key = handover.office_key_create(actor=SYSTEM, office_code="demo")
+    payload = seal_for(key, navigator_content(answers=FAMILY))
+    visitor = issue("moving")
+    case = services.case_open(actor=staff, office=office, payload=payload, ticket_id=visitor.public_id)
+    assert (case.source, case.life_event, case.answers) == ("handover", "tennyu", FAMILY)
+    assert set(statuses(case)) == {"tennyu_todoke", "jidou_teate", "kodomo_iryou", "kaigo_hoken"}
+    assert selectors.case_for_ticket(visitor.public_id) == case
+    # The next counter scans the same QR: the same case, nothing doubled.
+    again = services.case_open(actor=staff, office=office, payload=payload)
+    assert again.pk == case.pk and again.already_open
+    assert Case.objects.count() == 1 and CaseProcedure.objects.count() == 4
+
+
+def test_a_tampered_handover_opens_nothing(office, staff):
+    from madoguchi.handover import services as handover
+
+    from ..handover.helpers import navigator_content, seal_for
+
+    key = handover.office_key_create(actor=SYSTEM, office_code="demo")
+    payload = seal_for(key, navigator_content(answers=FAMILY))
+    flipped = payload[:-3] + ("A" if payload[-3] != "A" else "B") + payload[-2:]
+    with pytest.raises(ServiceError) as refused:
+        services.case_open(actor=staff, office=office, payload=flipped)
+    assert refused.value.status == 422 and refused.value.code.startswith("handover_")
+    assert not Case.objects.exists()
