@@ -11,7 +11,7 @@ from madoguchi.core.errors import Forbidden
 from madoguchi.core.models import AuditLog
 from madoguchi.core.timeutil import now
 from madoguchi.handover import base45, keystore, services
-from madoguchi.handover.envelope import HEADER, PREFIX
+from madoguchi.handover.envelope import HEADER, PREFIX, Sealed, open_sealed, parse
 from madoguchi.handover.errors import HandoverKeyUnavailable, HandoverRefused
 from madoguchi.handover.models import OfficeKey
 
@@ -70,11 +70,23 @@ def test_a_flipped_character_is_tampered(staff, key):
     assert refused(staff, flipped).code == "handover_tampered"
 
 
-def test_a_flipped_bit_in_the_header_is_caught(staff, key):
-    """The header is bound into HPKE: a changed length or version cannot pass as intact."""
+def test_a_changed_version_byte_is_tampered(staff, key):
     raw = bytearray(body_of(seal_for(key, navigator_content())))
     raw[0] ^= 0x02  # the format version
     assert refused(staff, text_of(bytes(raw))).code == "handover_tampered"
+
+
+def test_the_header_is_bound_into_the_hpke_key_schedule(key):
+    """Even a header the parser would accept (here: another kid byte) cannot be paired with
+    the ciphertext: it enters HPKE's ``info``, so opening fails."""
+    sealed = parse(seal_for(key, navigator_content()))
+    private = keystore.unwrap(key.private_key, kid=key.kid)
+    assert open_sealed(sealed, private)["office"] == "demo"
+    header = bytearray(sealed.header)
+    header[1] ^= 0x01
+    with pytest.raises(HandoverRefused) as caught:
+        open_sealed(Sealed(kid=sealed.kid, header=bytes(header), body=sealed.body), private)
+    assert caught.value.code == "handover_tampered"
 
 
 def test_a_cut_off_code_is_truncated(staff, key):

@@ -53,7 +53,8 @@ def compact_json(content: dict) -> bytes:
 
 
 def deflate_raw(data: bytes) -> bytes:
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    # zlib's default level, as the browser's CompressionStream("deflate-raw") uses.
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
     return compressor.compress(data) + compressor.flush()
 
 
