@@ -78,13 +78,19 @@ def page():
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        watch.attach(context)
-        context.route(f"{ORIGIN}/**", serve)
-        page = context.new_page()
-        watch.watch(page)
-        page.goto(f"{ORIGIN}/")
-        page.wait_for_function("() => window.engine && window.engine.determine")
+
+        def open_page(**context_options):
+            context = browser.new_context(**context_options)
+            watch.attach(context)
+            context.route(f"{ORIGIN}/**", serve)
+            page = context.new_page()
+            watch.watch(page)
+            page.goto(f"{ORIGIN}/")
+            page.wait_for_function("() => window.engine && window.engine.determine")
+            return page
+
+        page = open_page()
+        page.open_page = open_page
         yield page
         problems = watch.problems()
         browser.close()
@@ -164,6 +170,27 @@ def test_every_catalogue_test_case_gives_the_same_result_in_the_browser(engines)
         assert all(status.get(c) == "applies" for c in spec.applies), (spec.name, status)
         assert all(status.get(c) == "to_check" for c in spec.to_check), (spec.name, status)
         assert not any(c in status for c in spec.absent), (spec.name, status)
+
+
+def test_without_a_date_the_phone_determines_on_today_in_japan(engines):
+    """A phone set to another time zone (a resident back from abroad, a visitor's own phone)
+    still determines on today's date in Japan, as the server does (ages and deadlines)."""
+    utc = dt.datetime.now(dt.UTC)
+    japan = (utc + dt.timedelta(hours=9)).date()
+    # UTC+14 has another date than Japan from 10:00 to 15:00 UTC, UTC-11 the rest of the day.
+    zone, offset = ("Pacific/Kiritimati", 14) if 10 <= utc.hour < 15 else ("Pacific/Pago_Pago", -11)
+    assert (utc + dt.timedelta(hours=offset)).date() != japan
+    page = engines.page.open_page(timezone_id=zone)
+    event = next(iter(engines.catalogue.life_events.values()))
+    query = {"life_event": event.code, "answers": {}, "lang": "ja"}
+    catalogue = engines.public_json(japan.isoformat())
+    got = page.evaluate("([cat, q]) => engine.determine(cat, q)", [catalogue, query])
+    local = page.evaluate("() => new Date().toLocaleDateString('sv')")  # YYYY-MM-DD, phone's zone
+    assert local != japan.isoformat()
+    assert got["on"] == japan.isoformat()
+    expected = engines.python({**query, "on": japan.isoformat()})
+    assert got == expected
+    page.context.close()
 
 
 # ------------------------------------------------------------------ generated answers
