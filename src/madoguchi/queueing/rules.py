@@ -143,6 +143,16 @@ def queue_positions(waiting: Iterable, serving: Serving,
     return out
 
 
+def ahead_sql(alias: str, *, fast_lane: bool) -> str:
+    """SQL condition: a waiting row of ``alias`` comes before a ticket in the call order (the
+    ticket's ``%(issued_at)s`` and ``%(id)s``; ``%(true)s`` is True). ``ahead_filter`` as SQL."""
+    earlier = (f"({alias}.issued_at < %(issued_at)s"
+               f" OR ({alias}.issued_at = %(issued_at)s AND {alias}.id < %(id)s))")
+    if fast_lane:
+        return f"({alias}.is_fast_lane = %(true)s AND {earlier})"
+    return f"({alias}.is_fast_lane = %(true)s OR {earlier})"
+
+
 def ahead_filter(ticket):
     """ORM filter of the waiting tickets ahead of ``ticket`` (the same rule as ``queue_positions``,
     in one query for the issuing path)."""

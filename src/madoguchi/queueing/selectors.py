@@ -181,12 +181,33 @@ def board_snapshot(office: Office) -> dict:
     }
 
 
+def _people_ahead_sql(*, fast_lane: bool) -> str:
+    """``rules.ahead_filter`` as one statement: the waiting tickets of the ticket's reach (its
+    category and every category a counter serving it also serves) before it in the call order."""
+    ticket, serves, waiting = _q(Ticket), _q(CounterCategory), _literal(TicketState.WAITING)
+    return f"""
+        SELECT COUNT(*) FROM {ticket} t
+         WHERE t.office_id = %(office)s AND t.business_date = %(today)s AND t.state = {waiting}
+           AND (t.category_id = %(category)s
+                OR t.category_id IN (SELECT r.category_id FROM {serves} s
+                                      INNER JOIN {serves} r ON r.counter_id = s.counter_id
+                                      WHERE s.category_id = %(category)s))
+           AND {rules.ahead_sql("t", fast_lane=fast_lane)}"""  # noqa: S608 (table names from the models)
+
+
 def ticket_people_ahead(ticket: Ticket) -> int:
     """Waiting tickets the counters able to serve this ticket would call first (queueing/rules.py).
-    One query: the issuing path answers it with every ticket."""
+    One query: the issuing path answers it with every ticket, so it is written in SQL
+    (composing the ORM filter with its two subqueries cost more than running it)."""
     if ticket.state != TicketState.WAITING:
         return 0
-    return Ticket.objects.filter(rules.ahead_filter(ticket)).count()
+    ops = connection.ops
+    params = {"office": ticket.office_id, "today": ops.adapt_datefield_value(ticket.business_date),
+              "category": ticket.category_id, "true": True, "id": ticket.pk,
+              "issued_at": ops.adapt_datetimefield_value(ticket.issued_at)}
+    with connection.cursor() as cursor:
+        cursor.execute(_people_ahead_sql(fast_lane=ticket.is_fast_lane), params)
+        return cursor.fetchone()[0]
 
 
 def ticket_status(ticket: Ticket) -> dict:
@@ -320,12 +341,30 @@ def board_missed(office: Office) -> dict:
     One query. A reinstated or re-called ticket is no longer a no-show and drops out; a
     visitor who sees their number here tells a clerk, who reinstates it (fault 1.3).
     """
-    rows = list(Ticket.objects
-                .filter(office=office, business_date=business_date(), state=TicketState.NO_SHOW,
-                        called_at__gte=now() - MISSED_WINDOW)
-                .order_by("number").values_list("number", "called_at")[:30])
+    ops = connection.ops
+    params = {"office": office.pk, "today": ops.adapt_datefield_value(business_date()),
+              "since": ops.adapt_datetimefield_value(now() - MISSED_WINDOW)}
+    with connection.cursor() as cursor:  # SQL: the board reads it after every burst of changes
+        cursor.execute(_board_missed_sql(), params)
+        rows = [(number, _aware(at)) for number, at in cursor.fetchall()]
     return {"missed": [number for number, _at in rows],
             "missed_until": [to_jst(at + MISSED_WINDOW).isoformat(timespec="seconds") for _n, at in rows]}
+
+
+def _board_missed_sql() -> str:
+    ticket, no_show = _q(Ticket), _literal(TicketState.NO_SHOW)
+    return f"""
+        SELECT t.number, t.called_at FROM {ticket} t
+         WHERE t.office_id = %(office)s AND t.business_date = %(today)s AND t.state = {no_show}
+           AND t.called_at >= %(since)s
+         ORDER BY t.number LIMIT 30"""  # noqa: S608 (table name from the model)
+
+
+def _aware(value) -> dt.datetime:
+    """A datetime column read by raw SQL: PostgreSQL answers it aware, SQLite as UTC text or naive."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def counter_missed(counter: Counter) -> list[Ticket]:
