@@ -84,6 +84,11 @@ PAGES: dict[str, Audience] = {
     "supervisor": A.SUPERVISOR,
     "supervisor-panel": A.SUPERVISOR,
     "supervisor-action": A.SUPERVISOR,
+    "case-scan": A.STAFF,
+    "case-counter-part": A.STAFF,
+    "case-page": A.STAFF,
+    "case-action": A.STAFF,
+    "case-list": A.SUPERVISOR,
     "admin:login": A.ANYONE,
     "admin:logout": A.ANYONE,
     "admin:*": A.ADMIN,
@@ -128,6 +133,11 @@ API: dict[str, Audience] = {
     "life_events": A.ANYONE,
     "determine": A.ANYONE,
     "catalogue": A.ANYONE,
+    # one-stop cases (internal side only; the service checks the case's office)
+    "open_case": A.STAFF,
+    "get_case": A.STAFF,
+    "set_procedure": A.STAFF,
+    "route_case": A.STAFF,
 }
 
 
