@@ -130,3 +130,14 @@ def test_procedure_and_section_names_are_in_the_six_citizen_languages(sample):
     result = engine.determine(sample, life_event="shussei", on=dt.date(2026, 11, 25), lang="ko",
                               answers={"birth_day": "2026-11-20"})
     assert _by_code(result)["shussei_todoke"]["name"] == "출생신고"
+
+
+def test_every_counter_category_of_the_sample_is_a_queue_of_the_demo_office(sample):
+    """A visitor routed by the sample must land in an existing queue of the demo office."""
+    from madoguchi.queueing.demo import DEMO_CATEGORIES
+
+    demo = {row[0] for row in DEMO_CATEGORIES}
+    used = {proc.category for proc in sample.procedures if proc.category is not None}
+    used |= {s.category for s in sample.sections.values() if s.category is not None}
+    assert used <= demo, sorted(used - demo)
+    assert {"insurance", "children", "care", "welfare", "tax", "school", "moving"} <= used
