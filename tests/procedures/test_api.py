@@ -59,6 +59,9 @@ def test_determine_in_english_asks_what_is_left(client):
     assert result["questions"][0] == {"id": "move_date", "text": "Date of the move", "type": "date",
                                       "choices": None}
     assert result["procedures"][0]["name"] == "Moving-in notification"
+    kei = next(p for p in result["procedures"] if p["code"] == "kei_jidousha")
+    assert kei["reasons"] == ["You own a kei car or moped", "To be checked (unknown or unanswered: "
+                              "Do you own a vehicle?, Kind of vehicle)"]
 
 
 def test_determine_refusals(client):
