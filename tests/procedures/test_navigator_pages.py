@@ -73,7 +73,7 @@ def test_kiosk_navigator_needs_the_office_kiosk(client, office):
     page = client.get("/o/demo/kiosk/navi/", {"lang": "vi"})
     body = page.content.decode()
     assert page.status_code == 200
-    assert 'data-mode="kiosk"' in body
+    assert 'data-mode="kiosk"' in body and 'data-issue-url="/o/demo/kiosk/navi/issue/"' in body
     assert "Hướng dẫn thủ tục" in body
     # a shared device: the visitor's language is not remembered for the next one
     assert "django_language" not in page.cookies
@@ -86,7 +86,7 @@ def test_interview_is_for_staff_and_in_japanese(client, office, staff_user):
     body = page.content.decode()
     assert page.status_code == 200
     assert '<html lang="ja">' in body and "聞き取り（手続き判定）" in body
-    assert 'data-mode="interview"' in body
+    assert 'data-mode="interview"' in body and 'data-case-url="/o/demo/interview/case/"' in body
     assert navi_texts(body)["createCase"] == "案件を作成"
 
 

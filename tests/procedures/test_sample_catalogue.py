@@ -119,3 +119,25 @@ def test_dated_rule_changes_switch_on_their_day(sample):
 
     assert status(dt.date(2024, 9, 30)) is None
     assert status(dt.date(2024, 10, 1)) == "applies"
+
+
+def test_procedure_and_section_names_are_in_the_six_citizen_languages(sample):
+    langs = {"ja", "en", "zh_Hans", "ko", "vi", "pt_BR"}
+    for proc in sample.procedures:
+        assert langs <= {k for k, v in proc.spec.name.items() if v.strip()}, proc.code
+    for section in sample.sections.values():
+        assert langs <= {k for k, v in section.name.items() if v.strip()}, section.code
+    result = engine.determine(sample, life_event="shussei", on=dt.date(2026, 11, 25), lang="ko",
+                              answers={"birth_day": "2026-11-20"})
+    assert _by_code(result)["shussei_todoke"]["name"] == "출생신고"
+
+
+def test_every_counter_category_of_the_sample_is_a_queue_of_the_demo_office(sample):
+    """A visitor routed by the sample must land in an existing queue of the demo office."""
+    from madoguchi.queueing.demo import DEMO_CATEGORIES
+
+    demo = {row[0] for row in DEMO_CATEGORIES}
+    used = {proc.category for proc in sample.procedures if proc.category is not None}
+    used |= {s.category for s in sample.sections.values() if s.category is not None}
+    assert used <= demo, sorted(used - demo)
+    assert {"insurance", "children", "care", "welfare", "tax", "school", "moving"} <= used
