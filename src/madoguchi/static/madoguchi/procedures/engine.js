@@ -53,8 +53,11 @@ const ERROR = Symbol('CEL error')
 // ------------------------------------------------------------------ dates (Asia/Tokyo)
 
 export function todayInTokyo () {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Tokyo'}).format(new Date())
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit'
+  }).formatToParts(new Date())
+  const part = (type) => parts.find((p) => p.type === type).value
+  return `${part('year')}-${part('month')}-${part('day')}`
 }
 
 /** [year, month, day] of a "YYYY-MM-DD" string; throws for anything else (e.g. "unknown"). */
