@@ -76,6 +76,8 @@ PAGES: dict[str, Audience] = {
     "kiosk-issue": A.KIOSK,
     "navi-kiosk": A.ANYONE,        # the kiosk's navigator: registers with ?device=, else refuses
     "interview": A.STAFF,          # 聞き取り (北見方式)
+    "interview-case": A.STAFF,     # 「案件を作成」
+    "navi-kiosk-issue": A.KIOSK,   # a ticket for the first counter and a case on it
     "display": A.ANYONE,         # shows only what the public board shows; no device key needed
     "counter-pick": A.STAFF,
     "counter-screen": A.STAFF,

@@ -35,7 +35,10 @@
  * the same results, `run` below evaluates the boolean skeleton of a condition itself
  * (`||`, `&&`, `!`, `?:`, `exists`, `all`) with the Python library's rules and hands every
  * other sub-expression (comparisons, calls, field access …) to cel-js, and `determine`
- * reorders members as the Python engine does.
+ * reorders members as the Python engine does. Two smaller differences, found by the parity
+ * test's condition table: the Python library has no `bool()` (a sub-expression calling it is
+ * an error here too), and it accepts mixed list literals such as `[dogs, 1]`, which cel-js
+ * refuses unless `homogeneousAggregateLiterals` is off (it is).
  *
  * Unknown semantics (issue 9): an unanswered question or "unknown" leaves its variable unbound;
  * a member's "unknown" field is left out of the member; a registered function given anything
@@ -50,8 +53,11 @@ const ERROR = Symbol('CEL error')
 // ------------------------------------------------------------------ dates (Asia/Tokyo)
 
 export function todayInTokyo () {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Tokyo'}).format(new Date())
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit'
+  }).formatToParts(new Date())
+  const part = (type) => parts.find((p) => p.type === type).value
+  return `${part('year')}-${part('month')}-${part('day')}`
 }
 
 /** [year, month, day] of a "YYYY-MM-DD" string; throws for anything else (e.g. "unknown"). */
@@ -86,7 +92,8 @@ function isoDate (ymd) {
 
 let today = null // the determination date of the evaluation under way (evaluation is synchronous)
 
-const cel = new Environment({unlistedVariablesAreDyn: true})
+// Mixed list and map literals (`[dogs, 1]`, `['a', 1]`) are fine in the Python library.
+const cel = new Environment({unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false})
   .registerFunction('age(string): int', (d) => BigInt(completedYears(parseDate(d), today)))
   .registerFunction('age_fy(string): int', (d) => {
     const [y, m] = today
@@ -106,11 +113,22 @@ function program (source) {
   return fn
 }
 
+// Standard functions cel-js has and the Python library does not: calling one is an error there.
+const MISSING_IN_PYTHON = new Set(['bool'])
+
+function callsMissing (node) {
+  if (Array.isArray(node)) return node.some(callsMissing)
+  if (!node || typeof node !== 'object' || !node.op) return false
+  return (node.op === 'call' && MISSING_IN_PYTHON.has(node.args[0])) || callsMissing(node.args)
+}
+
+const failing = () => { throw new Error('not in the Python library') }
+
 /** A sub-expression outside the boolean skeleton, evaluated by cel-js. */
 function leaf (node, vars) {
   try {
     let fn = leaves.get(node)
-    if (!fn) leaves.set(node, (fn = program(serialize(node))))
+    if (!fn) leaves.set(node, (fn = callsMissing(node) ? failing : program(serialize(node))))
     return fn(vars)
   } catch {
     return ERROR
