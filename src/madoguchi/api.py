@@ -124,5 +124,9 @@ api.add_router("/", opendata_router)
 api.add_router("/", notices_router)
 api.add_router("/", handover_router)
 api.add_router("/", procedures_router)
+if settings.ROLE != "public":  # cases hold personal data: never on the internet side
+    from madoguchi.cases.api import router as cases_router
+
+    api.add_router("/", cases_router)
 # Who may call each operation: its row in core/permissions.py (refused without one).
 permissions.bind_api(api)

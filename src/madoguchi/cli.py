@@ -49,7 +49,8 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
-def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str | None = None) -> None:
+def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str | None = None,
+                       cases: list[str] | None = None) -> None:
     from madoguchi.queueing.demo import HUMAN_COUNTER
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -75,6 +76,14 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
         f"  聞き取り (interview)   {base}/o/demo/interview/      (ログイン: staff / staff)",
         "  スマートフォンの回答はサーバーに送られず、結果画面の引継ぎQRで窓口に渡ります。",
         "  The phone's answers never reach the server: the result page seals them into a QR code.",
+        "",
+        "来庁案件（ワンストップ）/ One-stop cases:",
+        f"  {HUMAN_COUNTER}番窓口で「次を呼出」すると、番号の下に来庁案件が開きます"
+        + (f"（{'、'.join(cases)}）。" if cases else "。"),
+        f"  Call the next visitor at counter {HUMAN_COUNTER}: their one-stop case opens below the number;"
+        " 「次の窓口へ」 sends them on keeping their place.",
+        "  引継ぎQR・案件番号は窓口画面の「QR・案件番号を読み取り」欄へ（キー C）。",
+        f"  対応中の案件 (super.) {base}/o/demo/cases/         (ログイン: admin / admin)",
         "",
         "整理券の画面 / A ticket page (what a citizen's phone shows):",
         "  発券機でボタンを押すと番号札が出ます。番号札の QR コードを読み取るか、印刷されたアドレスを開いてください。",
@@ -141,9 +150,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     ensure_demo_keys()  # the hand-over QR needs an office key (GET /api/v1/handover/keys)
     seed_morning(office)
+    from madoguchi.cases.demo import seed_cases
+
+    demo_cases = seed_cases(office)  # one-stop cases on the first visitors of counter 1
     if args.simulate:
         Simulator(DEMO_OFFICE, tick=args.tick).start()
-    _print_demo_banner(args.host, args.port, args.simulate, sample_ticket=sample_ticket_id(office))
+    _print_demo_banner(args.host, args.port, args.simulate, sample_ticket=sample_ticket_id(office),
+                       cases=[c.display_code for c in demo_cases])
     return _run_uvicorn(args.host, args.port, workers=1)
 
 
@@ -204,6 +217,20 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Delete what is past its retention period: closed one-stop cases (来庁案件) closed more
+    than MADOGUCHI_CASE_RETENTION_DAYS days ago (or --days). Run it daily (cron, systemd timer)."""
+    _setup()
+    from madoguchi.cases.services import case_purge, retention_days
+    from madoguchi.core.actors import SYSTEM
+
+    days = retention_days() if args.days is None else args.days
+    deleted = case_purge(actor=SYSTEM, days=days)
+    print(f"来庁案件: 終了から {days} 日を過ぎた {deleted} 件を削除しました。 "
+          f"(one-stop cases closed more than {days} days ago: {deleted} deleted)", flush=True)
+    return 0
+
+
 def cmd_manage(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "madoguchi.settings.base")
     from django.core.management import execute_from_command_line
@@ -246,6 +273,15 @@ def build_parser() -> argparse.ArgumentParser:
             "--office", required=True, help="庁舎・拠点コード (e.g. demo)")
     keys_sub.add_parser("list", help="鍵の一覧（秘密鍵は表示しません）").add_argument("--office")
     keys.set_defaults(func=cmd_keys)
+
+    # `madoguchi purge` (everything past its retention period) and `madoguchi cases purge`.
+    cases = sub.add_parser("cases", help="来庁案件 (one-stop cases): purge")
+    cases_sub = cases.add_subparsers(dest="cases_command", required=True)
+    for parent in (sub, cases_sub):
+        purge = parent.add_parser("purge", help="保存期間 (MADOGUCHI_CASE_RETENTION_DAYS) を過ぎた終了済みの来庁案件を削除")
+        purge.add_argument("--days", type=int, default=None,
+                           help="保存日数 (default: MADOGUCHI_CASE_RETENTION_DAYS, 90)")
+        purge.set_defaults(func=cmd_purge)
 
     sub.add_parser("manage", help="Django の管理コマンド (e.g. madoguchi manage createsuperuser)",
                    add_help=False)

@@ -30,6 +30,8 @@ if settings.ROLE in ("all", "internal"):
         path("admin/", admin.site.urls),
         path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
         path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+        # One-stop cases: personal data, inside only (before the counter's /<action>/ routes).
+        path("", include("madoguchi.cases.urls")),
         *internal_urlpatterns,
         *procedure_urls.internal_urlpatterns,
     ]

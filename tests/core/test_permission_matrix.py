@@ -101,16 +101,27 @@ MATRIX: dict[str, Row] = {
     "kiosk-issue": Row("POST", "/o/demo/kiosk/issue/", kiosk_page(201), {"category": "moving"}),
     "display": Row("GET", "/o/demo/display/", everyone(200)),
     "navi-kiosk": Row("GET", "/o/demo/kiosk/navi/", kiosk_page(200)),
+    "navi-kiosk-issue": Row("POST", "/o/demo/kiosk/navi/issue/", kiosk_page(201),
+                            {"life_event": "tennyu", "answers": "{{}}"}),
     # ---- staff screens
     "counter-pick": Row("GET", "/o/demo/counter/", staff_page()),
     "counter-screen": Row("GET", "/o/demo/counter/{busy}/", staff_page()),
     "counter-panel": Row("GET", "/o/demo/counter/{busy}/panel/", staff_page()),
     "counter-action": Row("POST", "/o/demo/counter/{busy}/recall/", staff_page()),
     "interview": Row("GET", "/o/demo/interview/", staff_page()),
+    "interview-case": Row("POST", "/o/demo/interview/case/", staff_page(201),
+                          {"life_event": "tennyu", "answers": "{{}}"}),
     "supervisor": Row("GET", "/o/demo/supervisor/", supervisor_page()),
     "supervisor-panel": Row("GET", "/o/demo/supervisor/panel/", supervisor_page()),
     "supervisor-action": Row("POST", "/o/demo/supervisor/memo/", supervisor_page(),
                              {"ticket": "{waiting}", "text": "書類待ち"}),
+    # ---- one-stop cases (internal side only)
+    "case-list": Row("GET", "/o/demo/cases/", supervisor_page()),
+    "case-page": Row("GET", "/o/demo/cases/{case}/", staff_page()),
+    "case-counter-part": Row("GET", "/o/demo/counter/{busy}/case/", staff_page()),
+    "case-scan": Row("POST", "/o/demo/counter/{busy}/case/scan/", staff_page(), {"text": "{case}"}),
+    "case-action": Row("POST", "/o/demo/counter/{busy}/case/{case}/note/", staff_page(),
+                       {"text": "書類待ち"}),
     # ---- the admin site (every admin:* route is in this group; its log-in is open to all)
     "admin:*": Row("GET", "/admin/", admin_site()),
     "admin:login": Row("GET", "/admin/login/", {**everyone(200), ADMIN: 302}),  # in: to the index
@@ -140,6 +151,13 @@ MATRIX: dict[str, Row] = {
     "api-v1:no_show": Row("POST", f"{B}/counters/{{busy}}/no-show", api_staff()),
     "api-v1:transfer": Row("POST", f"{B}/counters/{{busy}}/transfer", api_staff(),
                            {"category": "certificates"}),
+    "api-v1:open_case": Row("POST", f"{B}/cases", api_staff(201),
+                            {"life_event": "{life_event}", "answers": {}, "office": "demo"}),
+    "api-v1:get_case": Row("GET", f"{B}/cases/{{case}}", api_staff()),
+    "api-v1:set_procedure": Row("POST", f"{B}/cases/{{case}}/procedures/{{procedure}}", api_staff(),
+                                {"status": "done"}),
+    "api-v1:route_case": Row("POST", f"{B}/cases/{{case}}/route", api_staff(),
+                             {"ticket": "{waiting}", "category": "certificates"}),
     "api-v1:stats_csv": Row("GET", f"{B}/offices/demo/stats.csv", everyone(200)),
     "api-v1:stats_json": Row("GET", f"{B}/offices/demo/stats.json", everyone(200)),
     "api-v1:public_key": Row("GET", f"{B}/push/public-key", everyone(200)),
@@ -259,10 +277,19 @@ def scene(office):
     called = issue()
     services.ticket_call(actor=SYSTEM, counter_id=busy.pk, ticket_id=called.public_id)
     waiting = issue()
+    # A one-stop case with one procedure or more (the catalogue in service, its first life event).
+    from madoguchi.cases.services import case_open
+    from madoguchi.procedures.selectors import life_events
+
+    life_event = life_events()[0]["code"]
+    case = case_open(actor=SYSTEM, office=office, life_event=life_event, answers={})
+    procedure = case.procedures.values_list("code", flat=True).first()
+    assert procedure, "the scene needs a case with a procedure"
     # A hand-over sealed to the demo office's key: only its staff may open it.
     handover_key = handover_services.office_key_create(actor=SYSTEM, office_code="demo")
     ids = {"busy": busy.pk, "idle": idle.pk, "waiting": waiting.public_id,
-           "held": held.public_id, "no_show": no_show.public_id,
+           "held": held.public_id, "no_show": no_show.public_id, "case": case.code,
+           "life_event": life_event, "procedure": procedure,
            "handover": seal_for(handover_key, navigator_content())}
 
     def bearer(raw):

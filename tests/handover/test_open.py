@@ -10,7 +10,7 @@ from madoguchi.core.actors import SYSTEM, actor_for_user
 from madoguchi.core.errors import Forbidden
 from madoguchi.core.models import AuditLog
 from madoguchi.core.timeutil import now
-from madoguchi.handover import base45, keystore, services
+from madoguchi.handover import base45, keystore, selectors, services
 from madoguchi.handover.envelope import HEADER, PREFIX, Sealed, open_sealed, parse
 from madoguchi.handover.errors import HandoverKeyUnavailable, HandoverRefused
 from madoguchi.handover.models import OfficeKey
@@ -172,3 +172,12 @@ def test_header_layout_is_as_documented(key):
     version, kid, length = HEADER.unpack_from(raw)
     assert (version, kid.hex()) == (1, key.kid)
     assert len(raw) == HEADER.size + 65 + length and raw[HEADER.size] == 0x04
+
+
+def test_a_rescan_has_the_same_digest_and_a_new_seal_another(key):
+    content = navigator_content()
+    text = seal_for(key, content)
+    digest = selectors.handover_digest(text)
+    assert digest and selectors.handover_digest(text.lower() + "\r\n") == digest
+    assert selectors.handover_digest(seal_for(key, content)) != digest
+    assert selectors.handover_digest("not a hand-over") is None

@@ -17,7 +17,7 @@ CITIZEN_FILES = (
     "notices/templates/notices/", "notices/messages.py", "notices/selectors.py",
     "core/templatetags/madoguchi_i18n.py", "core/i18n.py", "core/templates/", "core/errorpages.py",
     # the navigator (citizen's phone and the kiosk; the interview screen is staff, Japanese)
-    "procedures/views.py", "procedures/templates/procedures/navigator_citizen.html",
+    "procedures/views.py", "procedures/texts.py", "procedures/templates/procedures/navigator_citizen.html",
     "procedures/templates/procedures/navigator_kiosk.html", "procedures/templates/procedures/_navigator.html",
     "procedures/templates/procedures/_kiosk_",
 )

@@ -59,6 +59,9 @@ def test_determine_in_english_asks_what_is_left(client):
     assert result["questions"][0] == {"id": "move_date", "text": "Date of the move", "type": "date",
                                       "choices": None}
     assert result["procedures"][0]["name"] == "Moving-in notification"
+    kei = next(p for p in result["procedures"] if p["code"] == "kei_jidousha")
+    assert kei["reasons"] == ["You own a kei car or moped", "To be checked (unknown or unanswered: "
+                              "Do you own a vehicle?, Kind of vehicle)"]
 
 
 def test_determine_refusals(client):
@@ -72,6 +75,9 @@ def test_determine_refusals(client):
     error = response.json()
     assert error["code"] == "invalid_answers" and error["message"] == "回答の形式が正しくありません。"
     assert len(error["detail"]) == 2 and any("'dogs'" in d for d in error["detail"])
+    response = client.post(f"{B}/determine", {"life_event": "tennyu", "on": "0001-01-01"},
+                           content_type="application/json")
+    assert response.status_code == 422 and response.json()["code"] == "invalid_date"
 
 
 def test_public_catalogue_follows_the_date(client):

@@ -53,3 +53,10 @@ def test_an_uncovered_procedure_fails(tmp_path, capsys):
            "「対象外」になるケースがありません" in out
     assert "テスト: 6 件中 6 件 成功" in out
 
+
+
+def test_the_sample_catalogue_passes(capsys):
+    """The sample a city starts from: valid, every test case passing, every entry covered."""
+    code, out = run(capsys)  # no DIR: MADOGUCHI_CATALOGUE_DIR or the sample
+    assert code == 0, out
+    assert out.rstrip().endswith("OK")

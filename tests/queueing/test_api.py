@@ -85,7 +85,7 @@ def test_board_shape_and_types(client, issue, post, c):
     updated = dt.datetime.fromisoformat(board["updated_at"])
     assert updated.utcoffset() == dt.timedelta(hours=9)  # shown in Japan time
     assert updated == dt.datetime(2025, 4, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
-    assert len(board["rows"]) == 6
+    assert len(board["rows"]) == 12  # the seed's six and the one-stop case's six sections
     for row in board["rows"]:
         assert set(row) == {"category", "name", "range", "last_called", "next_number", "waiting",
                             "wait_minutes", "on_hold", "accepting", "closed_reason", "reception_until",
@@ -109,13 +109,14 @@ def test_counters(client, office):
     response = client.get(f"{API}/offices/demo/counters")
     assert response.status_code == 200
     counters = response.json()
-    assert len(counters) == 8
+    assert len(counters) == 12
     assert counters[0] == {"id": str(counter_id(office, 1)), "name": "1番窓口", "categories": ["moving"]}
     assert all(isinstance(x["id"], str) for x in counters)
     by_name = {x["name"]: x["categories"] for x in counters}
     # Categories are listed in the order the counter serves them (its master data).
     assert by_name["4番窓口"] == ["fastlane", "moving"]
     assert by_name["8番窓口"] == ["seal", "address"]
+    assert by_name["10番窓口"] == ["children", "school"]
 
 
 @pytest.mark.parametrize("path", ["/offices/nowhere/board", "/offices/nowhere/counters"])

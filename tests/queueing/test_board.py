@@ -24,6 +24,15 @@ SEED_ROWS = [
     ("住民票・印鑑証明・戸籍等の証明書発行", [2001, 2999]),
     ("印鑑登録・仮ナンバー(自動車臨時運行許可)", [3001, 3500]),
 ]
+# After the seed's table: the sections a one-stop case sends visitors on to (issue 9 §E).
+ONE_STOP_ROWS = [
+    ("国民健康保険・国民年金・後期高齢者医療", [4001, 4500]),
+    ("児童手当・こども医療費助成・保育・ひとり親", [5001, 5500]),
+    ("介護保険", [6001, 6300]),
+    ("障害者手帳・障害福祉サービス", [6501, 6800]),
+    ("市税（住民税・軽自動車税）", [7001, 7500]),
+    ("小・中学校の転入学・就学", [8001, 8300]),
+]
 SEED_COLUMNS = ["手続き内容(発券番号範囲)", "最終呼出番号", "次回呼出予定番号", "待ち人数", "待ち時間",
                 "保留人数"]
 
@@ -51,7 +60,7 @@ def board_queries(office) -> int:
 
 def test_rows_are_the_seeds_table(office):
     board = selectors.board_snapshot(office)
-    assert [(r["name"], r["range"]) for r in board["rows"]] == SEED_ROWS
+    assert [(r["name"], r["range"]) for r in board["rows"]] == SEED_ROWS + ONE_STOP_ROWS
     assert all((r["last_called"], r["next_number"], r["waiting"], r["wait_minutes"], r["on_hold"])
                == (None, None, 0, 0, 0) for r in board["rows"])
     assert board["calling"] == []

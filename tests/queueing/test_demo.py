@@ -22,8 +22,20 @@ def test_demo_data_is_the_seed_table_and_loading_twice_changes_nothing():
         ("住居表示付番申請・学区外申請", 1901, 1999),
         ("住民票・印鑑証明・戸籍等の証明書発行", 2001, 2999),
         ("印鑑登録・仮ナンバー(自動車臨時運行許可)", 3001, 3500),
+        # the sections a one-stop case sends visitors on to (issue 9 §E)
+        ("国民健康保険・国民年金・後期高齢者医療", 4001, 4500),
+        ("児童手当・こども医療費助成・保育・ひとり親", 5001, 5500),
+        ("介護保険", 6001, 6300),
+        ("障害者手帳・障害福祉サービス", 6501, 6800),
+        ("市税（住民税・軽自動車税）", 7001, 7500),
+        ("小・中学校の転入学・就学", 8001, 8300),
     ]
-    assert Counter.objects.filter(office=office).count() == 8
+    assert Counter.objects.filter(office=office).count() == 12
+    # Each section has its own queue at its own counter, in six languages on the citizen pages.
+    insurance = Category.objects.get(office=office, code="insurance")
+    assert (insurance.section.name, set(insurance.names)) == ("保険年金課", {"zh-hans", "ko", "vi", "pt-br"})
+    assert list(Counter.objects.get(office=office, number=11).categories.values_list("code", flat=True)) == [
+        "care", "welfare"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -76,6 +76,8 @@ PAGES: dict[str, Audience] = {
     "kiosk-issue": A.KIOSK,
     "navi-kiosk": A.ANYONE,        # the kiosk's navigator: registers with ?device=, else refuses
     "interview": A.STAFF,          # 聞き取り (北見方式)
+    "interview-case": A.STAFF,     # 「案件を作成」
+    "navi-kiosk-issue": A.KIOSK,   # a ticket for the first counter and a case on it
     "display": A.ANYONE,         # shows only what the public board shows; no device key needed
     "counter-pick": A.STAFF,
     "counter-screen": A.STAFF,
@@ -84,6 +86,11 @@ PAGES: dict[str, Audience] = {
     "supervisor": A.SUPERVISOR,
     "supervisor-panel": A.SUPERVISOR,
     "supervisor-action": A.SUPERVISOR,
+    "case-scan": A.STAFF,
+    "case-counter-part": A.STAFF,
+    "case-page": A.STAFF,
+    "case-action": A.STAFF,
+    "case-list": A.SUPERVISOR,
     "admin:login": A.ANYONE,
     "admin:logout": A.ANYONE,
     "admin:*": A.ADMIN,
@@ -128,6 +135,11 @@ API: dict[str, Audience] = {
     "life_events": A.ANYONE,
     "determine": A.ANYONE,
     "catalogue": A.ANYONE,
+    # one-stop cases (internal side only; the service checks the case's office)
+    "open_case": A.STAFF,
+    "get_case": A.STAFF,
+    "set_procedure": A.STAFF,
+    "route_case": A.STAFF,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.conf import settings
 
@@ -52,3 +53,18 @@ def key_list(office: str | None = None) -> list[OfficeKey]:
     if office is not None:
         rows = rows.filter(office_code=office)
     return list(rows.order_by("office_code", "-created_at"))
+
+
+def handover_digest(payload: str) -> str | None:
+    """A stable id of one sealed hand-over (SHA-256 of its envelope bytes, hex), the same
+    however the scanner typed it (case, trailing Enter); None when it cannot be parsed.
+    Two seals of the same answers differ (HPKE is randomised): this tells a rescan of one
+    QR code from a new one."""
+    from .envelope import parse
+    from .errors import HandoverRefused
+
+    try:
+        sealed = parse(payload)
+    except HandoverRefused:
+        return None
+    return hashlib.sha256(sealed.header + sealed.body).hexdigest()

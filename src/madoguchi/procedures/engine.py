@@ -122,11 +122,15 @@ def determine(catalogue: Catalogue, *, life_event: str, answers: dict, on: dt.da
     words = messages(lang)
 
     partial = {qid for qid in unknown if isinstance(answers.get(qid), list)}
+    procedures = catalogue.procedures_for(life_event, on)
+    results = [proc.condition.evaluate(context) for proc in procedures]
+    undecided = [i for i, r in enumerate(results)
+                 if r is None and partial.intersection(procedures[i].condition.questions)]
+    if undecided:
+        _reordered(procedures, results, undecided, context, variables, partial)
+
     out, to_check_refs, deadline_refs = [], set(), set()
-    for proc in catalogue.procedures_for(life_event, on):
-        result = proc.condition.evaluate(context)
-        if result is None and partial.intersection(proc.condition.questions):
-            result = _reordered(proc.condition, variables, partial, on)
+    for proc, result in zip(procedures, results, strict=True):
         if result is False:
             continue
         spec = proc.spec
@@ -163,27 +167,31 @@ def determine(catalogue: Catalogue, *, life_event: str, answers: dict, on: dt.da
                                          to_check_refs | deadline_refs, lang)}
 
 
-def _reordered(condition, variables: dict, partial: set[str], on: dt.date) -> bool | None:
-    """Evaluate again with household members reordered; the first decided result, or None."""
-    functions = functions_for(on)
+def _reordered(procedures, results: list, undecided: list[int], context, variables: dict,
+               partial: set[str]) -> None:
+    """Decide what ``undecided`` can with household members reordered (``results`` in place).
 
+    Orders: fully known members first, then each partly unknown member moved to the front.
+    Each order is one rebinding of the context for every undecided condition at once; the
+    context is left bound as it came.
+    """
     def complete(member) -> bool:
         return len(member) == 2
 
-    orders: list[dict] = []
     base = {qid: sorted(variables[qid], key=lambda m: not complete(m)) for qid in partial}
-    orders.append(base)
-    for qid in partial:
+    orders = [base]
+    for qid in sorted(partial):
         members = base[qid]
-        for i, member in enumerate(members):
-            if not complete(member):
-                orders.append({**base, qid: [member, *members[:i], *members[i + 1:]]})
+        orders += [{**base, qid: [m, *members[:i], *members[i + 1:]]}
+                   for i, m in enumerate(members) if not complete(m)]
     for order in orders:
-        result = condition.evaluate(cel.Context(variables={**variables, **order},
-                                                functions=functions))
-        if result is not None:
-            return result
-    return None
+        context.update(order)
+        for i in undecided:
+            if results[i] is None:
+                results[i] = procedures[i].condition.evaluate(context)
+        if all(results[i] is not None for i in undecided):
+            break
+    context.update({qid: variables[qid] for qid in partial})
 
 
 def _open_questions(catalogue: Catalogue, event, answers: dict, context, wanted: set[str],

@@ -10,5 +10,7 @@ public_urlpatterns = [
 
 internal_urlpatterns = [
     path("o/<slug:code>/kiosk/navi/", views.kiosk_navigator, name="navi-kiosk"),
+    path("o/<slug:code>/kiosk/navi/issue/", views.kiosk_issue, name="navi-kiosk-issue"),
     path("o/<slug:code>/interview/", views.interview, name="interview"),
+    path("o/<slug:code>/interview/case/", views.interview_case, name="interview-case"),
 ]

@@ -31,7 +31,18 @@ DEMO_CATEGORIES = [
     ("address", "住居表示付番申請・学区外申請", "House numbering; out-of-district school requests", 1901, 1999, False, 10),
     ("certificates", "住民票・印鑑証明・戸籍等の証明書発行", "Certificates (residence, seal, family register)", 2001, 2999, False, 5),
     ("seal", "印鑑登録・仮ナンバー(自動車臨時運行許可)", "Seal registration; temporary vehicle permits", 3001, 3500, False, 8),
+    # The other sections a one-stop case sends a visitor to (issue 9 §E), one queue each.
+    ("insurance", "国民健康保険・国民年金・後期高齢者医療", "National Health Insurance, pension, late-stage elderly medical care", 4001, 4500, False, 12),
+    ("children", "児童手当・こども医療費助成・保育・ひとり親", "Child allowance, children's medical subsidy, day care, single parents", 5001, 5500, False, 12),
+    ("care", "介護保険", "Long-term care insurance", 6001, 6300, False, 10),
+    ("welfare", "障害者手帳・障害福祉サービス", "Disability certificates and services", 6501, 6800, False, 15),
+    ("tax", "市税（住民税・軽自動車税）", "Municipal taxes (resident tax, light vehicle tax)", 7001, 7500, False, 8),
+    ("school", "小・中学校の転入学・就学", "Elementary and junior high school enrolment and transfers", 8001, 8300, False, 8),
 ]
+
+# The section (課) of each category; the others belong to 市民課.
+DEMO_SECTIONS = {"insurance": "保険年金課", "children": "こども課", "care": "介護保険課", "welfare": "障害福祉課",
+                 "tax": "税務課", "school": "学校教育課"}
 
 # Category names on the citizen pages in the other languages (English is name_en): the words
 # foreign residents meet at city halls and in municipal multilingual guides.
@@ -72,12 +83,49 @@ DEMO_CATEGORY_NAMES = {
         "vi": "Đăng ký con dấu, biển số tạm thời (giấy phép lưu hành xe tạm thời)",
         "pt-br": "Registro de carimbo (inkan) e placa provisória (licença temporária de circulação)",
     },
+    "insurance": {
+        "zh-hans": "国民健康保险·国民年金·后期高龄者医疗",
+        "ko": "국민건강보험·국민연금·후기고령자 의료",
+        "vi": "Bảo hiểm y tế quốc dân, lương hưu quốc dân, y tế cho người cao tuổi giai đoạn sau",
+        "pt-br": "Seguro Nacional de Saúde, Previdência Nacional e assistência médica para idosos (75+)",
+    },
+    "children": {
+        "zh-hans": "儿童津贴·儿童医疗费补助·保育·单亲家庭",
+        "ko": "아동수당·어린이 의료비 지원·보육·한부모 가정",
+        "vi": "Trợ cấp nhi đồng, hỗ trợ chi phí y tế trẻ em, nhà trẻ, gia đình đơn thân",
+        "pt-br": "Abono infantil, subsídio médico infantil, creche e famílias monoparentais",
+    },
+    "care": {
+        "zh-hans": "护理保险",
+        "ko": "개호보험(장기요양보험)",
+        "vi": "Bảo hiểm chăm sóc điều dưỡng",
+        "pt-br": "Seguro de cuidados de longa duração (kaigo)",
+    },
+    "welfare": {
+        "zh-hans": "残疾人手册·残疾人福利服务",
+        "ko": "장애인 수첩·장애 복지 서비스",
+        "vi": "Sổ người khuyết tật, dịch vụ phúc lợi cho người khuyết tật",
+        "pt-br": "Carteira de pessoa com deficiência e serviços de assistência",
+    },
+    "tax": {
+        "zh-hans": "市税（住民税·轻型汽车税）",
+        "ko": "시세(주민세·경자동차세)",
+        "vi": "Thuế thành phố (thuế cư trú, thuế xe hạng nhẹ)",
+        "pt-br": "Impostos municipais (imposto de residente, imposto sobre veículos leves)",
+    },
+    "school": {
+        "zh-hans": "小学·初中的转学·入学",
+        "ko": "초·중학교 전학·취학",
+        "vi": "Nhập học, chuyển trường tiểu học và trung học cơ sở",
+        "pt-br": "Matrícula e transferência no ensino fundamental (escolas municipais)",
+    },
 }
 
 # counter number -> category codes in the order it serves them
 DEMO_COUNTERS = {
     1: ["moving"], 2: ["moving"], 3: ["moving", "address"], 4: ["fastlane", "moving"],
     5: ["family-register"], 6: ["certificates"], 7: ["certificates", "seal"], 8: ["seal", "address"],
+    9: ["insurance"], 10: ["children", "school"], 11: ["care", "welfare"], 12: ["tax"],
 }
 
 DEMO_LOGINS = [("staff", "staff", Role.COUNTER_STAFF), ("admin", "admin", Role.ADMIN)]
@@ -90,12 +138,13 @@ def load_demo_data() -> Office:
     """Idempotent: running `madoguchi demo` twice keeps one demo office."""
     office, _ = Office.objects.update_or_create(
         code=DEMO_OFFICE, defaults={"name": "デモ市役所 本庁舎 市民課", "name_en": "Demo City Hall, Citizens Division"})
-    section, _ = Section.objects.get_or_create(office=office, name="市民課")
+    sections = {name: Section.objects.get_or_create(office=office, name=name)[0]
+                for name in ["市民課", *DEMO_SECTIONS.values()]}
     categories = {}
     for order, (code, name, name_en, start, end, fast, minutes) in enumerate(DEMO_CATEGORIES):
         categories[code], _ = Category.objects.update_or_create(
             office=office, code=code, defaults={
-                "section": section, "name": name, "name_en": name_en,
+                "section": sections[DEMO_SECTIONS.get(code, "市民課")], "name": name, "name_en": name_en,
                 "names": DEMO_CATEGORY_NAMES.get(code, {}), "range_start": start,
                 "range_end": end, "display_order": order, "is_fast_lane": fast,
                 "prior_service_minutes": minutes, "is_active": True})
@@ -211,7 +260,9 @@ def seed_morning(office: Office, *, visitors: int = 14, rng: random.Random | Non
         return
     actor = Actor(kind="system", label="デモデータ")
     codes = [c.code for c in office.categories.all()]
-    weights = [5, 1, 2, 1, 6, 2][: len(codes)]
+    # The morning's visitors come for the citizens' division (the seed's table); the other
+    # sections get theirs from one-stop cases (cases/demo.py) and the simulator.
+    weights = [*[5, 1, 2, 1, 6, 2][: len(codes)], *[0] * max(0, len(codes) - 6)]
     for _ in range(visitors):
         services.ticket_issue(actor=actor, office_code=office.code,
                               category_code=rng.choices(codes, weights)[0])

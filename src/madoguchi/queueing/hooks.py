@@ -136,3 +136,19 @@ def add_ticket_page_part(template_name: str) -> None:
 
 def ticket_page_parts() -> list[str]:
     return list(_ticket_page_parts)
+
+
+# Parts other apps add to the counter screen's panel (a template name each), after the called
+# ticket. Each is included with the panel's context (``office``, ``counter``, ``queue`` whose
+# ``current`` is the called ticket or None, ``request``) every time the panel is drawn, so a
+# part follows the called ticket (the cases app shows the visitor's one-stop case there).
+_counter_panel_parts: list[str] = []
+
+
+def add_counter_panel_part(template_name: str) -> None:
+    if template_name not in _counter_panel_parts:
+        _counter_panel_parts.append(template_name)
+
+
+def counter_panel_parts() -> list[str]:
+    return list(_counter_panel_parts)

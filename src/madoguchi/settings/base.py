@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "madoguchi.opendata",
     "madoguchi.handover",
     "madoguchi.procedures",
+    "madoguchi.cases",  # internal side only: its screens and API are not routed when ROLE=public
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,8 @@ if ROLE == "internal" and PUBLIC_URL and not ZONE_SECRET:
     raise ImproperlyConfigured(
         "MADOGUCHI_PUBLIC_URL に連携するには MADOGUCHI_ZONE_SECRET（公開側と同じ共有鍵）が必要です。")
 RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
+# One-stop cases (来庁案件) are deleted this many days after they were closed (`madoguchi purge`).
+CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 90)
 
 # Hand-over QR (madoguchi.handover, docs/handover.md). Office private keys are stored encrypted
 # with a key derived from MADOGUCHI_HANDOVER_KEY, or from MADOGUCHI_SECRET_KEY when it is unset

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from madoguchi.core.errors import ServiceError
 
-from .. import selectors, services
+from .. import hooks, selectors, services
 from ..models import Category, Counter, Office
 
 
@@ -37,7 +37,7 @@ def _panel_context(office, counter, message=None, error=None):
         t.memo_list = memos.get(t.pk, [])
     return {"office": office, "counter": counter, "queue": queue, "message": message, "error": error,
             "transfer_targets": Category.objects.filter(office=office, is_active=True),
-            "version": version, "missed": missed}
+            "version": version, "missed": missed, "panel_parts": hooks.counter_panel_parts()}
 
 
 def counter_screen(request, code, counter_id):

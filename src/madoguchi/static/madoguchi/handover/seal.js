@@ -19,7 +19,7 @@ import {
   DhkemP256HkdfSha256,
   HkdfSha256,
 } from "../vendor/hpke-core-1.9.0.min.js";
-import qrcode from "../vendor/qrcode-generator-2.0.4.mjs";
+import qrcode from "../vendor/qrcode-generator-2.0.4.js";
 import { encode as base45 } from "./base45.js";
 
 export const PREFIX = "MD1:";

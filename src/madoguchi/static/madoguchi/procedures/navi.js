@@ -280,7 +280,7 @@ function renderAnswered() {
   });
   if (!items.length) return null;
   // Folded: a long list of answers would push the question (or the QR code) out of sight.
-  return h("details", {class: "navi-answered", "data-navi-answered": true},
+  return h("details", {class: "navi-answered", "data-navi-answered": true, open: MODE === "interview"},
     h("summary", {}, `${T.answered} (${items.length})`), h("ol", {class: "navi-answers"}, items));
 }
 
@@ -483,11 +483,11 @@ function procedureItem(item) {
   const notes = tr(full.notes);
   const law = tr(full.law);
   const rows = [];
-  if (documents.length) rows.push([T.documents, h("ul", {class: "navi-documents", "data-documents": true},
+  if (documents.length) rows.push(["documents", T.documents, h("ul", {class: "navi-documents", "data-documents": true},
     documents.map((d) => h("li", {}, tr(d))))]);
-  if (deadline) rows.push([T.deadline, h("span", {"data-deadline": item.deadline || ""}, deadline)]);
-  if (fee) rows.push([T.fee, fee]);
-  if (notes) rows.push([T.notes, notes]);
+  if (deadline) rows.push(["deadline", T.deadline, h("span", {"data-deadline": item.deadline || ""}, deadline)]);
+  if (fee) rows.push(["fee", T.fee, fee]);
+  if (notes) rows.push(["notes", T.notes, notes]);
   return h("li", {class: `navi-procedure status-${item.status}`, "data-procedure": item.code, "data-status": item.status},
     h("h4", {}, toCheck ? h("span", {class: "navi-badge", "data-to-check": true}, T.toCheck) : null, " ",
       h("span", {class: "name"}, item.name || tr(full.name))),
@@ -496,7 +496,8 @@ function procedureItem(item) {
       (toCheck ? reasons.slice(0, 1) : reasons).join(" / ")) : null,
     toCheck && reasons.length > 1 ? h("p", {class: "navi-check-what"}, h("strong", {}, T.toCheckWhat), " ",
       reasons.slice(1).join(" / ")) : null,
-    rows.length ? h("dl", {class: "navi-facts"}, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])) : null,
+    rows.length ? h("dl", {class: "navi-facts"}, rows.map(([key, term, value]) =>
+      [h("dt", {class: `fact-${key}`}, term), h("dd", {class: `fact-${key}`}, value)])) : null,
     item.online_url ? h("p", {class: "navi-online"},
       h("a", {href: item.online_url, rel: "noopener", target: "_blank"}, T.online)) : null,
     law ? h("p", {class: "navi-law"}, `${T.law}: ${law}`) : null);

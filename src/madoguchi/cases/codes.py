@@ -1,0 +1,35 @@
+"""Case codes: 8 characters of Crockford base32 (40 random bits).
+
+Short enough to read aloud and type, unambiguous (no I, L, O or U), and made only of
+characters a QR code's alphanumeric mode carries, so the code printed on a ticket scans
+as well as it types. Input is read leniently, as Crockford intends: lower case, hyphens
+and spaces are accepted, I and L read as 1, O as 0.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from .models import CODE_LENGTH
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})
+_CODE_RE = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
+# What a scanned or typed case code may carry around it: "CASE:ABCD-2345", "ABCD 2345".
+_PREFIXES = ("CASE:", "MADOGUCHI-CASE:")
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize(text: str) -> str | None:
+    """The case code in ``text``, or None if it is not one."""
+    value = str(text or "").strip().upper()
+    for prefix in _PREFIXES:
+        if value.startswith(prefix):
+            value = value[len(prefix):]
+            break
+    value = value.replace("-", "").replace(" ", "").translate(_READ_AS)
+    return value if _CODE_RE.match(value) else None

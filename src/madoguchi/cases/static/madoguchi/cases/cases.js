@@ -1,0 +1,54 @@
+/* The case beside the counter screen: status keys on a focused procedure row.
+   1–9 and C/G (focus) are handled by counter.js through data-key-focus.
+   On a focused procedure row: P 未対応, W 対応中, D 完了, Z 対象外, L 後日; ↑ ↓ move between rows.
+   After the panel is redrawn the focus returns to the same row, so a clerk can go
+   1, D, ↓, D … without the mouse. Loaded once (the tag is kept across redraws). */
+(function () {
+  "use strict";
+  if (window.MadoguchiCases) return;
+  window.MadoguchiCases = true;
+  var refocus = null;
+
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("#case-side [data-case-procedure]")); }
+  function focusRow(row) {
+    if (!row) return;
+    var b = row.querySelector("button.case-status.current") || row.querySelector("button.case-status");
+    if (b) b.focus();
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    var target = e.target;
+    if (!target.closest || /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) return;
+    var row = target.closest("#case-side [data-case-procedure]");
+    if (!row) return;
+    var key = e.key.toLowerCase();
+    if (key === "arrowdown" || key === "arrowup") {
+      var all = rows(), i = all.indexOf(row) + (key === "arrowdown" ? 1 : -1);
+      if (i >= 0 && i < all.length) { e.preventDefault(); e.stopImmediatePropagation(); focusRow(all[i]); }
+      return;
+    }
+    var button = row.querySelector('button[data-case-key="' + key + '"]');
+    if (button) {
+      e.preventDefault();
+      e.stopImmediatePropagation();  // never also a counter shortcut
+      if (!button.disabled) { refocus = row.getAttribute("data-case-procedure"); button.click(); }
+    }
+  }, true);
+
+  document.body.addEventListener("htmx:afterSettle", function () {
+    if (!refocus) return;
+    var code = refocus;
+    refocus = null;
+    focusRow(document.querySelector('#case-side [data-case-procedure="' + code + '"]'));
+  });
+
+  // After a scan the field is emptied and ready for the next one.
+  document.body.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail.elt;
+    if (form && form.id === "case-scan-form") {
+      var field = document.getElementById("case-scan");
+      if (field) field.value = "";
+    }
+  });
+})();
