@@ -75,6 +75,9 @@ def test_determine_refusals(client):
     error = response.json()
     assert error["code"] == "invalid_answers" and error["message"] == "回答の形式が正しくありません。"
     assert len(error["detail"]) == 2 and any("'dogs'" in d for d in error["detail"])
+    response = client.post(f"{B}/determine", {"life_event": "tennyu", "on": "0001-01-01"},
+                           content_type="application/json")
+    assert response.status_code == 422 and response.json()["code"] == "invalid_date"
 
 
 def test_public_catalogue_follows_the_date(client):

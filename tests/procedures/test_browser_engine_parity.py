@@ -251,6 +251,9 @@ def answer_sets(draw, catalogue):
         if draw(st.integers(0, 9)) == 0:
             continue  # not answered (yet)
         answers[qid] = draw(answer_for(catalogue.questions[qid], on))
+    # answers the navigator kept from another life event chosen first
+    for qid in draw(st.lists(st.sampled_from(sorted(catalogue.questions)), max_size=2)):
+        answers.setdefault(qid, draw(answer_for(catalogue.questions[qid], on)))
     return {"life_event": event.code, "answers": answers, "on": on.isoformat(),
             "lang": draw(st.sampled_from(LANGS))}
 
@@ -287,7 +290,7 @@ def test_generated_answers_give_the_same_result_in_the_browser(engines):
     print(f"\n{engines.name}: {dict(seen)}")
     for state in ("applies", "to_check", "absent", "questions", "unknown_in_member",
                   "unknown_in_member_to_check", "unknown_in_member_decided"):
-        assert seen[state] >= 10, f"the generated answers reached {state!r} only {seen[state]} times: {seen}"
+        assert seen[state] >= 5, f"the generated answers reached {state!r} only {seen[state]} times: {seen}"
 
 
 # ------------------------------------------------------------------ the two CEL libraries
@@ -362,3 +365,54 @@ def test_conditions_evaluate_alike_in_both_cel_libraries(page):
             if python != js:
                 differ.append(f"{source!r} with {variables}: python {python}, browser {js}")
     assert not differ, "\n".join(differ)
+
+
+@st.composite
+def conditions(draw, depth=0, members=()):
+    """A random condition of the shapes engine.js evaluates itself, over the variables of
+    VARIABLE_SETS; inside a quantifier the member (``m``, then ``n``) is in scope."""
+    atoms = ["true", "false", "has_car", "dogs > 1", "insurance == 'kokuho'",
+             "before(move_date, on)", "age(birth) >= 18", "dogs", "1 / 0 > 0",
+             "size(household) > 1"]
+    for v in members:
+        atoms += [f"age({v}.birth_date) < 18", f"{v}.relationship == 'child'",
+                  f"days_between({v}.birth_date, move_date) > 0", f"age_fy({v}.birth_date) >= 65"]
+    if depth >= 3 or draw(st.integers(0, 2)) == 0:
+        return draw(st.sampled_from(atoms))
+    sub = lambda: draw(conditions(depth + 1, members))  # noqa: E731
+    shape = draw(st.sampled_from(["||", "&&", "!", "?:", "exists", "all"]))
+    if shape in ("||", "&&"):
+        return f"({sub()} {shape} {sub()})"
+    if shape == "!":
+        return f"!({sub()})"
+    if shape == "?:":
+        return f"({sub()} ? {sub()} : {sub()})"
+    var = "mn"[len(members)] if len(members) < 2 else None
+    if var is None:
+        return sub()
+    return f"household.{shape}({var}, {draw(conditions(depth + 1, (*members, var)))})"
+
+
+def test_generated_conditions_evaluate_alike_in_both_cel_libraries(page):
+    import cel
+
+    from madoguchi.procedures.conditions import Compiled, functions_for
+
+    on = dt.date.fromisoformat(ON)
+    seen = Counter()
+
+    @settings(max_examples=400, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(source=conditions(), variables=st.sampled_from(VARIABLE_SETS))
+    def check(source, variables):
+        context = cel.Context(variables={**variables, "on": ON}, functions=functions_for(on))
+        python = Compiled(source, cel.compile(source), ()).evaluate(context)
+        js = page.evaluate("([e, vars, on]) => engine.evaluateCondition(e, vars, on)",
+                           [source, variables, ON])
+        assert js == python, f"{source} with {variables}"
+        seen[python] += 1
+        seen["quantifier"] += "household." in source
+
+    check()
+    print(f"\ngenerated conditions: {dict(seen)}")
+    assert min(seen[True], seen[False], seen[None], seen["quantifier"]) >= 20, seen

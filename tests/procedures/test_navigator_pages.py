@@ -114,3 +114,23 @@ def test_the_demo_banner_shows_the_navigator_for_phone_kiosk_and_interview(clien
     assert client.get(urls[1], follow=True).status_code == 200  # registers the kiosk, then the page
     client.force_login(staff_user)
     assert client.get(urls[2]).status_code == 200
+
+
+def test_the_other_screens_lead_to_the_navigator(client, office, staff_user):
+    from madoguchi.core.actors import SYSTEM
+    from madoguchi.queueing import services
+
+    assert 'href="/o/demo/navi/"' in client.get("/o/demo/").content.decode()
+    client.get("/o/demo/kiosk/?device=demo-kiosk")
+    menu = client.get("/o/demo/kiosk/", {"lang": "vi"}).content.decode()
+    assert 'href="/o/demo/kiosk/navi/?lang=vi"' in menu and "Tìm hiểu thủ tục cần làm" in menu
+    # The clerk interviews the visitor being called: the case will carry their ticket.
+    counter = office.counters.get(number=1)
+    ticket = services.ticket_issue(actor=SYSTEM, office_code="demo", category_code="moving")
+    services.ticket_call(actor=SYSTEM, counter_id=counter.pk, ticket_id=ticket.public_id)
+    client.force_login(staff_user)
+    screen = client.get(f"/o/demo/counter/{counter.pk}/").content.decode()
+    assert f'href="/o/demo/interview/?ticket={ticket.public_id}"' in screen
+    page = client.get("/o/demo/interview/", {"ticket": ticket.public_id}).content.decode()
+    assert f"{ticket.number}番の方" in page
+    assert f'data-case-url="/o/demo/interview/case/?ticket={ticket.public_id}"' in page

@@ -129,6 +129,17 @@ def test_a_ticket_issued_inside_shows_on_the_public_board_and_page(zones):
     assert f"お呼びしています {called_at}へお越しください" in httpx.get(ticket["status_url"], timeout=10).text
 
 
+def test_the_public_side_serves_the_offices_public_keys_and_holds_no_private_one(zones):
+    """The hand-over keys reach the internet side in the signed push; a citizen's browser
+    there seals to the same key the inside opens with."""
+    inside = httpx.get(f"{zones['internal'].url}/api/v1/handover/keys", timeout=10).json()
+    assert {k["office"] for k in inside} == {"demo", "center"}
+    outside = wait_until(lambda: (httpx.get(f"{zones['public'].url}/api/v1/handover/keys",
+                                            timeout=10).json() or None))
+    assert sorted(outside, key=lambda k: k["kid"]) == sorted(inside, key=lambda k: k["kid"])
+    assert "private" not in json.dumps(outside)
+
+
 def test_forged_and_replayed_pushes_are_refused(zones):
     public = zones["public"].url
     url = f"{public}/zone/v1/sync"

@@ -21,6 +21,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -491,7 +492,11 @@ def answer_problem(question: schema.Question | None, qid: str, value) -> str | N
 
 
 def configured_dir() -> Path:
-    value = os.environ.get("MADOGUCHI_CATALOGUE_DIR", "").strip()
+    return _resolved(os.environ.get("MADOGUCHI_CATALOGUE_DIR", "").strip())
+
+
+@lru_cache(maxsize=8)
+def _resolved(value: str) -> Path:
     return Path(value).expanduser().resolve() if value else SAMPLE_DIR
 
 

@@ -26,9 +26,12 @@ def determine(*, life_event: str, answers: dict, on: dt.date | None = None, lang
     Raises NotFound (``life_event_not_found``) or ServiceError 422 (``invalid_answers``).
     """
     cat = catalogue_mod.active()
+    on = on or business_date()
+    if not 1900 <= on.year <= 2200:
+        raise ServiceError("判定日は 1900 年から 2200 年の間の日付にしてください。", code="invalid_date",
+                           detail=on.isoformat(), status=422)
     try:
-        return engine.determine(cat, life_event=life_event, answers=answers,
-                                on=on or business_date(), lang=lang)
+        return engine.determine(cat, life_event=life_event, answers=answers, on=on, lang=lang)
     except engine.UnknownLifeEvent:
         raise NotFound(f"ライフイベント '{life_event}' は手続きカタログにありません。",
                        code="life_event_not_found") from None

@@ -186,7 +186,9 @@ def kiosk_navigator(request, code):
 
 def interview(request, code):
     """The clerk's interview (聞き取り, 北見方式): the same questions, fast with the keyboard."""
-    ticket = request.GET.get("ticket", "")[:64]
+    ticket = queue_selectors.get_ticket(request.GET.get("ticket", "")[:32])
+    if ticket is not None and ticket.office_id != request.office.pk:
+        ticket = None
     return _page(request, request.office, mode="interview",
                  extra={"case_url": _url_or_none("interview-case", code), "ticket": ticket})
 

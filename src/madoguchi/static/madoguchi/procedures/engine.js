@@ -35,7 +35,9 @@
  * the same results, `run` below evaluates the boolean skeleton of a condition itself
  * (`||`, `&&`, `!`, `?:`, `exists`, `all`) with the Python library's rules and hands every
  * other sub-expression (comparisons, calls, field access …) to cel-js, and `determine`
- * reorders members as the Python engine does. Two smaller differences, found by the parity
+ * reorders members as the Python engine does. (An `exists`/`all` nested in some other operator,
+ * e.g. `household.exists(…) == false`, goes to cel-js whole and follows the specification:
+ * write `!household.exists(…)` instead.) Two smaller differences, found by the parity
  * test's condition table: the Python library has no `bool()` (a sub-expression calling it is
  * an error here too), and it accepts mixed list literals such as `[dogs, 1]`, which cel-js
  * refuses unless `homogeneousAggregateLiterals` is off (it is).
@@ -53,8 +55,11 @@ const ERROR = Symbol('CEL error')
 // ------------------------------------------------------------------ dates (Asia/Tokyo)
 
 export function todayInTokyo () {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Tokyo'}).format(new Date())
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit'
+  }).formatToParts(new Date())
+  const part = (type) => parts.find((p) => p.type === type).value
+  return `${part('year')}-${part('month')}-${part('day')}`
 }
 
 /** [year, month, day] of a "YYYY-MM-DD" string; throws for anything else (e.g. "unknown"). */
@@ -192,17 +197,17 @@ function evaluate (source, vars) {
 
 export function evaluateCondition (source, variables, on) {
   today = parseDate(on)
-  return withoutStackTraces(() => evaluate(source, {...cel_values(variables), on}))
+  return withoutStackTraces(() => evaluate(source, {...celValues(variables), on}))
 }
 
 // ------------------------------------------------------------------ answers -> CEL variables
 
 /** Numbers as CEL ints (BigInt), as the Python library receives Python ints. */
-function cel_values (value) {
+function celValues (value) {
   if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value)
-  if (Array.isArray(value)) return value.map(cel_values)
+  if (Array.isArray(value)) return value.map(celValues)
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cel_values(v)]))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, celValues(v)]))
   }
   return value
 }
@@ -220,10 +225,10 @@ function bind (answers) {
       variables[qid] = value.map((member) => {
         const kept = Object.fromEntries(Object.entries(member).filter(([, v]) => v !== UNKNOWN))
         if (Object.keys(kept).length !== Object.keys(member).length) unknown.add(qid)
-        return cel_values(kept)
+        return celValues(kept)
       })
     } else {
-      variables[qid] = cel_values(value)
+      variables[qid] = celValues(value)
     }
   }
   return {variables, unknown}
