@@ -365,3 +365,54 @@ def test_conditions_evaluate_alike_in_both_cel_libraries(page):
             if python != js:
                 differ.append(f"{source!r} with {variables}: python {python}, browser {js}")
     assert not differ, "\n".join(differ)
+
+
+@st.composite
+def conditions(draw, depth=0, members=()):
+    """A random condition of the shapes engine.js evaluates itself, over the variables of
+    VARIABLE_SETS; inside a quantifier the member (``m``, then ``n``) is in scope."""
+    atoms = ["true", "false", "has_car", "dogs > 1", "insurance == 'kokuho'",
+             "before(move_date, on)", "age(birth) >= 18", "dogs", "1 / 0 > 0",
+             "size(household) > 1"]
+    for v in members:
+        atoms += [f"age({v}.birth_date) < 18", f"{v}.relationship == 'child'",
+                  f"days_between({v}.birth_date, move_date) > 0", f"age_fy({v}.birth_date) >= 65"]
+    if depth >= 3 or draw(st.integers(0, 2)) == 0:
+        return draw(st.sampled_from(atoms))
+    sub = lambda: draw(conditions(depth + 1, members))  # noqa: E731
+    shape = draw(st.sampled_from(["||", "&&", "!", "?:", "exists", "all"]))
+    if shape in ("||", "&&"):
+        return f"({sub()} {shape} {sub()})"
+    if shape == "!":
+        return f"!({sub()})"
+    if shape == "?:":
+        return f"({sub()} ? {sub()} : {sub()})"
+    var = "mn"[len(members)] if len(members) < 2 else None
+    if var is None:
+        return sub()
+    return f"household.{shape}({var}, {draw(conditions(depth + 1, (*members, var)))})"
+
+
+def test_generated_conditions_evaluate_alike_in_both_cel_libraries(page):
+    import cel
+
+    from madoguchi.procedures.conditions import Compiled, functions_for
+
+    on = dt.date.fromisoformat(ON)
+    seen = Counter()
+
+    @settings(max_examples=400, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(source=conditions(), variables=st.sampled_from(VARIABLE_SETS))
+    def check(source, variables):
+        context = cel.Context(variables={**variables, "on": ON}, functions=functions_for(on))
+        python = Compiled(source, cel.compile(source), ()).evaluate(context)
+        js = page.evaluate("([e, vars, on]) => engine.evaluateCondition(e, vars, on)",
+                           [source, variables, ON])
+        assert js == python, f"{source} with {variables}"
+        seen[python] += 1
+        seen["quantifier"] += "household." in source
+
+    check()
+    print(f"\ngenerated conditions: {dict(seen)}")
+    assert min(seen[True], seen[False], seen[None], seen["quantifier"]) >= 20, seen
