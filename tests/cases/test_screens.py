@@ -134,7 +134,11 @@ def test_next_counter_routes_the_called_visitor_and_the_case_follows(clerk, offi
     # 介護保険課's counter calls the visitor: the case opens there too.
     counter11 = Counter.objects.get(office=office, number=11)
     queue.ticket_call_next(actor=staff, counter_id=counter11.pk)
-    assert shown_case(panel(clerk, counter11)) == family_case.code
+    html = panel(clerk, counter11)
+    assert shown_case(html) == family_case.code
+    # Its own section is marked there as this counter's.
+    sections = re.findall(r'data-case-section="([a-z]+)"( data-here)?', html)
+    assert [s for s, here in sections if here] == ["kaigo"] and len(sections) == 3
 
 
 def test_close_and_revisit_from_the_counter(clerk, office, staff, counter1, family_case):

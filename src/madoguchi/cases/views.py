@@ -88,7 +88,13 @@ def side_context(request, office, counter, current) -> dict:
         request.session[_seen_key(counter)] = seen
     ticket = current if current is not None else selectors.current_ticket(case)
     linked = current is not None and selectors.case_for_ticket(current.public_id) is not None
+    # The sections this counter serves are marked (the clerk's own procedures); the order stays
+    # the case's, so 後日 items brought back by a revisit stay first and 1–9 mean the same rows
+    # at every counter.
+    served = set(counter.categories.values_list("code", flat=True))
     groups = selectors.procedures_by_section(case)
+    for group in groups:
+        group["here"] = bool(group["category"]) and group["category"] in served
     # 1–9 jump to the first nine procedures (their current status button takes the focus).
     for index, row in enumerate((p for g in groups for p in g["procedures"]), start=1):
         row.index_key = str(index) if index <= 9 else ""
