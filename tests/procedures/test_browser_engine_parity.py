@@ -113,13 +113,21 @@ class Engines:
         assert response.status_code == 200, response.content
         return response.json()
 
+    def in_force(self, on: str) -> str:
+        """Which dated entries are in force on ``on``: dates with the same ones share one JSON."""
+        day = dt.date.fromisoformat(on)
+        return "".join("1" if p.in_force(day) else "0" for p in self.catalogue.procedures)
+
     def js(self, cases: list[dict]) -> list[dict]:
-        for on in {c["on"] for c in cases} - self.loaded:
-            self.page.evaluate("([on, cat]) => { window.catalogues[on] = cat }",
-                               [on, self.public_json(on)])
-            self.loaded.add(on)
+        for case in cases:
+            key = self.in_force(case["on"])
+            if key not in self.loaded:
+                self.page.evaluate("([key, cat]) => { window.catalogues[key] = cat }",
+                                   [key, self.public_json(case["on"])])
+                self.loaded.add(key)
         return self.page.evaluate(
-            "cases => cases.map(c => engine.determine(window.catalogues[c.on], c))", cases)
+            "cases => cases.map(c => engine.determine(window.catalogues[c.key], c))",
+            [{**c, "key": self.in_force(c["on"])} for c in cases])
 
     def python(self, case: dict) -> dict:
         result = selectors.determine(life_event=case["life_event"], answers=case["answers"],
