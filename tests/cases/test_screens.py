@@ -51,6 +51,9 @@ def test_calling_a_ticket_that_carries_a_case_opens_it_beside_the_ticket(clerk, 
     html = clerk.get(f"/o/demo/counter/{counter1.pk}/").content.decode()  # the whole screen
     assert shown_case(html) == family_case.code
     assert family_case.display_code in html and "児童手当の認定請求" in html and "こども課" in html
+    # The answers are there too: the next counter does not ask them again.
+    assert re.search(r'<dt>前の健康保険</dt><dd data-answer="previous_insurance">会社の健康保険</dd>', html)
+    assert "子（2023-05-05生・3歳）" in html and "親（1956-01-10生・70歳）" in html
     # Shown once = one audit row, however often the live screen redraws it.
     panel(clerk, counter1)
     panel(clerk, counter1)
@@ -156,6 +159,7 @@ def test_close_and_revisit_from_the_counter(clerk, office, staff, counter1, fami
 def test_the_case_page_is_printable_and_audited(clerk, office, family_case):
     html = clerk.get(f"/o/demo/cases/{family_case.code}/").content.decode()
     assert family_case.display_code in html and "預金通帳" in html and "window.print()" in html
+    assert re.search(r'<dt>飼っている犬の数</dt><dd data-answer="dogs">0</dd>', html)
     assert AuditLog.objects.filter(action="case.view", detail__via="page").count() == 1
     assert clerk.get("/o/demo/cases/ZZZZZZZZ/").status_code == 404
 

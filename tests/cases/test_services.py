@@ -253,3 +253,18 @@ def test_a_tampered_handover_opens_nothing(office, staff):
         services.case_open(actor=staff, office=office, payload=flipped)
     assert refused.value.status == 422 and refused.value.code.startswith("handover_")
     assert not Case.objects.exists()
+
+
+def test_answers_read_as_a_clerk_reads_them():
+    from madoguchi.cases.answers import answer_rows
+
+    case = Case(on=dt.date(2026, 12, 1), answers={
+        "dogs": "unknown", "previous_insurance": "kokuho",
+        "household": [{"relationship": "child", "birth_date": "2023-12-02"},
+                      {"relationship": "parent", "birth_date": "unknown"}]})
+    rows = [(r["question"], r["answer"]) for r in answer_rows(case)]
+    assert rows == [  # in the catalogue's order of the questions
+        ("世帯の構成", "子（2023-12-02生・2歳）、親（生年月日 わからない）"),
+        ("前の健康保険", "国民健康保険"),
+        ("飼っている犬の数", "わからない"),
+    ]

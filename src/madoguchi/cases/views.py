@@ -21,6 +21,7 @@ from madoguchi.core.models import Role
 from madoguchi.queueing.models import ACTIVE_STATES, Counter, Ticket, TicketState
 
 from . import codes, selectors, services
+from .answers import answer_rows
 from .models import ProcedureStatus
 
 FLASH_SECONDS = 20
@@ -108,6 +109,7 @@ def side_context(request, office, counter, current) -> dict:
         "next_categories": services.next_categories(
             case, exclude=ticket.category.code if ticket is not None else None),
         "can_link": current is not None and not linked,
+        "answers": answer_rows(case),
     })
     return context
 
@@ -269,7 +271,7 @@ def case_page(request, code, case_code):
     return render(request, "cases/case_page.html", {
         "office": office, "case": case, "groups": selectors.procedures_by_section(case),
         "counts": selectors.case_counts(case), "history": selectors.case_history(case),
-        "tickets": selectors.case_tickets(case), "category_names": selectors.category_names(office.pk),
+        "answers": answer_rows(case), "tickets": selectors.case_tickets(case), "category_names": selectors.category_names(office.pk),
         "life_event_name": life_event_names().get(case.life_event, case.life_event),
         "can_list": request.actor.role_at(office.pk) in (Role.SUPERVISOR, Role.ADMIN)})
 
