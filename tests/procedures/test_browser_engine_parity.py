@@ -4,7 +4,9 @@ The citizen's phone determines procedures itself from the public catalogue JSON 
 answers never reach the public server); a counter, the kiosk and cases use the Python engine.
 A visitor must see the same list on the phone and at the counter, so every catalogue test case
 and a few hundred generated answer sets (「わからない」 anywhere, inside household members too)
-go through both, and the outputs must be identical, word for word.
+go through both, and the outputs must be identical, word for word. Below that, single
+conditions (a table, and generated ones nesting every operator and macro) must evaluate alike
+in the two CEL libraries, where engine.js follows the Python library rather than cel-js.
 
 The page is Debian chromium (Playwright) on a made-up origin whose only files are the project's
 static directory: it loads engine.js and the vendored cel-js and nothing else (PageWatch
