@@ -188,6 +188,9 @@ def test_a_family_moving_in_from_phone_to_two_counters(new_page, demo_url, artif
     # Printed on A4: the list and the QR code.
     phone.set_viewport_size(A4)
     phone.emulate_media(media="print")
+    expect(qr).to_be_visible()
+    expect(phone.locator("[data-navi-restart]")).to_be_hidden()
+    expect(phone.locator(".lang-switch")).to_be_hidden()
     shot(phone, artifacts, "navi-phone-5-print-a4")
     phone.emulate_media(media="screen")
 
@@ -273,6 +276,13 @@ def test_the_kiosk_navigator_prints_a_ticket_with_its_case(new_page, demo_url, a
     shot(kiosk, artifacts, "navi-kiosk-4-ticket")
     kiosk.set_viewport_size(RECEIPT)
     kiosk.emulate_media(media="print")
+    # The receipt: the ticket with its case code first, then the list to bring; no buttons.
+    ticket_box = card.bounding_box()
+    first_section = kiosk.locator("[data-section]").first.bounding_box()
+    assert ticket_box["y"] + ticket_box["height"] <= first_section["y"]
+    assert ticket_box["width"] <= RECEIPT["width"]
+    expect(card.locator("[data-kiosk-done]")).to_be_hidden()
+    expect(kiosk.locator(".fact-notes").first).to_be_hidden()
     shot(kiosk, artifacts, "navi-kiosk-5-receipt-80mm")
     kiosk.emulate_media(media="screen")
     kiosk.set_viewport_size(KIOSK_PORTRAIT)
