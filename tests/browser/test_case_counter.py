@@ -16,7 +16,7 @@ from madoguchi.cases.demo import demo_answers
 from madoguchi.core.timeutil import JST
 from madoguchi.handover import envelope, keystore
 
-from .helpers import counter_action, counters, issue, open_counter, shot
+from .helpers import assert_accessible, counter_action, counters, issue, open_counter, shot
 
 
 def counter_number(base_url: str, number: int) -> str:
@@ -33,6 +33,9 @@ def test_the_demo_case_opens_when_counter_1_calls_the_next_visitor(new_page, dem
     expect(panel.locator("[data-case-code-display]")).to_have_text(
         panel.get_attribute("data-case-code")[:4] + "-" + panel.get_attribute("data-case-code")[4:])
     expect(clerk.locator('#case-side [data-case-section="kodomo"]')).to_be_visible()
+    clerk.locator("#case-answers summary").click()  # the answers heard, opened too
+    expect(clerk.locator('#case-answers [data-answer="household"]')).to_contain_text("親（1956-01-10生")
+    assert_accessible(clerk, "the counter screen with a one-stop case")
     shot(clerk, artifacts, "case-counter-demo")
     assert not dialogs
 

@@ -176,3 +176,30 @@ def test_the_supervisor_sees_open_cases_and_where_each_visitor_is(client, office
     row = re.search(rf'<tr data-case-row="{family_case.code}">.*?</tr>', html, re.S).group(0)
     assert f"{visitor.number}番" in row and "呼出中" in row and "1番窓口" in row and "残り 4" in row
     assert closed.code not in html
+
+
+def test_a_case_opened_by_code_can_be_put_away_but_the_called_visitors_case_stays(
+        clerk, office, staff, counter1, family_case):
+    html = clerk.post(f"/o/demo/counter/{counter1.pk}/case/scan/", {"text": family_case.code}, **HX).content.decode()
+    assert 'id="case-dismiss"' in html
+    html = clerk.post(f"/o/demo/counter/{counter1.pk}/case/{family_case.code}/dismiss/", **HX).content.decode()
+    assert shown_case(html) is None and shown_case(panel(clerk, counter1)) is None
+    visitor = issue("moving")
+    services.case_attach_ticket(actor=staff, case_code=family_case.code, ticket_id=visitor.public_id)
+    queue.ticket_call(actor=staff, counter_id=counter1.pk, ticket_id=visitor.public_id)
+    html = panel(clerk, counter1)
+    assert shown_case(html) == family_case.code and 'id="case-dismiss"' not in html
+
+
+def test_the_counter_keeps_working_when_the_case_part_fails(clerk, office, staff, counter1, monkeypatch):
+    visitor = issue("moving")
+    queue.ticket_call(actor=staff, counter_id=counter1.pk, ticket_id=visitor.public_id)
+
+    def broken(ticket_public_id):
+        raise RuntimeError("the case tables are unreachable")
+
+    monkeypatch.setattr(selectors, "case_for_ticket", broken)
+    response = clerk.get(f"/o/demo/counter/{counter1.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200 and f">{visitor.number}<" in html
+    assert "来庁案件を表示できませんでした" in html and 'data-key="n"' in html

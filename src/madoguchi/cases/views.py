@@ -70,12 +70,14 @@ def side_context(request, office, counter, current) -> dict:
     """The case part of the counter screen: the case of the called ticket, else the case this
     screen opened by code or QR for the same moment (no ticket, or the same ticket)."""
     case = selectors.case_for_ticket(current.public_id) if current is not None else None
+    from_ticket = case is not None
     pinned = request.session.get(_pin_key(counter)) or {}
     if case is None and pinned.get("case") and pinned.get("ticket", "") == (current.public_id if current else ""):
         case = selectors.case_by_code(pinned["case"])
         if case is not None and case.office_id != office.pk:
             case = None
     context = {"office": office, "counter": counter, "current": current, "case": case,
+               "from_ticket": from_ticket,
                "status_keys": STATUS_KEYS, "message": None, "error": None}
     flash = request.session.get(_flash_key(counter))
     if flash and time.time() - flash.get("at", 0) < FLASH_SECONDS:
