@@ -350,3 +350,35 @@ def test_the_interview_runs_on_the_keyboard_and_opens_a_case(new_page, demo_url,
     assert set(EXPECTED) <= {p["code"] for p in case["procedures"]}
     assert case["answers"]["owns_dog"] is False  # an 「いいえ」 typed as N
     shot(clerk, artifacts, "navi-interview-5-case-page")
+
+
+def test_switching_language_keeps_the_answers(new_page, artifacts):
+    phone = new_page(viewport=SMALL_PHONE)
+    phone.goto("/o/demo/navi/")
+    phone.locator('[data-life-event="tennyu"]').click()
+    phone.locator("[data-navi-input]").fill((TODAY - dt.timedelta(days=3)).isoformat())
+    phone.locator("[data-navi-next]").click()
+    expect(phone.locator('[data-question="household"]')).to_be_visible()
+    phone.get_by_role("link", name="Tiếng Việt").click()
+    expect(phone.locator("html")).to_have_attribute("lang", "vi")
+    # The same question, now in Vietnamese (the catalogue's own translation), answers kept.
+    expect(phone.locator('[data-question="household"] [data-navi-heading]')).to_contain_text("hộ")
+    expect(phone.locator('[data-answer="unknown"]')).to_have_text("Không biết")
+    phone.locator("[data-navi-answered] summary").click()
+    expect(phone.locator('[data-answered="move_date"]')).to_be_visible()
+    shot(phone, artifacts, "navi-phone-6-household-vi-360")
+
+
+def test_the_kiosk_forgets_a_visitor_who_walks_away(new_page):
+    kiosk = new_page(viewport=KIOSK_PORTRAIT)
+    kiosk.clock.install()
+    kiosk.goto("/o/demo/kiosk/navi/?device=demo-kiosk")
+    kiosk.locator('[data-life-event="tennyu"]').click()
+    kiosk.locator("[data-navi-input]").fill((TODAY - dt.timedelta(days=3)).isoformat())
+    kiosk.locator("[data-navi-next]").click()
+    expect(kiosk.locator('[data-question="household"]')).to_be_visible()
+    kiosk.clock.fast_forward("01:50")
+    expect(kiosk.locator('[data-question="household"]')).to_be_visible()  # still thinking
+    kiosk.clock.fast_forward("00:15")  # two minutes untouched: the next visitor starts afresh
+    expect(kiosk.locator('[data-step="events"]')).to_be_visible()
+    assert kiosk.evaluate("sessionStorage.getItem('madoguchi.navi.demo')") is None

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "madoguchi.handover",
     "madoguchi.procedures",
     "madoguchi.cases",  # internal side only: its screens and API are not routed when ROLE=public
+    "madoguchi.forms",  # internal side only for printing (personal data)
 ]
 
 MIDDLEWARE = [
