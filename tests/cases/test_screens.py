@@ -203,3 +203,23 @@ def test_the_counter_keeps_working_when_the_case_part_fails(clerk, office, staff
     html = response.content.decode()
     assert response.status_code == 200 and f">{visitor.number}<" in html
     assert "来庁案件を表示できませんでした" in html and 'data-key="n"' in html
+
+
+def test_the_supervisors_list_reads_a_bounded_number_of_queries(office, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            rows = selectors.office_open_cases(office)
+        return len(queries), len(rows)
+
+    for _ in range(2):
+        case = services.case_open(actor=staff, office=office, life_event="tennyu", answers=FAMILY)
+        services.case_attach_ticket(actor=staff, case_code=case.code, ticket_id=issue().public_id)
+    few = count()
+    for _ in range(6):
+        case = services.case_open(actor=staff, office=office, life_event="tennyu", answers=FAMILY)
+        services.case_attach_ticket(actor=staff, case_code=case.code, ticket_id=issue().public_id)
+    many = count()
+    assert few == (3, 2) and many == (3, 8)
