@@ -8,15 +8,18 @@
 """
 
 import datetime as dt
+import io
 
 import httpx
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import expect
 
 from madoguchi.cases.demo import demo_answers
 from madoguchi.core.timeutil import JST
 from madoguchi.handover import envelope, keystore
 
-from .helpers import assert_accessible, counter_action, counters, issue, open_counter, shot
+from .helpers import assert_accessible, counter_action, counters, issue, login, open_counter, shot
 
 
 def counter_number(base_url: str, number: int) -> str:
@@ -105,3 +108,11 @@ def test_a_scanned_handover_case_follows_the_visitor_to_the_next_counter(new_pag
         expect(second.locator(f'#case-side [data-case-procedure="{done}"]')).to_have_attribute(
             "data-status", "done")
     shot(second, artifacts, "case-counter-next-section")
+
+    # The printed case sheet carries the code as a QR code the scan field reads back.
+    sheet = new_page(viewport={"width": 1280, "height": 900})
+    login(sheet, f"/o/demo/cases/{code}/")
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(sheet.locator("#case-qr svg").screenshot())))
+    assert [f.text for f in found] == [f"CASE:{code}"]
+    sheet.emulate_media(media="print")
+    shot(sheet, artifacts, "case-sheet-print")

@@ -262,6 +262,14 @@ def action(request, code, counter_id, case_code, action):
 # ------------------------------------------------------------------ the case page, the list
 
 
+def case_qr_svg(case) -> str:
+    """The case code as a QR code for the printed sheet: ``CASE:<code>`` is all QR alphanumeric
+    characters, so it stays small; the scan field (and a desk scanner) reads it back."""
+    import segno
+
+    return segno.make(f"{codes.QR_PREFIX}{case.code}", error="m").svg_inline(scale=4, border=2)
+
+
 def case_page(request, code, case_code):
     """The whole case on one printable page (A4): answers' result by section, documents,
     deadlines, status, notes and history."""
@@ -273,7 +281,7 @@ def case_page(request, code, case_code):
     return render(request, "cases/case_page.html", {
         "office": office, "case": case, "groups": selectors.procedures_by_section(case),
         "counts": selectors.case_counts(case), "history": selectors.case_history(case),
-        "answers": answer_rows(case), "tickets": selectors.case_tickets(case), "category_names": selectors.category_names(office.pk),
+        "answers": answer_rows(case), "qr": case_qr_svg(case), "tickets": selectors.case_tickets(case), "category_names": selectors.category_names(office.pk),
         "life_event_name": life_event_names().get(case.life_event, case.life_event),
         "can_list": request.actor.role_at(office.pk) in (Role.SUPERVISOR, Role.ADMIN)})
 
