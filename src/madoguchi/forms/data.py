@@ -223,7 +223,7 @@ def navigator_answers(form: MoveForm | dict) -> dict[str, Any]:
 # ------------------------------------------------------------------ errors for people
 
 FIELD_LABELS = {
-    "kind": "届出の種類", "move_date": "異動日（引越しの日）", "old_address": "前の住所",
+    "form": "届出書", "kind": "届出の種類", "move_date": "異動日（引越しの日）", "old_address": "前の住所",
     "new_address": "新しい住所", "members": "世帯の方", "phone": "電話番号", "email": "メールアドレス",
     "postcode": "郵便番号", "prefecture": "都道府県", "city": "市区町村", "town": "町名",
     "banchi": "番地", "building": "建物名・部屋番号", "family_name": "氏名（氏）",
