@@ -177,6 +177,7 @@ def running(command: list[str], env: dict[str, str], port: int, log_name: str,
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{command} did not become healthy")
             time.sleep(0.2)
+        settle(proc.pid)
         yield proc
     finally:
         if proc.poll() is None:
@@ -186,6 +187,36 @@ def running(command: list[str], env: dict[str, str], port: int, log_name: str,
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds of a process and all its descendants (uvicorn's worker processes)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+    total, frontier = 0.0, [root]
+    while frontier:
+        pid = frontier.pop()
+        total += process_cpu_seconds(pid)
+        frontier.extend(children.get(pid, []))
+    return total
+
+
+def settle(root: int, *, quiet_share: float = 0.1, window: float = 0.5, timeout: float = 60) -> None:
+    """Wait until the server is done starting: ``/healthz`` answers as soon as ONE worker is up,
+    while the others may still be importing (seconds of CPU on a busy machine) and would be
+    counted as the cost of the first requests measured. Done when the whole process tree uses
+    less than ``quiet_share`` of one core for ``window`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = tree_cpu_seconds(root)
+        time.sleep(window)
+        if tree_cpu_seconds(root) - before < quiet_share * window:
+            return
 
 
 def serve_command(port: int, workers: int) -> list[str]:

@@ -11,7 +11,11 @@ It also reports a placeholder of issue 10's payload (書かない forms): the sa
 answers plus names, furigana, birth dates, sex and relationship of each member, the old and
 new address and a phone number — for households of 1 to 8 people.
 
-Usage: python bench/handover_qr.py [--catalogue DIR] [--members 6]
+Usage: python bench/handover_qr.py [--catalogue DIR] [--members 6] [--browser]
+
+``--browser`` also deflates each case's JSON in Debian chromium (CompressionStream
+"deflate-raw", what seal.js does) and prints both byte counts, to show the Python figures
+are the browser's.
 
 Not a test: it measures and prints (docs/benchmarks.md).
 """
@@ -94,6 +98,24 @@ def measure(content: dict, public_key) -> dict:
             "version": qr.version, "modules": qr.symbol_size(border=0)[0]}
 
 
+def browser_deflated(contents: list[dict]) -> list[int]:
+    """Deflated sizes of the contents' compact JSON as chromium's CompressionStream makes them."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.set_content("<p>bench</p>")
+            return [page.evaluate("""async (s) => {
+                const stream = new Blob([new TextEncoder().encode(s)]).stream()
+                  .pipeThrough(new CompressionStream("deflate-raw"));
+                return (await new Response(stream).arrayBuffer()).byteLength; }""",
+                envelope.compact_json(c).decode()) for c in contents]
+        finally:
+            browser.close()
+
+
 def row(name: str, m: dict) -> str:
     return (f"| {name} | {m['json']} | {m['deflated']} | {m['envelope']} | {m['chars']} | "
             f"{m['version']} | {m['modules']} |")
@@ -104,6 +126,8 @@ def main() -> int:
     parser.add_argument("--catalogue", default=os.environ.get("MADOGUCHI_CATALOGUE_DIR") or str(
         ROOT / "src/madoguchi/procedures/catalogue"))
     parser.add_argument("--members", type=int, default=6)
+    parser.add_argument("--browser", action="store_true",
+                        help="compare the deflated sizes with chromium's CompressionStream")
     args = parser.parse_args()
     directory = Path(args.catalogue)
     questions = {q["id"]: q for q in yaml.safe_load(
@@ -118,10 +142,11 @@ def main() -> int:
     header = ("| case | JSON bytes | deflated | envelope bytes | QR characters | version (M) | "
               "modules |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     print(header)
-    results = []
+    results, contents = [], []
     for event in life_events:
         answers = {qid: largest_value(questions[qid], args.members) for qid in event["questions"]}
-        m = measure(navigator_content(event["code"], answers), public_key)
+        contents.append(navigator_content(event["code"], answers))
+        m = measure(contents[-1], public_key)
         results.append((event["code"], len(answers), m))
         print(row(f"navigator {event['code']} ({len(answers)} answers)", m))
     everything = {qid: largest_value(q, args.members) for qid, q in questions.items()}
@@ -139,7 +164,14 @@ def main() -> int:
     for members in range(1, 9):
         answers = dict(base, household=household(members)) if "household" in base else base
         content = dict(navigator_content(worst[0], answers), form=form_placeholder(members))
+        contents.append(content)
         print(row(f"navigator + form, household of {members}", measure(content, public_key)))
+    if args.browser:
+        python = [len(envelope.deflate_raw(envelope.compact_json(c))) for c in contents]
+        chromium = browser_deflated(contents)
+        same = sum(p == c for p, c in zip(python, chromium, strict=True))
+        print(f"\nchromium CompressionStream('deflate-raw') vs Python zlib (default level): "
+              f"{same} of {len(python)} cases the same size; python {python}, chromium {chromium}")
     return 0
 
 

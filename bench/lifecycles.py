@@ -129,13 +129,14 @@ async def _bare_client(port: int, stop_at: float, counts: list[int]) -> None:
     conn.close()
 
 
-async def _bare_run(port: int, clients: int, duration: float) -> float:
+async def _bare_run(port: int, clients: int, duration: float) -> tuple[float, int]:
     """The same clients, three empty requests per "lifecycle": what Django, uvicorn and the
-    client cost before any work is done. No lifecycle rate can exceed this on the machine."""
+    client cost before any work is done. No lifecycle rate can exceed this on the machine.
+    Returns the rate and the number of triples."""
     counts: list[int] = []
     start = time.monotonic()
     await asyncio.gather(*[_bare_client(port, start + duration, counts) for _ in range(clients)])
-    return len(counts) / (time.monotonic() - start)
+    return len(counts) / (time.monotonic() - start), len(counts)
 
 
 def run_http(workers: int, clients: int, duration: float, warmup: float) -> dict:
@@ -148,9 +149,11 @@ def run_http(workers: int, clients: int, duration: float, warmup: float) -> dict
         port = free_port()
         with running(serve_command(port, workers), env, port, f"lifecycles-w{workers}") as proc:
             load_before = uptime_load()
+            bare_cpu_before = _server_cpu(proc.pid) + _postgres_cpu()
+            ceiling_before, bare_n_before = asyncio.run(_bare_run(port, clients, 5.0))
+            bare_cpu = _server_cpu(proc.pid) + _postgres_cpu() - bare_cpu_before
             cpu_before = _server_cpu(proc.pid) + _postgres_cpu()
             client_before = _self_cpu()
-            ceiling_before = asyncio.run(_bare_run(port, clients, 5.0))
             busy_before = _machine_busy()
             t = time.monotonic()
             out = asyncio.run(_http_run(port, clients, duration, warmup))
@@ -158,10 +161,18 @@ def run_http(workers: int, clients: int, duration: float, warmup: float) -> dict
             server_cpu = _server_cpu(proc.pid) + _postgres_cpu() - cpu_before
             client_cpu = _self_cpu() - client_before
             busy = _machine_busy(busy_before)
-            ceiling_after = asyncio.run(_bare_run(port, clients, 5.0))
-    cpu = {"server_and_postgres_cpu_ms_per_lifecycle": round(1000 * server_cpu / max(out["all"], 1), 2),
+            bare_cpu_before = _server_cpu(proc.pid) + _postgres_cpu()
+            ceiling_after, bare_n_after = asyncio.run(_bare_run(port, clients, 5.0))
+            bare_cpu += _server_cpu(proc.pid) + _postgres_cpu() - bare_cpu_before
+    cpu_per_lifecycle = server_cpu / max(out["all"], 1)
+    cpu_per_bare = bare_cpu / max(bare_n_before + bare_n_after, 1)
+    cpu = {"server_and_postgres_cpu_ms_per_lifecycle": round(1000 * cpu_per_lifecycle, 2),
            "client_cpu_ms_per_lifecycle": round(1000 * client_cpu / max(out["all"], 1), 2),
-           "machine_cpu_busy": busy}
+           "machine_cpu_busy": busy,
+           # The same ratio from CPU time: what the share of the ceiling would be if the
+           # server had the cores to itself. Steadier than the rates while other work runs.
+           "server_cpu_ms_per_empty_triple": round(1000 * cpu_per_bare, 2),
+           "cpu_share_of_ceiling": round(cpu_per_bare / cpu_per_lifecycle, 3) if server_cpu else None}
     report = _report(out, wall, {"mode": "http", "uvicorn_workers": workers, "clients": clients,
                                  "redis": bool(extra), "load_before": load_before, **cpu})
     # Measured before and after the run on the same server: this machine's speed drifts.

@@ -79,10 +79,12 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
         "  The phone's answers never reach the server: the result page seals them into a QR code.",
         "",
         "来庁案件（ワンストップ）/ One-stop cases:",
-        f"  {HUMAN_COUNTER}番窓口で「次を呼出」すると、番号の下に来庁案件が開きます"
+        (f"  {HUMAN_COUNTER}番窓口の「保留中」の番号を「呼出」すると、番号の下に来庁案件が開きます"
+         if simulate else f"  {HUMAN_COUNTER}番窓口で「次を呼出」すると、番号の下に来庁案件が開きます")
         + (f"（{'、'.join(cases)}）。" if cases else "。"),
-        f"  Call the next visitor at counter {HUMAN_COUNTER}: their one-stop case opens below the number;"
-        " 「次の窓口へ」 sends them on keeping their place.",
+        (f"  Call a held (保留中) visitor at counter {HUMAN_COUNTER}" if simulate
+         else f"  Call the next visitor at counter {HUMAN_COUNTER}")
+        + ": their one-stop case opens below the number; 「次の窓口へ」 sends them on keeping their place.",
         "  引継ぎQR・案件番号は窓口画面の「QR・案件番号を読み取り」欄へ（キー C）。",
         f"  対応中の案件 (super.) {base}/o/demo/cases/         (ログイン: admin / admin)",
         "",
@@ -170,7 +172,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     seed_morning(office)
     from madoguchi.cases.demo import seed_cases
 
-    demo_cases = seed_cases(office)  # one-stop cases on the first visitors of counter 1
+    demo_cases = seed_cases(office, held=args.simulate)  # one-stop cases for counter 1's next visitors
     from madoguchi.forms.demo import seed_form_case
     from madoguchi.forms.render import warm_up
 

@@ -178,6 +178,7 @@ MATRIX: dict[str, Row] = {
     "api-v1:determine": Row("POST", f"{B}/procedures/determine", everyone(200),
                             {"life_event": "tennyu", "answers": {}}),
     "api-v1:catalogue": Row("GET", f"{B}/procedures/catalogue", everyone(200)),
+    "api-v1:postcode_lookup": Row("GET", f"{B}/postcodes/9200961", everyone(200)),
 }
 # Declared for the public side only (ROLE=public); not in this URLconf.
 OTHER_ZONE = {"zone-sync"}

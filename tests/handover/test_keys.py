@@ -80,3 +80,17 @@ def test_the_public_side_creates_no_keys(office, settings):
 def test_the_demo_has_a_key_per_office_once(office):
     assert [k.office_code for k in ensure_demo_keys()] == ["demo"]
     assert ensure_demo_keys() == []
+
+
+def test_an_office_never_has_two_current_keys(key):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OfficeKey.objects.create(kid="00000001", office_code="demo", public_key="x",
+                                 private_key=b"x", created_at=key.created_at)
+
+
+def test_the_admin_shows_keys_without_the_private_half(key, admin_client):
+    page = admin_client.get(f"/admin/handover/officekey/{key.pk}/change/")
+    assert page.status_code == 200 and key.public_key in page.content.decode()
+    assert "private_key" not in page.content.decode()

@@ -172,7 +172,10 @@ def case_open(*, actor: Actor, office, life_event: str | None = None, answers: d
     if payload is not None:
         digest = payload_digest(payload)
         existing = Case.objects.filter(office=office, payload_digest=digest).first()
-        content = determination.open_handover(actor=actor, payload=payload)  # refuses a bad one
+        # The exact text this office already opened leads back to its case, also once the QR
+        # has expired (the visitor comes back with it): nothing new is read from it.
+        if existing is None:
+            content = determination.open_handover(actor=actor, payload=payload)  # refuses a bad one
         if existing is not None:
             if ticket_id:
                 ticket = _ticket_of_office(existing, ticket_id)

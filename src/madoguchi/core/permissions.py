@@ -136,6 +136,8 @@ API: dict[str, Audience] = {
     "life_events": A.ANYONE,
     "determine": A.ANYONE,
     "catalogue": A.ANYONE,
+    # postcode → address (Japan Post's data shipped with the server; a postcode is not personal)
+    "postcode_lookup": A.ANYONE,
     # one-stop cases (internal side only; the service checks the case's office)
     "open_case": A.STAFF,
     "get_case": A.STAFF,

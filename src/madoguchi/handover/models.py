@@ -26,6 +26,9 @@ class OfficeKey(models.Model):
         verbose_name = _("引継ぎQRの鍵")
         verbose_name_plural = _("引継ぎQRの鍵")
         ordering = ["office_code", "-created_at"]
+        constraints = [models.UniqueConstraint(
+            fields=["office_code"], condition=models.Q(retired_at__isnull=True, is_copy=False),
+            name="one_current_handover_key_per_office")]
 
     def __str__(self):
         return f"{self.office_code} {self.kid}"

@@ -17,8 +17,9 @@ def publish_board(office_id: int) -> Event | None:
     Nothing for an office deleted meanwhile (its calendar rows went with it)."""
     from .selectors import board_snapshot
 
-    office = Office.objects.filter(pk=office_id).first()
-    if office is None:
+    try:
+        office = Office.objects.get(pk=office_id)
+    except Office.DoesNotExist:
         return None
     board = board_snapshot(office)
     data = json.dumps(board, ensure_ascii=False, separators=(",", ":"))

@@ -25,6 +25,8 @@ from .models import (
 # Tickets that ended this recently are reported once more, so the public side (and
 # the notices) learn the ending even if one push was lost.
 RECENTLY_ENDED = dt.timedelta(minutes=15)
+# The lobby display's 「お呼びしましたがお越しでない番号」: no-shows called this recently.
+MISSED_WINDOW = dt.timedelta(minutes=30)
 # Kept importable here for older callers; the rule lives in queueing/rules.py.
 SERVICE_WINDOW = rules.SERVICE_WINDOW
 MIN_SAMPLES = rules.MIN_SAMPLES
@@ -84,10 +86,15 @@ def _board_rows_sql() -> str:
 
 
 def _board_calling_sql() -> str:
-    ticket, counter, called = _q(Ticket), _q(Counter), _literal(TicketState.CALLED)
+    """The tickets being called (latest first), and in the same statement the no-shows called
+    since ``%(missed_since)s`` (the lobby's 「お越しでない番号」), told apart by their state."""
+    ticket, counter = _q(Ticket), _q(Counter)
+    called, no_show = _literal(TicketState.CALLED), _literal(TicketState.NO_SHOW)
     return f"""
-        SELECT t.number, k.name, k.number FROM {ticket} t INNER JOIN {counter} k ON k.id = t.counter_id
-         WHERE t.office_id = %(office)s AND t.business_date = %(today)s AND t.state = {called}
+        SELECT t.state, t.number, k.name, k.number, t.called_at FROM {ticket} t
+          LEFT JOIN {counter} k ON k.id = t.counter_id
+         WHERE t.office_id = %(office)s AND t.business_date = %(today)s
+           AND (t.state = {called} OR (t.state = {no_show} AND t.called_at >= %(missed_since)s))
          ORDER BY t.called_at DESC"""  # noqa: S608
 
 
@@ -119,12 +126,14 @@ class _CategoryRow:
 def _office_queue(office_id: int, *, calling: bool = True
                   ) -> tuple[list[_CategoryRow], list[tuple], rules.Serving]:
     """The office's categories with today's counts and mean service times, who is being
-    called (unless ``calling=False``), and who serves what: three queries whatever the
-    queue's length."""
+    called and the recent no-shows (unless ``calling=False``; rows of ``_board_calling_sql``),
+    and who serves what: three queries whatever the queue's length."""
     ops = connection.ops
+    at = now()
     params = {
         "office": office_id, "today": ops.adapt_datefield_value(business_date()),
-        "since": ops.adapt_datetimefield_value(now() - rules.SERVICE_WINDOW), "true": True,
+        "since": ops.adapt_datetimefield_value(at - rules.SERVICE_WINDOW), "true": True,
+        "missed_since": ops.adapt_datetimefield_value(at - MISSED_WINDOW),
     }
     with connection.cursor() as cursor:
         cursor.execute(_board_rows_sql(), params)
@@ -176,8 +185,9 @@ def board_snapshot(office: Office) -> dict:
         "updated_at": to_jst(now()).isoformat(timespec="seconds"),
         "rows": rows,
         "calling": [{"number": number, "counter": Counter(name=label, number=desk).label}
-                    for number, label, desk in calling],
-        **board_missed(office),
+                    for state, number, label, desk, _at in calling if state == TicketState.CALLED],
+        **board_missed([(number, at) for state, number, _l, _d, at in calling
+                        if state == TicketState.NO_SHOW]),
     }
 
 
@@ -330,34 +340,18 @@ def office_queue_version(office: Office) -> int:
             .values_list("id", flat=True).first() or 0)
 
 
-# The lobby display's 「お呼びしましたがお越しでない番号」: no-shows called this recently.
-MISSED_WINDOW = dt.timedelta(minutes=30)
-
-
-def board_missed(office: Office) -> dict:
+def board_missed(no_shows: list[tuple[int, object]]) -> dict:
     """Numbers called in the last 30 minutes whose visitor did not come (不在), lowest first,
     and when each leaves the list (``missed_until``, so a quiet display drops it on time).
 
-    One query. A reinstated or re-called ticket is no longer a no-show and drops out; a
-    visitor who sees their number here tells a clerk, who reinstates it (fault 1.3).
+    ``no_shows``: ``(number, called_at)`` of today's no-shows called within ``MISSED_WINDOW``
+    (read with the board's calling rows, ``_board_calling_sql``). A reinstated or re-called
+    ticket is no longer a no-show and drops out; a visitor who sees their number here tells a
+    clerk, who reinstates it (fault 1.3).
     """
-    ops = connection.ops
-    params = {"office": office.pk, "today": ops.adapt_datefield_value(business_date()),
-              "since": ops.adapt_datetimefield_value(now() - MISSED_WINDOW)}
-    with connection.cursor() as cursor:  # SQL: the board reads it after every burst of changes
-        cursor.execute(_board_missed_sql(), params)
-        rows = [(number, _aware(at)) for number, at in cursor.fetchall()]
+    rows = sorted((number, _aware(at)) for number, at in no_shows)[:30]
     return {"missed": [number for number, _at in rows],
             "missed_until": [to_jst(at + MISSED_WINDOW).isoformat(timespec="seconds") for _n, at in rows]}
-
-
-def _board_missed_sql() -> str:
-    ticket, no_show = _q(Ticket), _literal(TicketState.NO_SHOW)
-    return f"""
-        SELECT t.number, t.called_at FROM {ticket} t
-         WHERE t.office_id = %(office)s AND t.business_date = %(today)s AND t.state = {no_show}
-           AND t.called_at >= %(since)s
-         ORDER BY t.number LIMIT 30"""  # noqa: S608 (table name from the model)
 
 
 def _aware(value) -> dt.datetime:
