@@ -15,6 +15,7 @@ from ninja.responses import NinjaJSONEncoder
 from madoguchi.core import permissions
 from madoguchi.core.errors import ServiceError
 from madoguchi.core.timeutil import to_jst
+from madoguchi.forms.postcode_api import router as postcodes_router
 from madoguchi.handover.api import router as handover_router
 from madoguchi.notices.api import router as notices_router
 from madoguchi.opendata.api import router as opendata_router
@@ -124,9 +125,12 @@ api.add_router("/", opendata_router)
 api.add_router("/", notices_router)
 api.add_router("/", handover_router)
 api.add_router("/", procedures_router)
+api.add_router("/", postcodes_router)
 if settings.ROLE != "public":  # cases hold personal data: never on the internet side
     from madoguchi.cases.api import router as cases_router
+    from madoguchi.forms.api import router as forms_router
 
     api.add_router("/", cases_router)
+    api.add_router("/", forms_router)
 # Who may call each operation: its row in core/permissions.py (refused without one).
 permissions.bind_api(api)

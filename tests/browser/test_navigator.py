@@ -135,6 +135,17 @@ def test_a_family_moving_in_from_phone_to_two_counters(new_page, demo_url, artif
     def on_question(qid):
         if qid == "household":
             fill_household(phone, FAMILY)
+            # The grandparent's birth date as many know it, in 和暦 (昭和): it fills the date.
+            grandparent = phone.locator("[data-member]").nth(2)
+            grandparent.locator("[data-member-birth]").fill("")
+            grandparent.locator("[data-wareki-entry] summary").click()
+            birth = dt.date.fromisoformat(born(70))
+            grandparent.locator("[data-wareki-era]").select_option("showa")
+            grandparent.locator("[data-wareki-year]").fill(str(birth.year - 1925))
+            grandparent.locator("[data-wareki-month]").fill(str(birth.month))
+            grandparent.locator("[data-wareki-day]").fill(str(birth.day))
+            expect(grandparent.locator("[data-member-birth]")).to_have_value(born(70))
+            expect(grandparent.locator("[data-member-age]")).to_have_text("70歳")
             shot(phone, artifacts, "navi-phone-2-household-360")
         if qid == "insurance" and not reloaded:
             # The draft survives a reload (this browser's storage only): the same question
@@ -188,6 +199,9 @@ def test_a_family_moving_in_from_phone_to_two_counters(new_page, demo_url, artif
     # Printed on A4: the list and the QR code.
     phone.set_viewport_size(A4)
     phone.emulate_media(media="print")
+    expect(qr).to_be_visible()
+    expect(phone.locator("[data-navi-restart]")).to_be_hidden()
+    expect(phone.locator(".lang-switch")).to_be_hidden()
     shot(phone, artifacts, "navi-phone-5-print-a4")
     phone.emulate_media(media="screen")
 
@@ -222,7 +236,7 @@ def test_a_family_moving_in_from_phone_to_two_counters(new_page, demo_url, artif
         document.querySelector('#case-next-category').value = 'children';
         document.querySelector('#case-route').click();
     }""")
-    expect(clerk.locator("[data-case-flash]")).to_be_visible()
+    expect(clerk.locator("[data-case-flash]")).to_contain_text("ご案内しました")
 
     # こども課: the routed ticket is called; the case opens beside it with the two 完了.
     routed = httpx.get(f"{demo_url}/api/v1/tickets/{ticket['id']}", timeout=10).json()
@@ -273,6 +287,13 @@ def test_the_kiosk_navigator_prints_a_ticket_with_its_case(new_page, demo_url, a
     shot(kiosk, artifacts, "navi-kiosk-4-ticket")
     kiosk.set_viewport_size(RECEIPT)
     kiosk.emulate_media(media="print")
+    # The receipt: the ticket with its case code first, then the list to bring; no buttons.
+    ticket_box = card.bounding_box()
+    first_section = kiosk.locator("[data-section]").first.bounding_box()
+    assert ticket_box["y"] + ticket_box["height"] <= first_section["y"]
+    assert ticket_box["width"] <= RECEIPT["width"]
+    expect(card.locator("[data-kiosk-done]")).to_be_hidden()
+    expect(kiosk.locator(".fact-notes").first).to_be_hidden()
     shot(kiosk, artifacts, "navi-kiosk-5-receipt-80mm")
     kiosk.emulate_media(media="screen")
     kiosk.set_viewport_size(KIOSK_PORTRAIT)
@@ -329,3 +350,35 @@ def test_the_interview_runs_on_the_keyboard_and_opens_a_case(new_page, demo_url,
     assert set(EXPECTED) <= {p["code"] for p in case["procedures"]}
     assert case["answers"]["owns_dog"] is False  # an 「いいえ」 typed as N
     shot(clerk, artifacts, "navi-interview-5-case-page")
+
+
+def test_switching_language_keeps_the_answers(new_page, artifacts):
+    phone = new_page(viewport=SMALL_PHONE)
+    phone.goto("/o/demo/navi/")
+    phone.locator('[data-life-event="tennyu"]').click()
+    phone.locator("[data-navi-input]").fill((TODAY - dt.timedelta(days=3)).isoformat())
+    phone.locator("[data-navi-next]").click()
+    expect(phone.locator('[data-question="household"]')).to_be_visible()
+    phone.get_by_role("link", name="Tiếng Việt").click()
+    expect(phone.locator("html")).to_have_attribute("lang", "vi")
+    # The same question, now in Vietnamese (the catalogue's own translation), answers kept.
+    expect(phone.locator('[data-question="household"] [data-navi-heading]')).to_contain_text("hộ")
+    expect(phone.locator('[data-answer="unknown"]')).to_have_text("Không biết")
+    phone.locator("[data-navi-answered] summary").click()
+    expect(phone.locator('[data-answered="move_date"]')).to_be_visible()
+    shot(phone, artifacts, "navi-phone-6-household-vi-360")
+
+
+def test_the_kiosk_forgets_a_visitor_who_walks_away(new_page):
+    kiosk = new_page(viewport=KIOSK_PORTRAIT)
+    kiosk.clock.install()
+    kiosk.goto("/o/demo/kiosk/navi/?device=demo-kiosk")
+    kiosk.locator('[data-life-event="tennyu"]').click()
+    kiosk.locator("[data-navi-input]").fill((TODAY - dt.timedelta(days=3)).isoformat())
+    kiosk.locator("[data-navi-next]").click()
+    expect(kiosk.locator('[data-question="household"]')).to_be_visible()
+    kiosk.clock.fast_forward("01:50")
+    expect(kiosk.locator('[data-question="household"]')).to_be_visible()  # still thinking
+    kiosk.clock.fast_forward("00:15")  # two minutes untouched: the next visitor starts afresh
+    expect(kiosk.locator('[data-step="events"]')).to_be_visible()
+    assert kiosk.evaluate("sessionStorage.getItem('madoguchi.navi.demo')") is None

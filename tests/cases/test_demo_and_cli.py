@@ -58,3 +58,26 @@ def test_purge_from_the_command_line(office, staff, settings, capsys, argv):
     assert "1 件を削除しました" in capsys.readouterr().out
     assert main([*argv, "--days", "0"]) == 0
     assert not Case.objects.exists()
+
+
+def test_with_the_simulator_the_demo_cases_wait_held_at_counter_1(office, staff, sample_catalogue):
+    """`madoguchi demo --simulate`: the simulated clerks must not take the demo cases' visitors."""
+    from madoguchi.queueing import services as queue
+    from madoguchi.queueing.models import TicketState
+
+    seed_morning(office)
+    opened = seed_cases(office, held=True)
+    assert len(opened) == 2 and seed_cases(office, held=True) == []
+    tickets = [t for c in opened for t in selectors.case_tickets(c)]
+    assert [t.state for t in tickets] == [TicketState.HELD, TicketState.HELD]
+    # The simulator's clerks call only waiting visitors: drain the queue at 2番窓口.
+    two = Counter.objects.get(office=office, number=2)
+    queue.ticket_finish(actor=staff, counter_id=two.pk)  # whoever the demo morning called there
+    while queue.ticket_call_next(actor=staff, counter_id=two.pk) is not None:
+        queue.ticket_finish(actor=staff, counter_id=two.pk)
+    for ticket in tickets:
+        ticket.refresh_from_db()
+        assert ticket.state == TicketState.HELD
+    counter = Counter.objects.get(office=office, number=HUMAN_COUNTER)
+    called = queue.ticket_call(actor=staff, counter_id=counter.pk, ticket_id=tickets[0].public_id)
+    assert selectors.case_for_ticket(called.public_id) == opened[0]

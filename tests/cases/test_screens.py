@@ -51,6 +51,9 @@ def test_calling_a_ticket_that_carries_a_case_opens_it_beside_the_ticket(clerk, 
     html = clerk.get(f"/o/demo/counter/{counter1.pk}/").content.decode()  # the whole screen
     assert shown_case(html) == family_case.code
     assert family_case.display_code in html and "児童手当の認定請求" in html and "こども課" in html
+    # The answers are there too: the next counter does not ask them again.
+    assert re.search(r'<dt>前の健康保険</dt><dd data-answer="previous_insurance">会社の健康保険</dd>', html)
+    assert "子（2023-05-05生・3歳）" in html and "親（1956-01-10生・70歳）" in html
     # Shown once = one audit row, however often the live screen redraws it.
     panel(clerk, counter1)
     panel(clerk, counter1)
@@ -134,7 +137,11 @@ def test_next_counter_routes_the_called_visitor_and_the_case_follows(clerk, offi
     # 介護保険課's counter calls the visitor: the case opens there too.
     counter11 = Counter.objects.get(office=office, number=11)
     queue.ticket_call_next(actor=staff, counter_id=counter11.pk)
-    assert shown_case(panel(clerk, counter11)) == family_case.code
+    html = panel(clerk, counter11)
+    assert shown_case(html) == family_case.code
+    # Its own section is marked there as this counter's.
+    sections = re.findall(r'data-case-section="([a-z]+)"( data-here)?', html)
+    assert [s for s, here in sections if here] == ["kaigo"] and len(sections) == 3
 
 
 def test_close_and_revisit_from_the_counter(clerk, office, staff, counter1, family_case):
@@ -152,6 +159,7 @@ def test_close_and_revisit_from_the_counter(clerk, office, staff, counter1, fami
 def test_the_case_page_is_printable_and_audited(clerk, office, family_case):
     html = clerk.get(f"/o/demo/cases/{family_case.code}/").content.decode()
     assert family_case.display_code in html and "預金通帳" in html and "window.print()" in html
+    assert re.search(r'<dt>飼っている犬の数</dt><dd data-answer="dogs">0</dd>', html)
     assert AuditLog.objects.filter(action="case.view", detail__via="page").count() == 1
     assert clerk.get("/o/demo/cases/ZZZZZZZZ/").status_code == 404
 
@@ -168,3 +176,50 @@ def test_the_supervisor_sees_open_cases_and_where_each_visitor_is(client, office
     row = re.search(rf'<tr data-case-row="{family_case.code}">.*?</tr>', html, re.S).group(0)
     assert f"{visitor.number}番" in row and "呼出中" in row and "1番窓口" in row and "残り 4" in row
     assert closed.code not in html
+
+
+def test_a_case_opened_by_code_can_be_put_away_but_the_called_visitors_case_stays(
+        clerk, office, staff, counter1, family_case):
+    html = clerk.post(f"/o/demo/counter/{counter1.pk}/case/scan/", {"text": family_case.code}, **HX).content.decode()
+    assert 'id="case-dismiss"' in html
+    html = clerk.post(f"/o/demo/counter/{counter1.pk}/case/{family_case.code}/dismiss/", **HX).content.decode()
+    assert shown_case(html) is None and shown_case(panel(clerk, counter1)) is None
+    visitor = issue("moving")
+    services.case_attach_ticket(actor=staff, case_code=family_case.code, ticket_id=visitor.public_id)
+    queue.ticket_call(actor=staff, counter_id=counter1.pk, ticket_id=visitor.public_id)
+    html = panel(clerk, counter1)
+    assert shown_case(html) == family_case.code and 'id="case-dismiss"' not in html
+
+
+def test_the_counter_keeps_working_when_the_case_part_fails(clerk, office, staff, counter1, monkeypatch):
+    visitor = issue("moving")
+    queue.ticket_call(actor=staff, counter_id=counter1.pk, ticket_id=visitor.public_id)
+
+    def broken(ticket_public_id):
+        raise RuntimeError("the case tables are unreachable")
+
+    monkeypatch.setattr(selectors, "case_for_ticket", broken)
+    response = clerk.get(f"/o/demo/counter/{counter1.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200 and f">{visitor.number}<" in html
+    assert "来庁案件を表示できませんでした" in html and 'data-key="n"' in html
+
+
+def test_the_supervisors_list_reads_a_bounded_number_of_queries(office, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            rows = selectors.office_open_cases(office)
+        return len(queries), len(rows)
+
+    for _ in range(2):
+        case = services.case_open(actor=staff, office=office, life_event="tennyu", answers=FAMILY)
+        services.case_attach_ticket(actor=staff, case_code=case.code, ticket_id=issue().public_id)
+    few = count()
+    for _ in range(6):
+        case = services.case_open(actor=staff, office=office, life_event="tennyu", answers=FAMILY)
+        services.case_attach_ticket(actor=staff, case_code=case.code, ticket_id=issue().public_id)
+    many = count()
+    assert few == (3, 2) and many == (3, 8)

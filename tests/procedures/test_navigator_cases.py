@@ -40,6 +40,7 @@ def test_the_kiosk_issues_a_ticket_for_the_first_counter_with_the_case_printed(k
     case = case_selectors.case_for_ticket(ticket.public_id)
     assert case is not None and case.source == "kiosk" and case.life_event == "tennyu"
     assert case.answers == FAMILY
+    assert case.opened_by.startswith("発券機")  # the history names the kiosk, not a clerk
     assert f">{case.display_code}<" in body and "案件番号" in body
     codes = set(case.procedures.values_list("code", flat=True))
     assert {"jidou_teate_nintei", "kodomo_iryo_tennyu", "kaigo_shikaku_tennyu"} <= codes

@@ -121,13 +121,16 @@ def test_dated_rule_changes_switch_on_their_day(sample):
     assert status(dt.date(2024, 10, 1)) == "applies"
 
 
-def test_procedure_names_reasons_documents_and_sections_are_in_the_six_citizen_languages(sample):
+def test_what_a_citizen_reads_is_in_the_six_citizen_languages(sample):
+    """Names, reasons, documents, fees, deadline rules, notes and section names (law stays ja/en)."""
     langs = {"ja", "en", "zh_Hans", "ko", "vi", "pt_BR"}
     for proc in sample.procedures:
         assert langs <= {k for k, v in proc.spec.name.items() if v.strip()}, proc.code
         assert langs <= {k for k, v in proc.spec.reason.items() if v.strip()}, proc.code
         for doc in proc.spec.documents:
             assert langs <= {k for k, v in doc.items() if v.strip()}, (proc.code, doc["ja"])
+        for text in (proc.spec.fee, proc.spec.notes, proc.spec.deadline.rule if proc.spec.deadline else None):
+            assert text is None or langs <= {k for k, v in text.items() if v.strip()}, proc.code
     for section in sample.sections.values():
         assert langs <= {k for k, v in section.name.items() if v.strip()}, section.code
     result = engine.determine(sample, life_event="shussei", on=dt.date(2026, 11, 25), lang="ko",

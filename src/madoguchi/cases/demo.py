@@ -12,6 +12,7 @@ from madoguchi.core.actors import Actor
 from madoguchi.core.errors import ServiceError
 from madoguchi.core.timeutil import business_date
 from madoguchi.queueing import selectors as queue_selectors
+from madoguchi.queueing import services as queue_services
 from madoguchi.queueing.demo import HUMAN_COUNTER
 from madoguchi.queueing.models import Counter, Office
 
@@ -49,16 +50,20 @@ def demo_answers(today: dt.date) -> list[tuple[str, dict, dict]]:
     return [("tennyu", family, {}), ("tennyu", single, {})]
 
 
-def seed_cases(office: Office) -> list[Case]:
-    """Idempotent: the waiting tickets that already carry a case keep it; at most two demo
-    cases wait at 1番窓口 (転入・転出). A catalogue without 転入 gives no demo case (logged)."""
+def seed_cases(office: Office, *, held: bool = False) -> list[Case]:
+    """Two demo cases on the next visitors of 1番窓口 (転入・転出); idempotent (tickets that
+    already carry a case keep it). A catalogue without 転入 gives no demo case (logged).
+
+    ``held`` (``madoguchi demo --simulate``): the simulated clerks of 2–4番窓口 would call
+    those visitors within seconds, so they are set aside (保留) at 1番窓口 instead, where
+    the person trying the demo calls them from the 保留中 list."""
     counter = Counter.objects.filter(office=office, number=HUMAN_COUNTER).first()
     if counter is None:
         return []
-    waiting = queue_selectors.counter_queue(counter)["waiting"]
-    first_two = waiting[:2]
-    if any(selectors.case_for_ticket(t.public_id) for t in first_two):
+    queue = queue_selectors.counter_queue(counter)
+    if any(selectors.case_for_ticket(t.public_id) for t in [*queue["waiting"][:2], *queue["held"]]):
         return []
+    first_two = queue["waiting"][:2]
     opened = []
     for ticket, (life_event, answers, _statuses) in zip(first_two, demo_answers(business_date()), strict=False):
         try:
@@ -66,4 +71,8 @@ def seed_cases(office: Office) -> list[Case]:
                                              source="kiosk", ticket_id=ticket.public_id))
         except ServiceError as exc:
             log.warning("demo case not opened: %s %s", exc.code, exc.message)
+            continue
+        if held and queue["current"] is None:
+            queue_services.ticket_call(actor=ACTOR, counter_id=counter.pk, ticket_id=ticket.public_id)
+            queue_services.ticket_hold(actor=ACTOR, counter_id=counter.pk)
     return opened

@@ -21,6 +21,7 @@ from madoguchi.core.models import Role
 from madoguchi.queueing.models import ACTIVE_STATES, Counter, Ticket, TicketState
 
 from . import codes, selectors, services
+from .answers import answer_rows
 from .models import ProcedureStatus
 
 FLASH_SECONDS = 20
@@ -69,12 +70,14 @@ def side_context(request, office, counter, current) -> dict:
     """The case part of the counter screen: the case of the called ticket, else the case this
     screen opened by code or QR for the same moment (no ticket, or the same ticket)."""
     case = selectors.case_for_ticket(current.public_id) if current is not None else None
+    from_ticket = case is not None
     pinned = request.session.get(_pin_key(counter)) or {}
     if case is None and pinned.get("case") and pinned.get("ticket", "") == (current.public_id if current else ""):
         case = selectors.case_by_code(pinned["case"])
         if case is not None and case.office_id != office.pk:
             case = None
     context = {"office": office, "counter": counter, "current": current, "case": case,
+               "from_ticket": from_ticket,
                "status_keys": STATUS_KEYS, "message": None, "error": None}
     flash = request.session.get(_flash_key(counter))
     if flash and time.time() - flash.get("at", 0) < FLASH_SECONDS:
@@ -88,7 +91,13 @@ def side_context(request, office, counter, current) -> dict:
         request.session[_seen_key(counter)] = seen
     ticket = current if current is not None else selectors.current_ticket(case)
     linked = current is not None and selectors.case_for_ticket(current.public_id) is not None
+    # The sections this counter serves are marked (the clerk's own procedures); the order stays
+    # the case's, so 後日 items brought back by a revisit stay first and 1–9 mean the same rows
+    # at every counter.
+    served = set(counter.categories.values_list("code", flat=True))
     groups = selectors.procedures_by_section(case)
+    for group in groups:
+        group["here"] = bool(group["category"]) and group["category"] in served
     # 1–9 jump to the first nine procedures (their current status button takes the focus).
     for index, row in enumerate((p for g in groups for p in g["procedures"]), start=1):
         row.index_key = str(index) if index <= 9 else ""
@@ -102,6 +111,7 @@ def side_context(request, office, counter, current) -> dict:
         "next_categories": services.next_categories(
             case, exclude=ticket.category.code if ticket is not None else None),
         "can_link": current is not None and not linked,
+        "answers": answer_rows(case),
     })
     return context
 
@@ -252,6 +262,14 @@ def action(request, code, counter_id, case_code, action):
 # ------------------------------------------------------------------ the case page, the list
 
 
+def case_qr_svg(case) -> str:
+    """The case code as a QR code for the printed sheet: ``CASE:<code>`` is all QR alphanumeric
+    characters, so it stays small; the scan field (and a desk scanner) reads it back."""
+    import segno
+
+    return segno.make(f"{codes.QR_PREFIX}{case.code}", error="m").svg_inline(scale=4, border=2)
+
+
 def case_page(request, code, case_code):
     """The whole case on one printable page (A4): answers' result by section, documents,
     deadlines, status, notes and history."""
@@ -263,7 +281,7 @@ def case_page(request, code, case_code):
     return render(request, "cases/case_page.html", {
         "office": office, "case": case, "groups": selectors.procedures_by_section(case),
         "counts": selectors.case_counts(case), "history": selectors.case_history(case),
-        "tickets": selectors.case_tickets(case), "category_names": selectors.category_names(office.pk),
+        "answers": answer_rows(case), "qr": case_qr_svg(case), "tickets": selectors.case_tickets(case), "category_names": selectors.category_names(office.pk),
         "life_event_name": life_event_names().get(case.life_event, case.life_event),
         "can_list": request.actor.role_at(office.pk) in (Role.SUPERVISOR, Role.ADMIN)})
 

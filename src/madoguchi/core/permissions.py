@@ -91,6 +91,7 @@ PAGES: dict[str, Audience] = {
     "case-page": A.STAFF,
     "case-action": A.STAFF,
     "case-list": A.SUPERVISOR,
+    "case-form-print": A.STAFF,   # the print buttons (PDF, or a Japanese page saying what is missing)
     "admin:login": A.ANYONE,
     "admin:logout": A.ANYONE,
     "admin:*": A.ADMIN,
@@ -135,11 +136,16 @@ API: dict[str, Audience] = {
     "life_events": A.ANYONE,
     "determine": A.ANYONE,
     "catalogue": A.ANYONE,
+    # postcode → address (Japan Post's data shipped with the server; a postcode is not personal)
+    "postcode_lookup": A.ANYONE,
     # one-stop cases (internal side only; the service checks the case's office)
     "open_case": A.STAFF,
     "get_case": A.STAFF,
     "set_procedure": A.STAFF,
     "route_case": A.STAFF,
+    # printed forms (internal side only; the service checks the case's office)
+    "list_forms": A.STAFF,
+    "case_form_pdf": A.STAFF,
 }
 
 

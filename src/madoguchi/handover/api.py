@@ -29,7 +29,9 @@ class KeysQuery(Schema):
 
 class OpenIn(Schema):
     payload: str = Field(max_length=envelope.MAX_TEXT,
-                         description="the QR code's text as scanned (MD1:… base45)")
+                         description="the QR code's text as scanned (MD1:… base45); a hand-over "
+                                     "split into codes: its parts MD1.<n>/<m>:…, one a line, in "
+                                     "any order")
 
 
 class HandoverOut(Schema):
@@ -42,6 +44,10 @@ class HandoverOut(Schema):
     answers: dict[str, Any]
     on: dt.date | None
     lang: str
+    form: dict[str, Any] | None = Field(
+        None, description="the citizen's move form (forms.data.MoveForm, schema v1: kind, "
+                          "move_date, old_address, new_address, members, phone, email), "
+                          "normalised; null when the hand-over carries only navigator answers")
 
 
 @router.get("/handover/keys", response=list[KeyOut],

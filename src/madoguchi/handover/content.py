@@ -1,9 +1,15 @@
 """What a hand-over carries, schema version 1 (``"v": 1``), checked after it is opened.
 
-Kinds: ``navigator`` (the procedure navigator's life event and answers). The next issue
-(書かない forms) adds a ``form`` part and a kind for it under a new schema version or as
-an optional field; a version this server does not know is refused as ``handover_invalid``
-saying the system needs updating, never guessed at.
+Kinds: ``navigator`` (the procedure navigator's life event and answers), with an optional
+``form`` part (issue 10, 書かない forms): the citizen's move form, ``forms.data.MoveForm``
+(names, ふりがな, birth dates, addresses, phone; never a 個人番号). The schema version stays 1:
+a payload without ``form`` is exactly what issue 9's navigator sealed and still opens; a
+server from before issue 10 refuses a payload *with* ``form`` as ``handover_invalid``
+(unknown field, ``extra="forbid"``), never half-reads it. A version this server does not
+know is refused as ``handover_invalid`` saying the system needs updating, never guessed at.
+
+With a form, ``life_event`` is the form's ``kind`` (転入 tennyu, 転出 tenshutsu, 転居 tenkyo).
+``forms.data`` is plain pydantic (no models): the one schema of the form data, read here.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from django.conf import settings
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from madoguchi.core.timeutil import now, to_jst
+from madoguchi.forms.data import MoveForm, errors_for_people
 
 from .errors import HandoverRefused
 
@@ -35,6 +42,7 @@ class NavigatorContent(BaseModel):
     answers: dict[str, Any]
     on: dt.date | None = None
     lang: str = Field(pattern=r"^[A-Za-z_-]{2,10}$")
+    form: MoveForm | None = None
 
     @field_validator("answers")
     @classmethod
@@ -62,7 +70,13 @@ def check(content: dict, *, office: str) -> dict:
         parsed = NavigatorContent.model_validate(content)
     except ValidationError as exc:
         errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()[:10]]
-        raise HandoverRefused("handover_invalid", detail={"reason": "schema", "errors": errors}) from None
+        form_errors = [e for e in errors if e["loc"][:1] == ["form"]]
+        detail = {"reason": "schema", "errors": errors}
+        if form_errors:  # what the clerk can tell the citizen, in Japanese
+            detail["form_errors"] = errors_for_people(exc)[:10]
+        raise HandoverRefused("handover_invalid", detail=detail) from None
+    if parsed.form is not None and parsed.form.kind != parsed.life_event:
+        raise HandoverRefused("handover_invalid", detail={"reason": "form_kind"})
     if parsed.office != office:
         raise HandoverRefused("handover_invalid", detail={"reason": "office_mismatch"})
     current = now()
@@ -73,7 +87,8 @@ def check(content: dict, *, office: str) -> dict:
     if parsed.expires_at < current:
         raise HandoverRefused("handover_expired",
                               detail={"expired_at": to_jst(parsed.expires_at).isoformat()})
-    out = parsed.model_dump()
+    out = parsed.model_dump(exclude={"form"})
+    out["form"] = parsed.form.model_dump(mode="json") if parsed.form is not None else None
     out["created_at"] = to_jst(parsed.created_at)
     out["expires_at"] = to_jst(parsed.expires_at)
     return out

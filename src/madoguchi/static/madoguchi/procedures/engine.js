@@ -35,9 +35,9 @@
  * the same results, `run` below evaluates the boolean skeleton of a condition itself
  * (`||`, `&&`, `!`, `?:`, `exists`, `all`) with the Python library's rules and hands every
  * other sub-expression (comparisons, calls, field access …) to cel-js, and `determine`
- * reorders members as the Python engine does. (An `exists`/`all` nested in some other operator,
- * e.g. `household.exists(…) == false`, goes to cel-js whole and follows the specification:
- * write `!household.exists(…)` instead.) Two smaller differences, found by the parity
+ * reorders members as the Python engine does; a sub-expression that holds an `exists`/`all`
+ * further down (`household.exists(…) == false`) has its operands evaluated here and only its
+ * operator in cel-js (`lifted`). Two smaller differences, found by the parity
  * test's condition table: the Python library has no `bool()` (a sub-expression calling it is
  * an error here too), and it accepts mixed list literals such as `[dogs, 1]`, which cel-js
  * refuses unless `homogeneousAggregateLiterals` is off (it is).
@@ -180,7 +180,95 @@ function run (node, vars) {
       }
     }
   }
-  return leaf(node, vars)
+  return holdsQuantifier(node) ? lifted(node, vars) : leaf(node, vars)
+}
+
+// ---- sub-expressions that hold an exists/all further down (`household.exists(…) == false`,
+// `household.filter(m, household.all(…)).size()` …): cel-js must not evaluate them whole.
+
+const holding = new WeakMap()
+
+function holdsQuantifier (node) {
+  if (Array.isArray(node)) return node.some(holdsQuantifier)
+  if (!node || typeof node !== 'object' || !node.op) return false
+  let holds = holding.get(node)
+  if (holds === undefined) {
+    holds = (node.op === 'rcall' && (node.args[0] === 'exists' || node.args[0] === 'all')) ||
+      holdsQuantifier(node.args)
+    holding.set(node, holds)
+  }
+  return holds
+}
+
+const BINARY = new Set(['==', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%', 'in'])
+
+/**
+ * Every other operator is strict (an error in any operand is the result): evaluate the
+ * operands here, then the operator alone in cel-js on their values (`__0 == __1` …). The
+ * other macros as the Python library runs them: the first element in error ends them.
+ */
+function lifted (node, vars) {
+  const {op, args} = node
+  if (op === 'rcall' && ['exists_one', 'filter', 'map'].includes(args[0]) && args[2][0]?.op === 'id') {
+    return comprehension(node, vars)
+  }
+  let operands, source
+  const slots = (n, from = 0) => Array.from({length: n}, (_, i) => `__${from + i}`).join(', ')
+  if (BINARY.has(op)) [operands, source] = [args, `__0 ${op} __1`]
+  else if (op === '-_') [operands, source] = [[args], '-__0']
+  else if (op === '.') [operands, source] = [[args[0]], `__0.${args[1]}`]
+  else if (op === '[]') [operands, source] = [args, '__0[__1]']
+  else if (op === 'list') [operands, source] = [args, `[${slots(args.length)}]`]
+  else if (op === 'map') {
+    operands = args.flat()
+    source = `{${args.map((_, i) => `__${2 * i}: __${2 * i + 1}`).join(', ')}}`
+  } else if (op === 'call' && !MISSING_IN_PYTHON.has(args[0])) {
+    [operands, source] = [args[1], `${args[0]}(${slots(args[1].length)})`]
+  } else if (op === 'rcall') {
+    [operands, source] = [[args[1], ...args[2]], `__0.${args[0]}(${slots(args[2].length, 1)})`]
+  } else {
+    return ERROR
+  }
+  const values = {}
+  for (const [i, operand] of operands.entries()) {
+    const value = run(operand, vars)
+    if (value === ERROR) return ERROR
+    values[`__${i}`] = value
+  }
+  try {
+    return program(source)(values)
+  } catch {
+    return ERROR
+  }
+}
+
+function comprehension (node, vars) {
+  const [name, receiver, [iterVar, first, second]] = node.args
+  const items = run(receiver, vars)
+  if (!Array.isArray(items)) return ERROR
+  const scope = {...vars}
+  const out = []
+  let count = 0
+  for (const item of items) {
+    scope[iterVar.args] = item
+    if (name === 'map' && !second) {
+      const value = run(first, scope)
+      if (value === ERROR) return ERROR
+      out.push(value)
+      continue
+    }
+    const keep = run(first, scope)
+    if (typeof keep !== 'boolean') return ERROR
+    if (!keep) continue
+    if (name === 'exists_one') count++
+    else if (name === 'filter') out.push(item)
+    else {
+      const value = run(second, scope)
+      if (value === ERROR) return ERROR
+      out.push(value)
+    }
+  }
+  return name === 'exists_one' ? count === 1 : out
 }
 
 /** true / false, or null when undecided (a CEL error, or not a bool). */

@@ -29,6 +29,8 @@ const DRAFT_KEY = `madoguchi.navi.${OFFICE}`;
 const DRAFT_DAYS = 14;
 const KIOSK_IDLE_MS = 120000;
 const RELATIONSHIPS = ["head", "spouse", "child", "parent", "grandparent", "grandchild", "sibling", "other"];
+// 和暦: each era's first day; year n of an era is (first year - 1 + n).
+const ERAS = [["reiwa", "2019-05-01"], ["heisei", "1989-01-08"], ["showa", "1926-12-25"], ["taisho", "1912-07-30"]];
 
 let store = null;
 try { store = MODE === "citizen" ? window.localStorage : window.sessionStorage; } catch (e) { store = null; }
@@ -394,6 +396,37 @@ function renderQuestion(q, result, pending) {
     renderAnswered());
 }
 
+/** 昭和31年11月1日 as three fields and an era: many people know their birth date only so.
+ * Fills the (Western) date field, which stays the answer. */
+function warekiEntry(index, date, changed) {
+  const id = (part) => `navi-wareki-${part}-${index}`;
+  const era = h("select", {id: id("era"), "data-wareki-era": true},
+    ERAS.map(([code]) => h("option", {value: code, selected: code === "showa"}, T.eras[code])));
+  const number = (part, max) => h("input", {type: "number", inputmode: "numeric", min: "1", max, id: id(part),
+                                            class: "navi-wareki-number", [`data-wareki-${part}`]: true});
+  const year = number("year", "64"), month = number("month", "12"), day = number("day", "31");
+  const fill = () => {
+    const [, start] = ERAS.find(([code]) => code === era.value);
+    const y = Number(start.slice(0, 4)) - 1 + Number(year.value);
+    const m = Number(month.value), d = Number(day.value);
+    const iso = `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+    const parsed = parseDate(iso);
+    // Only a real day of that era (昭和64年1月8日 is 平成元年).
+    if (!year.value || !m || !d || !parsed || parsed.getUTCDate() !== d || iso < start) return;
+    const next = ERAS[ERAS.findIndex(([code]) => code === era.value) - 1];
+    if (next && iso >= next[1]) return;
+    date.value = iso;
+    changed();
+  };
+  [era, year, month, day].forEach((el) => el.addEventListener("input", fill));
+  const field = (el, label) => h("span", {class: "navi-wareki-field"}, el, h("label", {for: el.id}, label));
+  return h("details", {class: "navi-wareki-entry", "data-wareki-entry": true},
+    h("summary", {}, T.warekiInput),
+    h("div", {class: "navi-wareki-fields"},
+      h("label", {for: era.id, class: "sr-only"}, T.era), era,
+      field(year, T.eraYear), field(month, T.eraMonth), field(day, T.eraDay)));
+}
+
 function householdEditor(q, current, fail, unknownButton) {
   const members = Array.isArray(current) && current.length ? current.map((m) => ({...m}))
     : [{relationship: "head", birth_date: ""}];
@@ -414,6 +447,7 @@ function householdEditor(q, current, fail, unknownButton) {
     };
     showAge();
     date.addEventListener("input", showAge);
+    const eraEntry = LANG === "ja" ? warekiEntry(index, date, showAge) : null;
     const check = h("input", {type: "checkbox", id: unknownId, "data-member-birth-unknown": true, checked: unknown});
     check.addEventListener("change", () => { date.disabled = check.checked; if (check.checked) { date.value = ""; showAge(); } });
     const remove = h("button", {type: "button", class: "btn small screen-only", "data-member-remove": true,
@@ -423,6 +457,7 @@ function householdEditor(q, current, fail, unknownButton) {
       h("div", {class: "navi-member-fields"},
         h("div", {}, h("label", {for: relId}, T.relationship), select),
         h("div", {}, h("label", {for: dateId}, T.birthDate), h("div", {class: "navi-input-row"}, date, age), era,
+          eraEntry,
           h("label", {class: "navi-check", for: unknownId}, check, " ", T.birthUnknown))),
       remove);
     return li;

@@ -43,12 +43,18 @@
     focusRow(document.querySelector('#case-side [data-case-procedure="' + code + '"]'));
   });
 
-  // After a scan the field is emptied and ready for the next one.
-  document.body.addEventListener("htmx:afterRequest", function (e) {
-    var form = e.detail.elt;
-    if (form && form.id === "case-scan-form") {
-      var field = document.getElementById("case-scan");
-      if (field) field.value = "";
-    }
+  // After a scan the field is emptied; when a case opened, the keys go to its first procedure
+  // (htmx would otherwise put the focus back in the scan field, and 1, D … would be typed there).
+  // (beforeRequest: once the answer replaced the form, htmx reports later events elsewhere.)
+  var scanned = false;
+  document.body.addEventListener("htmx:beforeRequest", function (e) {
+    scanned = !!(e.detail.elt && e.detail.elt.id === "case-scan-form");
+  });
+  document.body.addEventListener("htmx:afterSettle", function () {
+    if (!scanned) return;
+    scanned = false;
+    if (document.querySelector("#case-side [data-case-flash][role=alert]")) return;  // say again
+    var first = rows()[0];
+    if (first) focusRow(first);
   });
 })();
