@@ -128,7 +128,9 @@ api.add_router("/", procedures_router)
 api.add_router("/", postcodes_router)
 if settings.ROLE != "public":  # cases hold personal data: never on the internet side
     from madoguchi.cases.api import router as cases_router
+    from madoguchi.forms.api import router as forms_router
 
     api.add_router("/", cases_router)
+    api.add_router("/", forms_router)
 # Who may call each operation: its row in core/permissions.py (refused without one).
 permissions.bind_api(api)

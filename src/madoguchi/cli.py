@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from pathlib import Path
 
 
@@ -50,7 +51,7 @@ def port_problem(host: str, port: int) -> str | None:
 
 
 def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str | None = None,
-                       cases: list[str] | None = None) -> None:
+                       cases: list[str] | None = None, form_case: str | None = None) -> None:
     from madoguchi.queueing.demo import HUMAN_COUNTER
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -87,6 +88,7 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
         "  引継ぎQR・案件番号は窓口画面の「QR・案件番号を読み取り」欄へ（キー C）。",
         f"  対応中の案件 (super.) {base}/o/demo/cases/         (ログイン: admin / admin)",
         "",
+        *(_forms_banner(base, form_case) if form_case else []),
         "整理券の画面 / A ticket page (what a citizen's phone shows):",
         "  発券機でボタンを押すと番号札が出ます。番号札の QR コードを読み取るか、印刷されたアドレスを開いてください。",
         "  Take a ticket at the kiosk, then scan its QR code or open the address printed on it.",
@@ -114,6 +116,22 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
         "",
     ]
     print("\n".join(lines), flush=True)
+
+
+def _forms_banner(base: str, code: str) -> list[str]:
+    from madoguchi.forms import selectors as form_selectors
+    from madoguchi.forms.demo import DEMO_NAME
+
+    forms = form_selectors.forms_installed()
+    return [
+        "書かない窓口: 記入済みの帳票 / Pre-filled forms (case DEMO-1: 転入, 4 people, 髙・﨑・𠮷):",
+        f"  窓口画面の「QR・案件番号を読み取り」欄に {DEMO_NAME} と入力すると、印刷ボタンが並びます。",
+        f"  Type {DEMO_NAME} into the counter screen's scan field (key C): its print buttons appear.",
+        f"  案件 {DEMO_NAME}          {base}/o/demo/cases/{code}/   (ログイン: staff / staff)",
+        *[f"  {f['name']:<14}{base}/api/v1/cases/{DEMO_NAME}/forms/{f['code']}.pdf" for f in forms],
+        f"  様式の一覧 (API)     {base}/api/v1/forms",
+        "",
+    ]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -155,10 +173,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from madoguchi.cases.demo import seed_cases
 
     demo_cases = seed_cases(office, held=args.simulate)  # one-stop cases for counter 1's next visitors
+    from madoguchi.forms.demo import seed_form_case
+    from madoguchi.forms.render import warm_up
+
+    form_case = seed_form_case(office)  # 「DEMO-1」: a household with its form data, forms to print
+    threading.Thread(target=warm_up, name="font-warm-up", daemon=True).start()  # the first print is fast
     if args.simulate:
         Simulator(DEMO_OFFICE, tick=args.tick).start()
     _print_demo_banner(args.host, args.port, args.simulate, sample_ticket=sample_ticket_id(office),
-                       cases=[c.display_code for c in demo_cases])
+                       cases=[c.display_code for c in demo_cases],
+                       form_case=form_case.code if form_case else None)
     return _run_uvicorn(args.host, args.port, workers=1)
 
 
@@ -187,7 +211,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def catalogue_problem() -> str | None:
-    """Why the server must not start: the procedure catalogue in service is broken (or None)."""
+    """Why the server must not start: the procedure catalogue in service is broken, or a form
+    template is (or None)."""
     from madoguchi.procedures import catalogue
 
     try:
@@ -196,6 +221,13 @@ def catalogue_problem() -> str | None:
         return (exc.report() + "\n手続きカタログに誤りがあるため起動しません。直してから "
                 "madoguchi catalogue check で確認してください。\n"
                 "Not starting: the procedure catalogue is broken (see above).")
+    from madoguchi.forms import layout
+
+    try:
+        layout.installed()
+    except layout.TemplateError as exc:
+        return (f"{exc}\n帳票の様式（MADOGUCHI_FORM_TEMPLATES_DIR）に誤りがあるため起動しません。\n"
+                "Not starting: a form template is broken (see above).")
     return None
 
 

@@ -32,6 +32,7 @@ if settings.ROLE in ("all", "internal"):
         path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
         # One-stop cases: personal data, inside only (before the counter's /<action>/ routes).
         path("", include("madoguchi.cases.urls")),
+        path("", include("madoguchi.forms.urls")),
         *internal_urlpatterns,
         *procedure_urls.internal_urlpatterns,
     ]

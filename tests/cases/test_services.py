@@ -14,7 +14,7 @@ from madoguchi.core.timeutil import now
 from madoguchi.queueing import services as queue
 from madoguchi.queueing.models import Counter, TicketEvent, TicketState
 
-from ..queueing.factories import make_office, make_staff
+from ..queueing.factories import clock_fixture, make_office, make_staff  # noqa: F401 (the clock fixture)
 from .conftest import FAMILY, issue
 
 
@@ -268,3 +268,23 @@ def test_answers_read_as_a_clerk_reads_them():
         ("前の健康保険", "国民健康保険"),
         ("飼っている犬の数", "わからない"),
     ]
+
+
+def test_the_same_qr_brings_back_its_case_after_it_expired_a_new_one_is_refused(office, staff, clock):
+    from madoguchi.handover import services as handover
+
+    from ..handover.helpers import navigator_content, seal_for
+
+    key = handover.office_key_create(actor=SYSTEM, office_code="demo")
+    ttl = dt.timedelta(days=1)
+    payload = seal_for(key, navigator_content(answers=FAMILY, ttl=ttl))
+    case = services.case_open(actor=staff, office=office, payload=payload)
+    services.case_close(actor=staff, case_code=case.code)
+    clock.advance(days=3)  # the visitor comes back with the same, now expired, QR
+    visitor = issue("moving")
+    again = services.case_open(actor=staff, office=office, payload=payload, ticket_id=visitor.public_id)
+    assert again.pk == case.pk and (again.status, again.visits) == ("open", 2)
+    stale = seal_for(key, navigator_content(answers=FAMILY, ttl=ttl, created_at=now() - dt.timedelta(days=3)))
+    with pytest.raises(ServiceError) as refused:
+        services.case_open(actor=staff, office=office, payload=stale)
+    assert refused.value.code == "handover_expired" and Case.objects.count() == 1

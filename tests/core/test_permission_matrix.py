@@ -118,6 +118,7 @@ MATRIX: dict[str, Row] = {
                              {"ticket": "{waiting}", "text": "書類待ち"}),
     # ---- one-stop cases (internal side only)
     "case-list": Row("GET", "/o/demo/cases/", supervisor_page()),
+    "case-form-print": Row("GET", "/o/demo/cases/{case}/forms/juumin_idou.pdf", staff_page(409)),
     "case-page": Row("GET", "/o/demo/cases/{case}/", staff_page()),
     "case-counter-part": Row("GET", "/o/demo/counter/{busy}/case/", staff_page()),
     "case-scan": Row("POST", "/o/demo/counter/{busy}/case/scan/", staff_page(), {"text": "{case}"}),
@@ -159,6 +160,10 @@ MATRIX: dict[str, Row] = {
                                 {"status": "done"}),
     "api-v1:route_case": Row("POST", f"{B}/cases/{{case}}/route", api_staff(),
                              {"ticket": "{waiting}", "category": "certificates"}),
+    # printed forms (the scene's case has no form data yet: staff are told so, 409)
+    # the installed templates are the same for every office: any office's staff may list them
+    "api-v1:list_forms": Row("GET", f"{B}/forms", {**api_staff(), OTHER: 200, SU_OTHER: 200}),
+    "api-v1:case_form_pdf": Row("GET", f"{B}/cases/{{case}}/forms/juumin_idou.pdf", api_staff(409)),
     "api-v1:stats_csv": Row("GET", f"{B}/offices/demo/stats.csv", everyone(200)),
     "api-v1:stats_json": Row("GET", f"{B}/offices/demo/stats.json", everyone(200)),
     "api-v1:public_key": Row("GET", f"{B}/push/public-key", everyone(200)),

@@ -19,6 +19,13 @@ _CODE_RE = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
 # What a scanned or typed case code may carry around it: "CASE:ABCD-2345", "ABCD 2345".
 QR_PREFIX = "CASE:"  # what the printed case sheet's (and a kiosk ticket's) QR code carries
 _PREFIXES = (QR_PREFIX, "MADOGUCHI-CASE:")
+# The demo's named cases: 「DEMO-1」 (what the demo banner says) is the code DEM00001.
+_DEMO_NAME = re.compile(r"^DEM[O0]-?(\d{1,4})$")
+
+
+def demo_code(number: int) -> str:
+    """The case code of the demo's case 「DEMO-<number>」."""
+    return f"DEM0{number:04d}"
 
 
 def new_code() -> str:
@@ -32,5 +39,8 @@ def normalize(text: str) -> str | None:
         if value.startswith(prefix):
             value = value[len(prefix):]
             break
+    demo = _DEMO_NAME.match(value.replace(" ", ""))
+    if demo:
+        return demo_code(int(demo.group(1)))
     value = value.replace("-", "").replace(" ", "").translate(_READ_AS)
     return value if _CODE_RE.match(value) else None

@@ -124,6 +124,8 @@ class EntryKind(models.TextChoices):
     ROUTED = "routed", _("次の窓口へ")
     CLOSED = "closed", _("終了")
     REVISIT = "revisit", _("再来庁")
+    FORM = "form", _("届出内容")
+    PRINTED = "printed", _("帳票印刷")
 
 
 class CaseEntry(AppendOnlyModel):
@@ -167,3 +169,27 @@ class CaseTicket(models.Model):
 
     def __str__(self):
         return f"{self.case_id} ↔ {self.ticket_id}"
+
+
+class CaseForm(models.Model):
+    """The form data of the case (the household's names, addresses, birth dates: forms/data.py's
+    MoveForm, schema version ``schema``), one row per version: the latest is printed, the
+    earlier ones are the history of corrections. Deleted with the case, or earlier by the form
+    data retention (``madoguchi purge``)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="forms")
+    version = models.PositiveIntegerField(_("版"))
+    schema = models.PositiveSmallIntegerField(_("データ形式の版"), default=1)
+    data = models.JSONField(_("届出の内容"))
+    source = models.CharField(_("入力方法"), max_length=10, choices=CaseSource.choices)
+    at = models.DateTimeField(_("日時"))
+    actor = models.CharField(_("操作者"), max_length=150)
+
+    class Meta:
+        verbose_name = _("案件の届出内容")
+        verbose_name_plural = _("案件の届出内容")
+        ordering = ["case", "-version"]
+        constraints = [models.UniqueConstraint(fields=["case", "version"], name="case_form_version_once")]
+
+    def __str__(self):
+        return f"{self.case_id} form v{self.version}"

@@ -12,6 +12,7 @@ from .models import (
     OUTSTANDING,
     Case,
     CaseEntry,
+    CaseForm,
     CaseProcedure,
     CaseStatus,
     CaseTicket,
@@ -57,6 +58,11 @@ def procedures_by_section(case: Case) -> list[dict]:
                                         "category": row.category, "procedures": []})
         group["procedures"].append(row)
     return list(groups.values())
+
+
+def case_form(case: Case) -> CaseForm | None:
+    """The latest version of the case's form data, or None (no form data taken yet)."""
+    return CaseForm.objects.filter(case=case).order_by("-version").first()
 
 
 def case_history(case: Case) -> list[CaseEntry]:

@@ -32,6 +32,7 @@ from .models import (
     OUTSTANDING,
     Case,
     CaseEntry,
+    CaseForm,
     CaseProcedure,
     CaseSource,
     CaseStatus,
@@ -156,13 +157,14 @@ def payload_digest(payload: str) -> str:
 @atomic_with_retry()
 def case_open(*, actor: Actor, office, life_event: str | None = None, answers: dict | None = None,
               on=None, source: str = CaseSource.INTERVIEW, ticket_id: str | None = None,
-              payload: str | None = None, counter_id=None, lang: str = "ja") -> Case:
+              payload: str | None = None, counter_id=None, lang: str = "ja", code: str | None = None) -> Case:
     """Open a case from the visitor's answers (interview mode, the kiosk in the office) or from
     a scanned hand-over ``payload`` (the citizen's QR), determining its procedures now.
 
     A hand-over scanned again opens the same case (its digest is kept), so a second scan at
     the next counter does not split the visitor's record. ``ticket_id`` links the visitor's
-    ticket, so any counter that calls it sees the case.
+    ticket, so any counter that calls it sees the case. ``code`` names the case (the demo's
+    「DEMO-1」; it must be a free case code) instead of a random one.
     """
     office = _office(office)
     actor.require_staff(office.pk)
@@ -170,7 +172,10 @@ def case_open(*, actor: Actor, office, life_event: str | None = None, answers: d
     if payload is not None:
         digest = payload_digest(payload)
         existing = Case.objects.filter(office=office, payload_digest=digest).first()
-        content = determination.open_handover(actor=actor, payload=payload)  # refuses a bad one
+        # The exact text this office already opened leads back to its case, also once the QR
+        # has expired (the visitor comes back with it): nothing new is read from it.
+        if existing is None:
+            content = determination.open_handover(actor=actor, payload=payload)  # refuses a bad one
         if existing is not None:
             if ticket_id:
                 ticket = _ticket_of_office(existing, ticket_id)
@@ -194,7 +199,9 @@ def case_open(*, actor: Actor, office, life_event: str | None = None, answers: d
     on_date = _parse_on(on)
     result = determination.determine(life_event=life_event, answers=answers, on=on_date)
     at = now()
-    case = Case(code=_new_code(), office=office, life_event=life_event, answers=answers, on=on_date,
+    if code is not None and (codes.normalize(code) != code or Case.objects.filter(code=code).exists()):
+        raise Conflict("その案件番号は使えません。", code="case_code_taken", detail={"code": code})
+    case = Case(code=code or _new_code(), office=office, life_event=life_event, answers=answers, on=on_date,
                 lang=lang, source=source, payload_digest=digest, opened_at=at,
                 opened_by=actor.label, updated_at=at)
     try:
@@ -267,6 +274,37 @@ def case_add_note(*, actor: Actor, case_code: str, text: str, counter_id=None) -
     entry = _entry(case, EntryKind.NOTE, actor, counter_id, text=text)
     _audit(actor, "case.note", case)
     return entry
+
+
+@atomic_with_retry()
+def case_attach_form(*, actor: Actor, case_code: str, form_data: dict, schema: int = 1,
+                     source: str = CaseSource.INTERVIEW, counter_id=None) -> CaseForm:
+    """Keep the household's form data (already checked by the caller, e.g. forms/data.py's
+    MoveForm) as the case's next version; the printed forms are filled from the latest.
+    The data is personal: the history and the audit log get its version, never its content."""
+    case = _lock_case(actor, case_code)
+    _require_open(case)
+    if not isinstance(form_data, dict) or not form_data:
+        raise ServiceError("届出の内容がありません。", code="form_data_invalid", status=422)
+    if source not in CaseSource.values:
+        raise ServiceError("入力方法は handover・kiosk・interview のいずれかです。", code="invalid_source",
+                           status=422)
+    latest = CaseForm.objects.filter(case=case).order_by("-version").values_list("version", flat=True).first()
+    row = CaseForm.objects.create(case=case, version=(latest or 0) + 1, schema=schema, data=form_data,
+                                  source=source, at=now(), actor=actor.label)
+    _entry(case, EntryKind.FORM, actor, counter_id, version=row.version, source=source)
+    _audit(actor, "case.form", case, version=row.version, source=source)
+    return row
+
+
+@transaction.atomic
+def case_record_print(*, actor: Actor, case_code: str, form: str, name: str, pages: int,
+                      counter_id=None) -> CaseEntry:
+    """A line in the case's history for a printed form (forms.services.form_print keeps the
+    print record and the audit row; this shows it to the next clerk). Printing for a closed
+    case is allowed (a reprint after the visit)."""
+    case = _lock_case(actor, case_code)
+    return _entry(case, EntryKind.PRINTED, actor, counter_id, form=form, name=name, pages=pages)
 
 
 # ------------------------------------------------------------------ tickets and routing

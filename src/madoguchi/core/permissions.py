@@ -92,6 +92,7 @@ PAGES: dict[str, Audience] = {
     "case-page": A.STAFF,
     "case-action": A.STAFF,
     "case-list": A.SUPERVISOR,
+    "case-form-print": A.STAFF,   # the print buttons (PDF, or a Japanese page saying what is missing)
     "admin:login": A.ANYONE,
     "admin:logout": A.ANYONE,
     "admin:*": A.ADMIN,
@@ -143,6 +144,9 @@ API: dict[str, Audience] = {
     "get_case": A.STAFF,
     "set_procedure": A.STAFF,
     "route_case": A.STAFF,
+    # printed forms (internal side only; the service checks the case's office)
+    "list_forms": A.STAFF,
+    "case_form_pdf": A.STAFF,
 }
 
 

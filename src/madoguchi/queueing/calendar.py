@@ -302,8 +302,16 @@ def office_reception(office, at: dt.datetime) -> Reception:
 def category_receptions(office, at: dt.datetime, codes_active: dict[str, bool]) -> dict[str, Reception]:
     """Reception of several categories of one office at once (the board, the kiosk)."""
     cal = office_calendar(office, since=at)
-    return {code: _reception(cal, at, cutoff=cal.rows.cutoffs.get(code), active=active)
-            for code, active in codes_active.items()}
+    # Categories sharing a cut-off share the answer: work it out once per cut-off (the board
+    # asks this for every category after every burst of changes).
+    by_cutoff: dict[tuple[int | None, bool], Reception] = {}
+    out = {}
+    for code, active in codes_active.items():
+        key = (cal.rows.cutoffs.get(code), bool(active))
+        if key not in by_cutoff:
+            by_cutoff[key] = _reception(cal, at, cutoff=key[0], active=key[1])
+        out[code] = by_cutoff[key]
+    return out
 
 
 def _iso(at: dt.datetime | None) -> str | None:

@@ -167,13 +167,14 @@ def board_snapshot(office: Office) -> dict:
     """
     categories, calling, serving = _office_queue(office.pk)
     means = {c.pk: c.mean_minutes for c in categories}
+    # A new ticket comes after every waiting ticket of its reach (fast lane: the fast ones).
+    ahead_of_new = {False: {o.pk: o.waiting for o in categories},
+                    True: {o.pk: o.waiting_fast for o in categories}}
     rows = []
     for c in categories:
         if not (c.is_active or c.waiting or c.on_hold or c.called):
             continue
-        # A new ticket comes after every waiting ticket of its reach (fast lane: the fast ones).
-        ahead = {o.pk: (o.waiting_fast if c.is_fast_lane else o.waiting) for o in categories}
-        _ahead, wait = rules.estimate(c.pk, ahead, serving, means)
+        _ahead, wait = rules.estimate(c.pk, ahead_of_new[c.is_fast_lane], serving, means)
         rows.append({
             "category": c.code, "name": c.name, "range": list(c.range),
             "last_called": c.last_called, "next_number": c.next_number, "waiting": c.waiting,

@@ -153,15 +153,27 @@ def _finish_named_current(counter: Counter, actor: Actor, finish_current: str | 
     """Finish the ticket being called here if the caller named it; refuse if another one is.
 
     The counter row is locked, so the ticket read here is the one being called."""
+    if not finish_current:
+        # Nothing named (every call-next of a free counter): only whether one is being called
+        # matters, so neither its row lock nor its category is read.
+        busy = (Ticket.objects.filter(counter=counter, state=TicketState.CALLED)
+                .values_list("public_id", "number").first())
+        if busy is not None:
+            raise _counter_busy(counter, *busy)
+        return
     current = _current_ticket(counter)
     if current is None:
         return  # nothing to finish (another screen may have finished the one named)
-    if not finish_current or finish_current != current.public_id:
-        raise Conflict(
-            f"{counter.label}では{current.number}番を呼出中です。画面を確認し、完了・保留・不在にしてから"
-            "次を呼び出してください。",
-            code="counter_busy", detail={"id": current.public_id, "number": current.number})
+    if finish_current != current.public_id:
+        raise _counter_busy(counter, current.public_id, current.number)
     _finish(current, counter, actor)
+
+
+def _counter_busy(counter: Counter, public_id: str, number: int) -> Conflict:
+    return Conflict(
+        f"{counter.label}では{number}番を呼出中です。画面を確認し、完了・保留・不在にしてから"
+        "次を呼び出してください。",
+        code="counter_busy", detail={"id": public_id, "number": number})
 
 
 def _get_ticket_for_update(public_id: str) -> Ticket:

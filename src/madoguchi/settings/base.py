@@ -192,6 +192,9 @@ if ROLE == "internal" and PUBLIC_URL and not ZONE_SECRET:
 RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
 # One-stop cases (来庁案件) are deleted this many days after they were closed (`madoguchi purge`).
 CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 90)
+# A city's own form templates (YAML, and blank PDFs beside them): docs/forms.md. Same code as a
+# built-in template replaces it.
+FORM_TEMPLATES_DIR = env("FORM_TEMPLATES_DIR") or ""
 
 # Hand-over QR (madoguchi.handover, docs/handover.md). Office private keys are stored encrypted
 # with a key derived from MADOGUCHI_HANDOVER_KEY, or from MADOGUCHI_SECRET_KEY when it is unset

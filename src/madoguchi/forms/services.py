@@ -1,0 +1,73 @@
+"""Printing a case's form: the only code that writes print records (habit 1).
+
+The PDF is drawn outside the transaction (a second or more); the record, the audit row and
+the case's history line are written together after it, so a refused or failed print leaves
+no record, and a record always has its page count.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from madoguchi.cases import selectors as case_selectors
+from madoguchi.cases import services as case_services
+from madoguchi.core.actors import Actor
+from madoguchi.core.audit import audit_record
+from madoguchi.core.errors import Conflict, NotFound
+from madoguchi.core.timeutil import business_date, now
+
+from . import render, selectors
+from .labels import label
+from .models import FormPrint
+
+
+def _case(actor: Actor, case_code: str):
+    case = case_selectors.case_by_code(case_code)
+    if case is None:
+        raise NotFound("指定された案件が見つかりません。案件番号を確かめてください。", code="case_not_found")
+    actor.require_staff(case.office_id)
+    return case
+
+
+def form_print(*, actor: Actor, case_code: str, form: str, counter_id=None,
+               via: str = "api") -> tuple[render.Rendered, FormPrint]:
+    """Fill ``form`` from the case's latest form data and record the print.
+
+    Refusals (409, nothing recorded): ``form_data_missing`` with the missing fields (paths and
+    Japanese labels), ``form_unprintable_chars`` with each character the font lacks — checked
+    before anything is drawn, so a name is never printed with a blank box or a substitute.
+    """
+    case = _case(actor, case_code)
+    template = selectors.template(form)
+    if template is None:
+        raise NotFound(f"様式「{form}」はありません。", code="form_not_found", detail={"form": form})
+    row = case_selectors.case_form(case)
+    if row is None:
+        raise Conflict("この案件には届出の内容（氏名・住所・生年月日など）がまだありません。"
+                       "引継ぎQRを読み取るか、聞き取りで入力してから印刷してください。",
+                       code="form_data_missing",
+                       detail={"form": template.code, "fields": ["*"], "labels": ["届出の内容"]})
+    try:
+        rendered = render.render(template, row.data, today=business_date(), extra=selectors.print_context(case))
+    except render.FormDataMissing as exc:
+        labels = [label(p) for p in exc.fields]
+        raise Conflict(f"「{template.name}」に必要な次の項目が未入力のため印刷できません: {'、'.join(labels)}",
+                       code="form_data_missing",
+                       detail={"form": template.code, "fields": exc.fields, "labels": labels}) from exc
+    except render.FormUnprintable as exc:
+        shown = "、".join(f"「{c['char']}」({c['codepoint']}・{label(c['field'])})" for c in exc.chars)
+        raise Conflict(f"次の文字は印刷用のフォントにないため印刷できません: {shown}。"
+                       "ご本人に確認のうえ、届出の内容を訂正してください（空白や別の字で印刷することはしません）。",
+                       code="form_unprintable_chars",
+                       detail={"form": template.code, "chars": exc.chars}) from exc
+    with transaction.atomic():
+        record = FormPrint.objects.create(
+            office=case.office, case_code=case.code, form=template.code, form_name=template.name,
+            form_version=template.version, data_version=row.version, pages=rendered.pages, at=now(),
+            actor=actor.label, actor_user_id=actor.user_id)
+        audit_record(actor=actor, action="form.print", target=f"{case.office.code}/case/{case.code}",
+                     detail={"form": template.code, "pages": rendered.pages, "data_version": row.version,
+                             "via": via})
+        case_services.case_record_print(actor=actor, case_code=case.code, form=template.code,
+                                        name=template.name, pages=rendered.pages, counter_id=counter_id)
+    return rendered, record
