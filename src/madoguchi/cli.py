@@ -211,7 +211,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def catalogue_problem() -> str | None:
-    """Why the server must not start: the procedure catalogue in service is broken (or None)."""
+    """Why the server must not start: the procedure catalogue in service is broken, or a form
+    template is (or None)."""
     from madoguchi.procedures import catalogue
 
     try:
@@ -220,6 +221,13 @@ def catalogue_problem() -> str | None:
         return (exc.report() + "\n手続きカタログに誤りがあるため起動しません。直してから "
                 "madoguchi catalogue check で確認してください。\n"
                 "Not starting: the procedure catalogue is broken (see above).")
+    from madoguchi.forms import layout
+
+    try:
+        layout.installed()
+    except layout.TemplateError as exc:
+        return (f"{exc}\n帳票の様式（MADOGUCHI_FORM_TEMPLATES_DIR）に誤りがあるため起動しません。\n"
+                "Not starting: a form template is broken (see above).")
     return None
 
 
