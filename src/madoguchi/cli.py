@@ -118,7 +118,7 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
     print("\n".join(lines), flush=True)
 
 
-def _forms_banner(base: str, code: str) -> list[str]:
+def _forms_banner(base: str, _code: str) -> list[str]:
     from madoguchi.forms import selectors as form_selectors
     from madoguchi.forms.demo import DEMO_NAME
 
@@ -127,9 +127,9 @@ def _forms_banner(base: str, code: str) -> list[str]:
         "書かない窓口: 記入済みの帳票 / Pre-filled forms (case DEMO-1: 転入, 4 people, 髙・﨑・𠮷):",
         f"  窓口画面の「QR・案件番号を読み取り」欄に {DEMO_NAME} と入力すると、印刷ボタンが並びます。",
         f"  Type {DEMO_NAME} into the counter screen's scan field (key C): its print buttons appear.",
-        f"  案件 {DEMO_NAME}          {base}/o/demo/cases/{code}/   (ログイン: staff / staff)",
-        *[f"  {f['name']:<14}{base}/api/v1/cases/{DEMO_NAME}/forms/{f['code']}.pdf" for f in forms],
-        f"  様式の一覧 (API)     {base}/api/v1/forms",
+        f"  案件 {DEMO_NAME} (case page)   {base}/o/demo/cases/{DEMO_NAME}/   (ログイン: staff / staff)",
+        *[f"  {base}/api/v1/cases/{DEMO_NAME}/forms/{f['code']}.pdf  {f['name']}" for f in forms],
+        f"  {base}/api/v1/forms  様式の一覧 (API, Bearer demo-staff)",
         "",
     ]
 
@@ -211,7 +211,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def catalogue_problem() -> str | None:
-    """Why the server must not start: the procedure catalogue in service is broken (or None)."""
+    """Why the server must not start: the procedure catalogue in service is broken, or a form
+    template is (or None)."""
     from madoguchi.procedures import catalogue
 
     try:
@@ -220,6 +221,13 @@ def catalogue_problem() -> str | None:
         return (exc.report() + "\n手続きカタログに誤りがあるため起動しません。直してから "
                 "madoguchi catalogue check で確認してください。\n"
                 "Not starting: the procedure catalogue is broken (see above).")
+    from madoguchi.forms import layout
+
+    try:
+        layout.installed()
+    except layout.TemplateError as exc:
+        return (f"{exc}\n帳票の様式（MADOGUCHI_FORM_TEMPLATES_DIR）に誤りがあるため起動しません。\n"
+                "Not starting: a form template is broken (see above).")
     return None
 
 

@@ -40,6 +40,7 @@ if settings.ROLE == "public":
     urlpatterns.append(path("zone/v1/sync", receiver.sync, name="zone-sync"))
 
 urlpatterns += public_urlpatterns + procedure_urls.public_urlpatterns
+urlpatterns.append(path("", include("madoguchi.forms.public_urls")))  # the citizen's form
 
 # Error pages of the site (JSON under /api/): madoguchi.core.errorpages.
 handler400 = "madoguchi.core.errorpages.bad_request"

@@ -51,9 +51,10 @@ def new_page(browser, demo_url, request):
     contexts = []
     watch = PageWatch(demo_url)
 
-    def make(*, viewport=None, locale="ja-JP"):
+    def make(*, viewport=None, locale="ja-JP", device_scale_factor=None):
         context = browser.new_context(base_url=demo_url, locale=locale,
-                                      viewport=viewport or {"width": 1280, "height": 800})
+                                      viewport=viewport or {"width": 1280, "height": 800},
+                                      device_scale_factor=device_scale_factor)
         context.set_default_timeout(20_000)
         watch.attach(context)
         contexts.append(context)

@@ -34,7 +34,8 @@ def known(client, office):
     """Valid values for every path parameter, so only the planted character is wrong."""
     issued = client.post("/api/v1/offices/demo/tickets", {"category": "moving"},
                          content_type="application/json", HTTP_AUTHORIZATION="Bearer demo-kiosk")
-    return {"code": "demo", "ticket_id": issued.json()["id"], "counter_id": str(counter_id(office, 1))}
+    return {"code": "demo", "ticket_id": issued.json()["id"], "counter_id": str(counter_id(office, 1)),
+            "procedure": "tennyu_todoke", "form": "juumin_idou", "zip7": "9200961"}
 
 
 @pytest.fixture

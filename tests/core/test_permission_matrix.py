@@ -94,6 +94,7 @@ MATRIX: dict[str, Row] = {
                               {"email": "not-an-address"}),
     "board-events": Row("GET", "/api/v1/offices/nowhere/board/events", everyone(404)),
     "navigator": Row("GET", "/o/demo/navi/", everyone(200)),
+    "citizen-form": Row("GET", "/o/demo/form/", everyone(200)),
     # ---- inside: log-in, devices
     "login": Row("GET", "/accounts/login/", everyone(200)),
     "logout": Row("POST", "/accounts/logout/", everyone(302)),

@@ -147,3 +147,15 @@ def test_a_template_with_a_box_off_the_paper_is_refused_at_load():
 def test_a_citys_directory_adds_its_forms(city_templates):
     layout.reload()
     assert "city_moving_notice" in layout.installed() and "juumin_idou" in layout.installed()
+
+
+def test_the_server_does_not_start_with_a_broken_template(tmp_path, settings):
+    from madoguchi.cli import catalogue_problem
+
+    (tmp_path / "bad.yaml").write_text("code: bad\nname: x\npages:\n  - items:\n"
+                                       "      - {type: field, value: '{phone}', box: [200, 10, 30, 10]}\n",
+                                       encoding="utf-8")
+    settings.FORM_TEMPLATES_DIR = str(tmp_path)
+    layout.reload()
+    problem = catalogue_problem()
+    assert problem and "bad.yaml" in problem and "not on the A4 paper" in problem and "起動しません" in problem

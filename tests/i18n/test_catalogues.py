@@ -20,6 +20,8 @@ CITIZEN_FILES = (
     "procedures/views.py", "procedures/texts.py", "procedures/templates/procedures/navigator_citizen.html",
     "procedures/templates/procedures/navigator_kiosk.html", "procedures/templates/procedures/_navigator.html",
     "procedures/templates/procedures/_kiosk_",
+    # the citizen's move form (forms/: the printed forms and the counter's screens are staff)
+    "forms/citizen.py", "forms/templates/forms/citizen_form.html",
 )
 # Citizen-facing strings that live in mixed files.
 CITIZEN_MSGIDS = {

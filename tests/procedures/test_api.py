@@ -101,3 +101,16 @@ def test_openapi_documents_the_operations(client):
     assert paths[f"{B}/determine"]["post"]["operationId"] == "determine"
     assert {"200", "404", "422"} <= set(paths[f"{B}/determine"]["post"]["responses"])
     assert "get" in paths[f"{B}/catalogue"] and "get" in paths[f"{B}/life-events"]
+
+
+def test_the_public_catalogue_travels_compressed_and_in_utf8(client):
+    """A phone fetches the whole catalogue on every visit: gzip when it asks, UTF-8 as is."""
+    import gzip
+    import json
+
+    plain = client.get(f"{B}/catalogue")
+    assert "転入".encode() in plain.content  # not \\u8ee2\\u5165 (twice the bytes)
+    packed = client.get(f"{B}/catalogue", HTTP_ACCEPT_ENCODING="gzip")
+    assert packed["Content-Encoding"] == "gzip"
+    assert len(packed.content) < len(plain.content) / 3
+    assert json.loads(gzip.decompress(packed.content)) == plain.json()

@@ -78,6 +78,15 @@ def test_an_unregistered_function(tmp_path):
     assert "関数 'agee' は使えません" in problem.message
 
 
+def test_bool_is_refused_as_the_python_library_has_no_such_function(tmp_path):
+    d = copy_basic(tmp_path)
+    path = d / "procedures" / "other.yaml"
+    edit(path, 'when: "dogs > 0"', 'when: "bool(string(dogs > 0))"')
+    (problem,) = refusal(d)
+    assert problem.line == line_of(path, "bool(")
+    assert "関数 'bool' は使えません" in problem.message
+
+
 def test_has_is_refused(tmp_path):
     d = copy_basic(tmp_path)
     path = d / "procedures" / "other.yaml"

@@ -68,6 +68,7 @@ PAGES: dict[str, Audience] = {
     "service-worker": A.ANYONE,
     "notices-email-form": A.ANYONE,
     "navigator": A.ANYONE,         # 手続きナビ: the answers stay in the browser (sealed QR)
+    "citizen-form": A.ANYONE,      # 住所異動の事前入力: typed data stays in the browser (sealed QR)
     "zone-sync": A.ZONE_PEER,
     # inside the office
     "login": A.ANYONE,

@@ -15,6 +15,8 @@ from madoguchi.core.actors import Actor
 from madoguchi.core.errors import ServiceError
 from madoguchi.core.timeutil import business_date
 
+from .data import validate
+
 log = logging.getLogger(__name__)
 ACTOR = Actor(kind="system", label="デモデータ")
 DEMO_NAME = "DEMO-1"
@@ -50,7 +52,7 @@ def seed_form_case(office):
     if case is not None:
         return case
     today = business_date()
-    data = demo_form_data(today)
+    data = validate(demo_form_data(today)).model_dump(mode="json")  # as the counter keeps it
     _event, answers, _statuses = demo_answers(today)[0]  # the same family's navigator answers
     # seal_registered: a seal registered before the move (cancelled by it) — 印鑑登録 again.
     answers = {**answers, "move_date": data["move_date"], "seal_registered": True,

@@ -23,9 +23,10 @@ from collections.abc import Callable
 import cel
 
 # Functions a catalogue may call: the registered ones below and a small part of CEL's standard
-# library that the browser's evaluator (cel-js) has too.
+# library that both evaluators have (the Python library has no ``bool()``: a condition using it
+# could never be decided, so the loader refuses it like any unknown function).
 REGISTERED = ("age", "age_fy", "days_between", "before")
-STANDARD = frozenset({"size", "int", "double", "string", "bool", "contains", "startsWith",
+STANDARD = frozenset({"size", "int", "double", "string", "contains", "startsWith",
                       "endsWith", "matches"})
 MACROS = ("all", "exists", "exists_one", "map", "filter")
 

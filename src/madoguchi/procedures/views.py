@@ -128,6 +128,14 @@ def navigator_texts() -> dict:
         "forgotten": _("回答を消しました。"),
         "draftKept": _("回答はこの端末のブラウザーだけに保存されます。"),
         "printedOn": _("作成日 {date}"),
+        # the move form (forms/): ワンスオンリー between the two pages, and codes in turn
+        "prepareForm": _("届出書を準備する"),
+        "prepareFormHint": _("氏名・住所などを入力しておくと、窓口で届出書を書かずに済みます（この端末の中だけに保存されます）。"),
+        "formIncluded": _("届出書の内容（{n}人分）もこのQRコードに入っています。"),
+        "splitHint": _("QRコードが{m}つに分かれています。窓口で1つずつ読み取ってもらい、「次のQRコード」を押してください。"),
+        "partOf": _("{n}/{m}つ目"),
+        "nextCode": _("次のQRコード"),
+        "prevCode": _("前のQRコード"),
         # kiosk (inside the office)
         "kioskIssue": _("番号札を発券する"),
         "kioskIssueHint": _("最初の窓口の番号札が出ます。この番号札で、ほかの窓口でも手続きの内容が引き継がれます。"),
@@ -167,7 +175,8 @@ def _page(request, office, *, mode: str, extra: dict | None = None):
 
 def navigator(request, code):
     """The citizen's navigator (public, no log-in). The server sees no answer."""
-    return _page(request, _office_or_404(code), mode="citizen")
+    return _page(request, _office_or_404(code), mode="citizen",
+                 extra={"form_url": _url_or_none("citizen-form", code)})
 
 
 def kiosk_navigator(request, code):

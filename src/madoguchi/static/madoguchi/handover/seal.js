@@ -110,16 +110,42 @@ export function qrFor(text, { cellSize = 4, alt = "" } = {}) {
   return { svg, version, modules: qr.getModuleCount() };
 }
 
+// One code up to version 25 at level M (1,451 alphanumeric characters): a phone screen and a
+// desk scanner manage it. A longer text is shown as up to three codes "MD1.<n>/<m>:" + the
+// n-th slice of the base45 characters (docs/handover.md; envelope.split in Python).
+export const MAX_QR_VERSION = 25;
+export const MAX_CHARS = 1451;
+export const MAX_PARTS = 3;
+
+/** The texts of the codes to show: [text] when it fits one, else 2 or 3 parts. */
+export function splitText(text, maxChars = MAX_CHARS) {
+  if (text.length <= maxChars) return [text];
+  const body = text.slice(PREFIX.length);
+  for (let parts = 2; parts <= MAX_PARTS; parts++) {
+    const size = Math.ceil(body.length / parts);
+    if (size + "MD1.1/3:".length <= maxChars) {
+      return Array.from({ length: parts }, (_, i) => `MD1.${i + 1}/${parts}:` + body.slice(i * size, (i + 1) * size));
+    }
+  }
+  throw new HandoverError("too_large", `the hand-over needs more than ${MAX_PARTS} QR codes`);
+}
+
 /**
- * Seal ``content`` ({life_event, answers, on, lang, [kind]}) for ``office`` with the
- * office's current key from ``keys`` (fetchKeys' answer). Returns {text, qrSvg, version,
- * kid, expiresAt}. Options: ttlDays (default 7, the server refuses more), now, cellSize.
+ * Seal ``content`` ({life_event, answers, on, lang, [kind], [form]}) for ``office`` with the
+ * office's current key from ``keys`` (fetchKeys' answer). Returns {text, parts, qrSvg,
+ * version, kid, expiresAt}: ``parts`` is [{text, svg, version}] — one code, or 2–3 codes to
+ * show in turn; qrSvg/version are the first code's. Options: ttlDays (default 7, the server
+ * refuses more), now, cellSize, maxChars.
  */
 export async function sealHandover(keys, office, content, options = {}) {
   const key = keys.find((k) => k.office === office);
   if (!key) throw new HandoverError("no_key", `no hand-over key for office ${office}`);
   const full = handoverContent(office, content, options);
   const text = await sealText(key, full);
-  const { svg, version } = qrFor(text, options);
-  return { text, qrSvg: svg, version, kid: key.kid, expiresAt: full.expires_at };
+  const parts = splitText(text, options.maxChars).map((part) => {
+    const { svg, version } = qrFor(part, options);
+    return { text: part, svg, version };
+  });
+  return { text, parts, qrSvg: parts[0].svg, version: parts[0].version, kid: key.kid,
+           expiresAt: full.expires_at };
 }

@@ -153,6 +153,21 @@
               parseInt(m[1], 10) < parseInt(current.getAttribute("data-version"), 10));
   }
 
+  function changedFields(container) {
+    var out = [];
+    Array.prototype.forEach.call(container.querySelectorAll("select[id], input[id], textarea[id]"), function (el) {
+      var changed;
+      if (el.tagName === "SELECT") {
+        var byDefault = Array.prototype.findIndex.call(el.options, function (o) { return o.defaultSelected; });
+        changed = el.selectedIndex !== Math.max(byDefault, 0);
+      } else {
+        changed = el.type !== "checkbox" && el.type !== "radio" && el.value !== el.defaultValue;
+      }
+      if (changed) out.push([el.id, el.value]);
+    });
+    return out;
+  }
+
   function refreshNow() {
     var selector = root.getAttribute("data-refresh-target");
     fetch(root.getAttribute("data-refresh-url"), {credentials: "same-origin", cache: "no-store",
@@ -174,8 +189,17 @@
         var flash = current.querySelector("[data-flash]");
         // Editors the supervisor opened (<details id=…>) stay open across the refresh.
         var opened = Array.prototype.map.call(current.querySelectorAll("details[open][id]"), function (d) { return d.id; });
+        // So do choices the clerk made but has not sent (「次の窓口」 picked, then Tab to its
+        // button), and the focus: a refresh must not put back a default the clerk changed.
+        var chosen = changedFields(current), focusId = active && current.contains(active) ? active.id : "";
         htmx.swap(current, html, {swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0});
         opened.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
+        chosen.forEach(function (field) {
+          var el = document.getElementById(field[0]);
+          if (el && (el.tagName !== "SELECT" || el.querySelector('option[value="' + CSS.escape(field[1]) + '"]'))) el.value = field[1];
+        });
+        var refocus = focusId && document.getElementById(focusId);
+        if (refocus && document.activeElement !== refocus) refocus.focus({preventScroll: true});
         var box = flash && document.querySelector(selector + " .flash");
         if (box && !box.querySelector("[data-flash]")) box.appendChild(flash);
       })

@@ -28,6 +28,8 @@ const announcer = root.querySelector("[data-navi-announce]");
 const DRAFT_KEY = `madoguchi.navi.${OFFICE}`;
 const DRAFT_DAYS = 14;
 const KIOSK_IDLE_MS = 120000;
+const FORM_EVENTS = ["tennyu", "tenshutsu", "tenkyo"];  // the move form's kinds (forms/citizen.js)
+const FORM_KEY = `madoguchi.form.${OFFICE}`;
 const RELATIONSHIPS = ["head", "spouse", "child", "parent", "grandparent", "grandchild", "sibling", "other"];
 // 和暦: each era's first day; year n of an era is (first year - 1 + n).
 const ERAS = [["reiwa", "2019-05-01"], ["heisei", "1989-01-08"], ["showa", "1926-12-25"], ["taisho", "1912-07-30"]];
@@ -551,6 +553,9 @@ function renderResult(result) {
     h("p", {class: "navi-summary", "data-navi-summary": true}, summary),
     h("p", {class: "navi-printed print-only"}, fmt(T.printedOn, {date: formatDate(TODAY)})),
     MODE === "citizen" ? h("p", {class: "screen-only"}, h("a", {href: "#navi-handover-h"}, T.handoverJump)) : null,
+    MODE === "citizen" && root.dataset.formUrl && FORM_EVENTS.includes(state.life_event) ? h("div", {class: "navi-form-link screen-only"},
+      h("a", {class: "btn primary", href: root.dataset.formUrl, "data-navi-form": true}, T.prepareForm),
+      h("p", {class: "hint"}, T.prepareFormHint)) : null,
     MODE === "kiosk" && root.dataset.issueUrl ? kioskBox() : null,
     MODE === "interview" && root.dataset.caseUrl ? caseBox() : null,
     groups.map(([code, items]) => {
@@ -580,6 +585,7 @@ function handoverBox() {
     h("h3", {id: "navi-handover-h"}, T.handoverTitle),
     h("div", {class: "navi-qr", "data-handover-qr": true}, h("p", {class: "hint"}, T.loading)),
     h("p", {class: "navi-expiry", "data-handover-expiry": true}),
+    h("p", {class: "hint", "data-handover-form": true}),
     h("p", {class: "hint"}, T.handoverHint),
     h("p", {class: "screen-only"},
       h("button", {type: "button", class: "btn small", "data-navi-forget": true, onclick: forget}, T.forget)),
@@ -597,10 +603,18 @@ async function seal(box) {
                                                   fetch(root.dataset.keysUrl, {headers: {Accept: "application/json"}})]);
     if (!response.ok) throw new Error(`keys: HTTP ${response.status}`);
     const keys = (await response.json()).filter((k) => !k.office || k.office === OFFICE);
+    const form = checkedForm();
     const sealed = await module.sealHandover(keys, OFFICE, {life_event: state.life_event, answers: relevantAnswers(),
-                                                             on: TODAY, lang: LANG}, {alt: T.handoverTitle});
-    qr.replaceChildren(qrElement(sealed));
+                                                             on: TODAY, lang: LANG, ...(form ? {form} : {})},
+                                             {alt: T.handoverTitle});
+    if (sealed.parts && sealed.parts.length > 1) {
+      const codes = await import("../handover/codes.js");
+      qr.replaceChildren(codes.codesView(sealed.parts, {partOf: T.partOf, next: T.nextCode, prev: T.prevCode,
+                                                        splitHint: T.splitHint}));
+    } else qr.replaceChildren(qrElement(sealed));
     qr.dataset.qrVersion = String(sealed.version || "");
+    const included = box.querySelector("[data-handover-form]");
+    if (included) included.textContent = form ? fmt(T.formIncluded, {n: form.members.length}) : "";
     const expires = sealed.expires_at || sealed.expiresAt;
     if (expires) {
       const at = new Date(expires);
@@ -614,6 +628,18 @@ async function seal(box) {
     console.warn("navigator: no hand-over QR", error);
     qr.replaceChildren(h("p", {class: "alert warn", "data-handover-failed": true}, T.handoverFailed));
   }
+}
+
+/** The move form the citizen checked on the form page (forms/citizen.js keeps it in its draft
+ * in this browser), when it is for this life event: the hand-over carries both. */
+function checkedForm() {
+  if (MODE !== "citizen" || !window.localStorage) return null;
+  try {
+    const draft = JSON.parse(window.localStorage.getItem(FORM_KEY) || "null");
+    const fresh = draft && draft.v === 1 && Date.now() - draft.saved_at <= 7 * 86400000;
+    const form = fresh && draft.checked;
+    return form && form.kind === state.life_event ? form : null;
+  } catch (e) { return null; }
 }
 
 function qrElement(sealed) {
