@@ -144,3 +144,20 @@ def test_a_household_of_six_is_recorded_as_two_pages(client, office, staff):
     assert got.status_code == 200 and got["X-Madoguchi-Pages"] == "2"
     assert FormPrint.objects.get().pages == 2
     assert AuditLog.objects.get(action="form.print").detail["pages"] == 2
+
+
+def test_the_dx_office_sees_the_prints_and_their_pages(client, demo_case, staff):
+    from django.contrib.auth import get_user_model
+
+    from madoguchi.forms.selectors import print_counts
+
+    for code in ("juumin_idou", "juumin_idou", "kokuho_idou"):
+        assert client.get(f"/api/v1/cases/DEMO-1/forms/{code}.pdf", **STAFF).status_code == 200
+    assert print_counts(office=demo_case.office) == [
+        {"form": "juumin_idou", "form_name": "住民異動届", "prints": 2, "pages": 2},
+        {"form": "kokuho_idou", "form_name": "国民健康保険 異動届", "prints": 1, "pages": 1}]
+    admin = Client()
+    admin.force_login(get_user_model().objects.get(username="admin"))
+    listing = admin.get("/admin/forms/formprint/")
+    assert listing.status_code == 200 and "住民異動届" in listing.content.decode()
+    assert admin.get(f"/admin/forms/formprint/{FormPrint.objects.first().pk}/delete/").status_code == 403
