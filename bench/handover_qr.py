@@ -7,15 +7,19 @@ of the life event answered, with the longest value its type allows (the longest 
 does (HPKE to a fresh P-256 key, raw deflate at zlib's default level like
 CompressionStream, base45) and reports the QR version segno picks at level M.
 
-It also reports a placeholder of issue 10's payload (書かない forms): the same navigator
-answers plus names, furigana, birth dates, sex and relationship of each member, the old and
-new address and a phone number — for households of 1 to 8 people.
+It also reports issue 10's payload (書かない forms): the same navigator answers plus a real
+move form (``forms.data.MoveForm``, validated and normalised as the counter opens it: names
+with 髙, 﨑 and 𠮷, katakana furigana, birth dates, sex, relationship, head flag, old and new
+address with building names, phone) for households of 1 to 8 people, and how many codes the
+phone shows (one up to version 25-M, else ``MD1.<n>/<m>:`` parts, envelope.split).
 
-Usage: python bench/handover_qr.py [--catalogue DIR] [--members 6] [--browser]
+Usage: python bench/handover_qr.py [--catalogue DIR] [--members 6] [--browser] [--encrypt N]
 
 ``--browser`` also deflates each case's JSON in Debian chromium (CompressionStream
 "deflate-raw", what seal.js does) and prints both byte counts, to show the Python figures
-are the browser's.
+are the browser's. ``--encrypt N`` times seal.js's ``sealHandover`` (deflate, HPKE seal,
+base45, split, QR drawing) in chromium N times per household size (median, p99), and
+``sealText`` alone (no QR), the files served from src/madoguchi/static as the page loads them.
 
 Not a test: it measures and prints (docs/benchmarks.md).
 """
@@ -35,6 +39,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from madoguchi.forms.data import navigator_answers, validate  # noqa: E402
 from madoguchi.handover import envelope  # noqa: E402
 from madoguchi.handover.keystore import generate  # noqa: E402
 
@@ -75,27 +80,41 @@ def navigator_content(life_event: str, answers: dict) -> dict:
             "answers": answers, "on": "2026-11-28", "lang": "pt_BR"}
 
 
-def form_placeholder(members: int) -> dict:
-    """A guess at issue 10's form part, to see whether it fits one code."""
-    people = [{"name": NAMES[i][0], "kana": NAMES[i][1], "birth_date": BIRTH_DATES[i],
-               "sex": NAMES[i][2], "relationship": RELATIONSHIPS[i], "head": i == 0}
-              for i in range(members)]
-    return {"move_date": "2026-11-20", "phone": "090-1234-5678", "members": people,
+KANA = [("たかはし", "たろう"), ("たかはし", "はなこ"), ("たかはし", "よしお"), ("たかはし", "さきみ"),
+        ("やまさき", "しょういち"), ("やまさき", "かずこ"), ("たかはし", "ひなた"), ("たかはし", "みさき")]
+SEX = {"m": "male", "f": "female"}
+
+
+def move_form(members: int) -> dict:
+    """A real MoveForm (issue 10) for a household of ``members``, as the counter opens it."""
+    people = []
+    for i in range(members):
+        family, given = NAMES[i][0].split(" ")
+        people.append({"family_name": family, "given_name": given, "family_kana": KANA[i][0],
+                       "given_kana": KANA[i][1], "birth_date": BIRTH_DATES[i],
+                       "sex": SEX[NAMES[i][2]], "relationship": RELATIONSHIPS[i], "is_head": i == 0})
+    form = {"kind": "tennyu", "move_date": dt.date.today().isoformat(), "phone": "090-1234-5678",
+            "members": people,
             "old_address": {"postcode": "1000001", "prefecture": "東京都", "city": "千代田区",
-                            "town": "千代田", "block": "1丁目1番1号",
+                            "town": "千代田", "banchi": "1丁目1番1号",
                             "building": "千代田グランドハイツ 1203号室"},
             "new_address": {"postcode": "9208577", "prefecture": "石川県", "city": "金沢市",
-                            "town": "広坂", "block": "1丁目1番1号",
+                            "town": "広坂", "banchi": "1丁目1番1号",
                             "building": "広坂レジデンス 305号室"}}
+    return validate(form).model_dump(mode="json")
 
 
 def measure(content: dict, public_key) -> dict:
     text = envelope.seal(content, kid="00c0ffee", public_key=public_key)
     qr = segno.make(text, error="m", mode="alphanumeric", boost_error=False)
     raw_json = envelope.compact_json(content)
+    parts = envelope.split(text)
+    part_versions = [segno.make(p, error="m", mode="alphanumeric", boost_error=False).version
+                     for p in parts]
     return {"json": len(raw_json), "deflated": len(envelope.deflate_raw(raw_json)),
             "envelope": (len(text) - len(envelope.PREFIX)) // 3 * 2, "chars": len(text),
-            "version": qr.version, "modules": qr.symbol_size(border=0)[0]}
+            "version": qr.version, "modules": qr.symbol_size(border=0)[0],
+            "codes": len(parts), "code_versions": part_versions}
 
 
 def browser_deflated(contents: list[dict]) -> list[int]:
@@ -116,9 +135,85 @@ def browser_deflated(contents: list[dict]) -> list[int]:
             browser.close()
 
 
+SEAL_PAGE = """<!doctype html><meta charset="utf-8"><title>seal bench</title>
+<script type="module">
+  import * as seal from '/static/madoguchi/handover/seal.js'
+  window.seal = seal
+</script>"""
+
+SEAL_MEASURE = """async ([key, content, runs]) => {
+  const keys = [{...key, office: "demo"}]
+  const { v, kind, office, created_at, expires_at, ...rest } = content
+  const stats = (times) => {
+    times.sort((a, b) => a - b)
+    return {median: times[Math.floor(times.length / 2)], p99: times[Math.min(times.length - 1,
+            Math.floor(times.length * 0.99))], max: times[times.length - 1]}
+  }
+  const whole = [], text = []
+  let codes = 0
+  for (let i = 0; i < runs; i++) {
+    let t = performance.now()
+    const made = await seal.sealHandover(keys, "demo", rest)
+    whole.push(performance.now() - t)
+    codes = made.parts.length
+    t = performance.now()
+    await seal.sealText(keys[0], content)
+    text.push(performance.now() - t)
+  }
+  return {sealHandover: stats(whole), sealText: stats(text), codes}
+}"""
+
+
+def encrypt_in_browser(contents: list[dict], runs: int, public_key) -> None:
+    """seal.js in Debian chromium: what the citizen's phone does when it shows the QR code."""
+    from cryptography.hazmat.primitives import serialization
+    from playwright.sync_api import sync_playwright
+
+    from madoguchi.handover.keystore import b64url
+
+    static = ROOT / "src" / "madoguchi" / "static"
+    origin = "http://localhost"
+    raw = public_key.public_bytes(serialization.Encoding.X962,
+                                  serialization.PublicFormat.UncompressedPoint)
+    key = {"kid": "00c0ffee", "public_key": b64url(raw), "expires_at": None}
+
+    def serve(route):
+        path = route.request.url.removeprefix(origin).split("?")[0]
+        headers = {"Cross-Origin-Opener-Policy": "same-origin",
+                   "Cross-Origin-Embedder-Policy": "require-corp"}
+        if path == "/":
+            return route.fulfill(status=200, content_type="text/html", body=SEAL_PAGE, headers=headers)
+        file = (static / path.removeprefix("/static/")).resolve()
+        if path.startswith("/static/") and file.is_relative_to(static) and file.is_file():
+            return route.fulfill(status=200, content_type="text/javascript", body=file.read_bytes(),
+                                 headers=headers)
+        return route.fulfill(status=404, body="not found")
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            context = browser.new_context()
+            context.route(f"{origin}/**", serve)
+            page = context.new_page()
+            page.goto(f"{origin}/")
+            page.wait_for_function("() => window.seal && window.seal.sealHandover")
+            print(f"\nencrypt in the browser (chromium {browser.version}, {runs} runs each, "
+                  "performance.now(), cross-origin isolated): ms\n")
+            print("| household | codes | sealHandover median | p99 | max | sealText median | p99 |\n"
+                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+            for content in contents:
+                r = page.evaluate(SEAL_MEASURE, [key, content, runs])
+                w, t = r["sealHandover"], r["sealText"]
+                print(f"| {len(content['form']['members'])} | {r['codes']} | {w['median']:.2f} | "
+                      f"{w['p99']:.2f} | {w['max']:.2f} | {t['median']:.2f} | {t['p99']:.2f} |")
+        finally:
+            browser.close()
+
+
 def row(name: str, m: dict) -> str:
     return (f"| {name} | {m['json']} | {m['deflated']} | {m['envelope']} | {m['chars']} | "
-            f"{m['version']} | {m['modules']} |")
+            f"{m['version']} | {m['modules']} | {m['codes']} ({'+'.join(map(str, m['code_versions']))}) |")
 
 
 def main() -> int:
@@ -126,6 +221,8 @@ def main() -> int:
     parser.add_argument("--catalogue", default=os.environ.get("MADOGUCHI_CATALOGUE_DIR") or str(
         ROOT / "src/madoguchi/procedures/catalogue"))
     parser.add_argument("--members", type=int, default=6)
+    parser.add_argument("--encrypt", type=int, default=0, metavar="N",
+                        help="time seal.js in chromium N times per household of 1-8 (issue 10)")
     parser.add_argument("--browser", action="store_true",
                         help="compare the deflated sizes with chromium's CompressionStream")
     args = parser.parse_args()
@@ -139,8 +236,8 @@ def main() -> int:
           f"{platform.python_version()}, segno {segno.__version__}, catalogue {directory}")
     print(f"# every question of the life event answered, household of {args.members}; "
           "level M, alphanumeric mode\n")
-    header = ("| case | JSON bytes | deflated | envelope bytes | QR characters | version (M) | "
-              "modules |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    header = ("| case | JSON bytes | deflated | envelope bytes | QR characters | version (M), one code | "
+              "modules | codes shown (versions) |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     print(header)
     results, contents = [], []
     for event in life_events:
@@ -156,16 +253,21 @@ def main() -> int:
     print(f"\nlargest navigator answer set: {worst[0]} ({worst[1]} answers) -> version "
           f"{worst[2]['version']}-M, {worst[2]['chars']} characters\n")
 
-    print("issue 10 placeholder: the largest navigator answers above + a form part "
-          "(names, furigana, addresses, phone)\n")
+    print("issue 10: the largest navigator answers above (household and move date from the form) "
+          "+ a real MoveForm (names with 髙/﨑/𠮷, furigana, addresses, phone)\n")
     print(header)
     base = {qid: largest_value(questions[qid], args.members)
             for qid in next(e for e in life_events if e["code"] == worst[0])["questions"]}
     for members in range(1, 9):
-        answers = dict(base, household=household(members)) if "household" in base else base
-        content = dict(navigator_content(worst[0], answers), form=form_placeholder(members))
+        # As the browser seals it: household and move_date are left to the form (content.py
+        # derives them when opened), the other answers as the largest answer set above.
+        form = move_form(members)
+        answers = {k: v for k, v in base.items() if k not in navigator_answers(form)}
+        content = dict(navigator_content("tennyu", answers), form=form)
         contents.append(content)
         print(row(f"navigator + form, household of {members}", measure(content, public_key)))
+    if args.encrypt:
+        encrypt_in_browser(contents[-8:], args.encrypt, public_key)
     if args.browser:
         python = [len(envelope.deflate_raw(envelope.compact_json(c))) for c in contents]
         chromium = browser_deflated(contents)

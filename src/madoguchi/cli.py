@@ -73,6 +73,7 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
         "",
         "手続きナビ / Procedure navigator (which procedures a move, a birth … needs):",
         f"  スマートフォン (phone) {base}/o/demo/navi/",
+        f"  届出の事前入力 (form)  {base}/o/demo/form/          (引越し: 転入・転出・転居)",
         f"  発券機 (kiosk)         {base}/o/demo/kiosk/navi/?device=demo-kiosk",
         f"  聞き取り (interview)   {base}/o/demo/interview/      (ログイン: staff / staff)",
         "  スマートフォンの回答はサーバーに送られず、結果画面の引継ぎQRで窓口に渡ります。",

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from madoguchi.handover import envelope
 
-from .helpers import SMALL_PHONE, STAFF, shot
+from .helpers import SMALL_PHONE, STAFF, axe_violations, shot
 
 pytestmark = pytest.mark.browser
 
@@ -88,6 +88,7 @@ def test_a_household_of_six_from_the_phone_to_the_counter(new_page, demo_url, ar
     assert page.evaluate("window.isSecureContext")
     assert page.locator("text=マイナンバー").count() == 1  # said once: it is not asked for
     shot(page, artifacts, "citizen_form_empty_360")
+    assert axe_violations(page) == []
 
     page.locator('input[name="kind"][value="tennyu"]').check()
     move_date = (dt.date.today() - dt.timedelta(days=3)).isoformat()
@@ -136,6 +137,7 @@ def test_a_household_of_six_from_the_phone_to_the_counter(new_page, demo_url, ar
     expect(review).to_have_count(6)
     expect(review.nth(0)).to_contain_text("昭和60年4月2日")
     shot(page, artifacts, "citizen_form_result_360")
+    assert axe_violations(page) == []
     texts = read_codes(page, artifacts)
     payload = envelope.join_parts(texts)
     assert len(texts) == len(envelope.split(payload))
@@ -192,6 +194,44 @@ def test_a_household_of_six_from_the_phone_to_the_counter(new_page, demo_url, ar
         assert not any(s in seen for s in secrets), f"{method} {url} carries personal data"
         assert method == "GET", f"the form page sent {method} {url}"
     assert any("/api/v1/postcodes/9200961" in url for _m, url, _b in sent)
+
+
+def test_a_large_household_is_shown_as_codes_in_turn(new_page, demo_url, artifacts):
+    """Eight people with long names (varied kanji deflate cannot shrink) need more than one
+    version-25 code: the phone shows 「1/2つ目」, then 「次のQRコード」; the counter joins them."""
+    page = new_page(viewport=SMALL_PHONE, device_scale_factor=2)
+    page.goto("/o/demo/form/")
+    expect(page.locator("#cform[data-ready]")).to_be_attached()
+    page.locator('input[name="kind"][value="tenkyo"]').check()
+    page.locator('[data-field="move_date"]').fill(dt.date.today().isoformat())
+    for which in ("old_address", "new_address"):
+        lookup(page, which, "9200961")
+        expect(page.locator(f'[data-field="{which}.town"]')).to_have_value("香林坊")
+    kanji = [chr(0x4E00 + (i * 7919) % 20000) for i in range(200)]
+    people = HOUSEHOLD + [HOUSEHOLD[2], HOUSEHOLD[3]]
+    names = []
+    for i, person in enumerate(people):
+        if i:
+            page.locator("[data-member-add]").click()
+        given = person[1] + "".join(kanji[i * 20:i * 20 + 20])
+        names.append(person[0] + given)
+        fill_member(page, i, (person[0], given, *person[2:]))
+    page.locator('[data-field="phone"]').fill("0762201111")
+    page.locator("[data-cform-submit]").click()
+    codes = page.locator("[data-handover-qr] .handover-codes")
+    expect(codes).to_have_attribute("data-qr-parts", "2")
+    expect(page.locator("[data-qr-label]")).to_have_text("1/2つ目")
+    shot(page, artifacts, "citizen_form_two_codes_360")
+    texts = read_codes(page, artifacts)
+    expect(page.locator("[data-qr-label]")).to_have_text("2/2つ目")
+    assert [t[:8] for t in texts] == ["MD1.1/2:", "MD1.2/2:"]
+    response = httpx.post(f"{demo_url}/api/v1/handover/open", json={"payload": "\n".join(reversed(texts))},
+                          headers=STAFF, timeout=10)
+    assert response.status_code == 200, response.text
+    got = [m["family_name"] + m["given_name"] for m in response.json()["form"]["members"]]
+    assert got == names
+    one = httpx.post(f"{demo_url}/api/v1/handover/open", json={"payload": texts[1]}, headers=STAFF, timeout=10)
+    assert one.status_code == 422 and one.json()["detail"]["progress"] == "1/2 読み取り済み"
 
 
 def test_a_draft_older_than_seven_days_is_dropped(new_page):

@@ -56,6 +56,19 @@ def test_the_form_part_opens_with_every_name_byte_exact(staff, key):
     assert opened["answers"]["household"][0] == {"relationship": "head", "birth_date": "1985-04-02"}
 
 
+def test_the_household_and_move_date_come_from_the_form(staff, key):
+    """The browser leaves them out of the answers (a household of six then fits one code)."""
+    content = with_form(3)
+    del content["answers"]["household"], content["answers"]["move_date"]
+    opened = services.handover_open(actor=staff, payload=seal_for(key, content))
+    assert opened["answers"]["household"] == [
+        {"relationship": "head", "birth_date": "1985-04-02"},
+        {"relationship": "spouse", "birth_date": "1987-09-30"},
+        {"relationship": "child", "birth_date": "2016-01-20"}]
+    assert opened["answers"]["move_date"] == content["form"]["move_date"]
+    assert opened["answers"]["has_car"] is True
+
+
 def test_a_form_that_does_not_validate_is_refused_in_japanese(staff, key):
     content = with_form(2)
     content["form"]["members"][1]["my_number"] = "123456789012"

@@ -8,7 +8,9 @@ server from before issue 10 refuses a payload *with* ``form`` as ``handover_inva
 (unknown field, ``extra="forbid"``), never half-reads it. A version this server does not
 know is refused as ``handover_invalid`` saying the system needs updating, never guessed at.
 
-With a form, ``life_event`` is the form's ``kind`` (転入 tennyu, 転出 tenshutsu, 転居 tenkyo).
+With a form, ``life_event`` is the form's ``kind`` (転入 tennyu, 転出 tenshutsu, 転居 tenkyo), and
+the answers ``household`` and ``move_date`` are derived from the form when opened (the browser
+leaves them out: they would repeat the members' relationships and birth dates).
 ``forms.data`` is plain pydantic (no models): the one schema of the form data, read here.
 """
 
@@ -21,7 +23,7 @@ from django.conf import settings
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from madoguchi.core.timeutil import now, to_jst
-from madoguchi.forms.data import MoveForm, errors_for_people
+from madoguchi.forms.data import MoveForm, errors_for_people, navigator_answers
 
 from .errors import HandoverRefused
 
@@ -89,6 +91,10 @@ def check(content: dict, *, office: str) -> dict:
                               detail={"expired_at": to_jst(parsed.expires_at).isoformat()})
     out = parsed.model_dump(exclude={"form"})
     out["form"] = parsed.form.model_dump(mode="json") if parsed.form is not None else None
+    if parsed.form is not None:
+        # The browser leaves out what the form already says (a household of six then fits one
+        # QR code): the navigator's household and move date are derived from the members.
+        out["answers"] = {**out["answers"], **navigator_answers(parsed.form)}
     out["created_at"] = to_jst(parsed.created_at)
     out["expires_at"] = to_jst(parsed.expires_at)
     return out

@@ -507,8 +507,11 @@ async function seal(data, answers) {
       fetch(root.dataset.keysUrl, {headers: {Accept: "application/json"}})]);
     if (!response.ok) throw new Error(`keys: HTTP ${response.status}`);
     const keys = (await response.json()).filter((k) => !k.office || k.office === OFFICE);
+    // household and move_date are the form's own members and date: the counter derives them
+    // (handover/content.py), so the QR code does not carry them twice.
+    const {household, move_date, ...rest} = answers;
     const sealed = await sealModule.sealHandover(keys, OFFICE,
-      {life_event: data.kind, answers, on: TODAY, lang: LANG.replace("-", "_"), form: data},
+      {life_event: data.kind, answers: rest, on: TODAY, lang: LANG.replace("-", "_"), form: data},
       {alt: T.handoverTitle});
     qr.replaceChildren(codesModule.codesView(sealed.parts, {partOf: T.partOf, next: T.nextCode, prev: T.prevCode,
                                                             splitHint: T.splitHint}));

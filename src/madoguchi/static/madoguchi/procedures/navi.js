@@ -604,7 +604,9 @@ async function seal(box) {
     if (!response.ok) throw new Error(`keys: HTTP ${response.status}`);
     const keys = (await response.json()).filter((k) => !k.office || k.office === OFFICE);
     const form = checkedForm();
-    const sealed = await module.sealHandover(keys, OFFICE, {life_event: state.life_event, answers: relevantAnswers(),
+    const answers = relevantAnswers();
+    if (form) { delete answers.household; delete answers.move_date; }  // the counter derives them from the form
+    const sealed = await module.sealHandover(keys, OFFICE, {life_event: state.life_event, answers,
                                                              on: TODAY, lang: LANG, ...(form ? {form} : {})},
                                              {alt: T.handoverTitle});
     if (sealed.parts && sealed.parts.length > 1) {
