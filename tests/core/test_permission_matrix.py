@@ -119,6 +119,7 @@ MATRIX: dict[str, Row] = {
     # ---- one-stop cases (internal side only)
     "case-list": Row("GET", "/o/demo/cases/", supervisor_page()),
     "case-form-print": Row("GET", "/o/demo/cases/{case}/forms/juumin_idou.pdf", staff_page(409)),
+    "case-forms-print-all": Row("GET", "/o/demo/cases/{case}/forms.pdf", staff_page(409)),
     "case-page": Row("GET", "/o/demo/cases/{case}/", staff_page()),
     "case-counter-part": Row("GET", "/o/demo/counter/{busy}/case/", staff_page()),
     "case-scan": Row("POST", "/o/demo/counter/{busy}/case/scan/", staff_page(), {"text": "{case}"}),

@@ -161,3 +161,43 @@ def test_the_dx_office_sees_the_prints_and_their_pages(client, demo_case, staff)
     listing = admin.get("/admin/forms/formprint/")
     assert listing.status_code == 200 and "住民異動届" in listing.content.decode()
     assert admin.get(f"/admin/forms/formprint/{FormPrint.objects.first().pk}/delete/").status_code == 403
+
+
+def test_print_all_gives_one_pdf_of_every_needed_form_each_recorded(office, demo_case, staff_user):
+    from pypdf import PdfReader
+
+    browser = Client()
+    browser.force_login(staff_user)
+    page = browser.get("/o/demo/cases/DEMO-1/").content.decode()
+    assert 'href="/o/demo/cases/DEM00001/forms.pdf"' in page and "まとめて印刷（5種類）" in page
+    got = browser.get("/o/demo/cases/DEM00001/forms.pdf")
+    assert got.status_code == 200 and got["Content-Type"] == "application/pdf"
+    assert len(PdfReader(__import__("io").BytesIO(got.content)).pages) == 5 == int(got["X-Madoguchi-Pages"])
+    text = all_text(got.content)
+    for title in ("住民異動届", "国民健康保険 被保険者異動届", "児童手当 認定請求書", "印鑑登録申請書", "こども医療費助成"):
+        assert title.replace(" ", "") in text.replace(" ", ""), title
+    assert sorted(FormPrint.objects.values_list("form", flat=True)) == sorted(FIVE)
+
+
+def test_print_all_is_refused_whole_when_one_form_cannot_print(office, staff, staff_user):
+    case = case_services.case_open(actor=staff, office=office, life_event="tennyu",
+                                   answers={"seal_registered": True}, source="interview")
+    data = household()
+    data["members"] = [m for m in data["members"] if m["relationship"] != "child"]  # no child
+    case_services.case_attach_form(actor=staff, case_code=case.code, form_data=data)
+    browser = Client()
+    browser.force_login(staff_user)
+    got = browser.get(f"/o/demo/cases/{case.code}/forms.pdf")
+    assert got.status_code == 409 and "印刷できません" in got.content.decode()
+    assert "世帯の方（続柄: 子）" in got.content.decode()  # 児童手当 needs a child's row
+    assert not FormPrint.objects.exists()
+
+
+def test_unprintable_characters_are_found_anywhere_in_the_form_data():
+    from madoguchi.forms.selectors import unprintable_in
+
+    data = household()
+    data["old_address"]["building"] = "ハイツ\ue001"
+    data["members"][3]["given_name"] = "𠮷子"  # printable
+    assert unprintable_in(data) == [{"char": "\ue001", "codepoint": "U+E001", "field": "old_address.building",
+                                     "label": "前の住所の建物名・部屋番号"}]

@@ -93,6 +93,7 @@ PAGES: dict[str, Audience] = {
     "case-action": A.STAFF,
     "case-list": A.SUPERVISOR,
     "case-form-print": A.STAFF,   # the print buttons (PDF, or a Japanese page saying what is missing)
+    "case-forms-print-all": A.STAFF,  # 「まとめて印刷」: every form the case needs, one PDF
     "admin:login": A.ANYONE,
     "admin:logout": A.ANYONE,
     "admin:*": A.ADMIN,

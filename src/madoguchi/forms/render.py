@@ -218,7 +218,17 @@ def _plan(template: FormTemplate, ctx: dict, today: dt.date, aliases: dict[str, 
 
 
 def _where_text(where: dict) -> str:
-    return ", ".join(f"{k}={'/'.join(v) if isinstance(v, list) else v}" for k, v in where.items())
+    """「続柄: 子」 for ``{relationship: child}`` (what a clerk reads in a refusal)."""
+    from .values import RELATIONSHIP_UNSEXED, RELATIONSHIPS
+
+    def word(key, value):
+        if key == "relationship":
+            return RELATIONSHIP_UNSEXED.get(value) or RELATIONSHIPS.get(value, (value,))[0]
+        return str(value)
+
+    names = {"relationship": "続柄", "sex": "性別"}
+    return "、".join(f"{names.get(k, k)}: {'・'.join(word(k, x) for x in (v if isinstance(v, list) else [v]))}"
+                    for k, v in where.items())
 
 
 def _path_order(path: str):

@@ -63,7 +63,25 @@ def case_forms_status(case, *, today: dt.date | None = None) -> dict:
             entry["unprintable"] = problems["unprintable"]
         entry["ready"] = row is not None and not entry["missing"] and not entry["unprintable"]
         forms.append(entry)
-    return {"has_data": row is not None, "data_version": row.version if row else None, "forms": forms}
+    return {"has_data": row is not None, "data_version": row.version if row else None, "forms": forms,
+            "all_ready": bool(forms) and all(f["ready"] for f in forms)}
+
+
+def unprintable_in(data, path: str = "") -> list[dict]:
+    """Every character of the form data that no form could print (the font lacks it), with
+    where it is: for a correction screen to flag at once, before any form is chosen."""
+    found: list[dict] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found += unprintable_in(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found += unprintable_in(value, f"{path}[{index}]")
+    elif isinstance(data, str):
+        problems: list[dict] = []
+        render.printable_text(data, path, problems)
+        found += [{**p, "label": label(path)} for p in problems]
+    return found
 
 
 def print_counts(*, office=None, since: dt.datetime | None = None) -> list[dict]:

@@ -7,6 +7,8 @@ no record, and a record always has its page count.
 
 from __future__ import annotations
 
+import io
+
 from django.db import transaction
 
 from madoguchi.cases import selectors as case_selectors
@@ -29,6 +31,29 @@ def _case(actor: Actor, case_code: str):
     return case
 
 
+def forms_print_all(*, actor: Actor, case_code: str, counter_id=None, via: str = "screen") -> tuple[bytes, list]:
+    """Every form the case's procedures need, in one PDF (one click at the counter), each
+    recorded as its own print. Refused as a whole (nothing printed, nothing recorded) when any
+    of them would be: the clerk fixes the data once, then prints the set."""
+    case = _case(actor, case_code)
+    templates = selectors.forms_for_case(case)
+    if not templates:
+        raise Conflict("この案件の手続きに対応する帳票はありません。", code="no_forms_for_case")
+    from pypdf import PdfWriter
+
+    # Every form is drawn (or refused, naming the form) before anything is recorded.
+    rendered = [_render(case, template) for template in templates]
+    writer, records = PdfWriter(), []
+    with transaction.atomic():
+        for template, (out, row) in zip(templates, rendered, strict=True):
+            records.append(_record(actor, case, template, row, out, counter_id, via))
+    for out, _row in rendered:
+        writer.append(io.BytesIO(out.pdf))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue(), records
+
+
 def form_print(*, actor: Actor, case_code: str, form: str, counter_id=None,
                via: str = "api") -> tuple[render.Rendered, FormPrint]:
     """Fill ``form`` from the case's latest form data and record the print.
@@ -41,6 +66,13 @@ def form_print(*, actor: Actor, case_code: str, form: str, counter_id=None,
     template = selectors.template(form)
     if template is None:
         raise NotFound(f"様式「{form}」はありません。", code="form_not_found", detail={"form": form})
+    rendered, row = _render(case, template)
+    with transaction.atomic():
+        record = _record(actor, case, template, row, rendered, counter_id, via)
+    return rendered, record
+
+
+def _render(case, template):
     row = case_selectors.case_form(case)
     if row is None:
         raise Conflict("この案件には届出の内容（氏名・住所・生年月日など）がまだありません。"
@@ -60,14 +92,16 @@ def form_print(*, actor: Actor, case_code: str, form: str, counter_id=None,
                        "ご本人に確認のうえ、届出の内容を訂正してください（空白や別の字で印刷することはしません）。",
                        code="form_unprintable_chars",
                        detail={"form": template.code, "chars": exc.chars}) from exc
-    with transaction.atomic():
-        record = FormPrint.objects.create(
-            office=case.office, case_code=case.code, form=template.code, form_name=template.name,
-            form_version=template.version, data_version=row.version, pages=rendered.pages, at=now(),
-            actor=actor.label, actor_user_id=actor.user_id)
-        audit_record(actor=actor, action="form.print", target=f"{case.office.code}/case/{case.code}",
-                     detail={"form": template.code, "pages": rendered.pages, "data_version": row.version,
-                             "via": via})
-        case_services.case_record_print(actor=actor, case_code=case.code, form=template.code,
-                                        name=template.name, pages=rendered.pages, counter_id=counter_id)
-    return rendered, record
+    return rendered, row
+
+
+def _record(actor, case, template, row, rendered, counter_id, via) -> FormPrint:
+    record = FormPrint.objects.create(
+        office=case.office, case_code=case.code, form=template.code, form_name=template.name,
+        form_version=template.version, data_version=row.version, pages=rendered.pages, at=now(),
+        actor=actor.label, actor_user_id=actor.user_id)
+    audit_record(actor=actor, action="form.print", target=f"{case.office.code}/case/{case.code}",
+                 detail={"form": template.code, "pages": rendered.pages, "data_version": row.version, "via": via})
+    case_services.case_record_print(actor=actor, case_code=case.code, form=template.code,
+                                    name=template.name, pages=rendered.pages, counter_id=counter_id)
+    return record
