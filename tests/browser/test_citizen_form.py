@@ -260,3 +260,4 @@ def test_messages_in_the_citizens_language(new_page, lang, required, kana):
     page.locator("[data-cform-submit]").click()
     expect(page.locator('[data-error-m="family_name"]')).to_have_text(required)
     expect(page.locator('[data-error-m="family_kana"]')).to_have_text(kana)
+    assert axe_violations(page) == []  # the errors are tied to their fields, in this language
