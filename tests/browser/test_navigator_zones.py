@@ -43,6 +43,9 @@ def test_the_phone_on_the_public_side_hands_over_to_the_internal_side(browser, z
     # Inside-only screens do not exist on the public side.
     for path in ("/o/demo/kiosk/navi/", "/o/demo/interview/"):
         assert httpx.get(f"{public}{path}", timeout=10).status_code == 404, path
+    # The move form and its postcode lookup are served by the public side (nothing personal).
+    assert httpx.get(f"{public}/o/demo/form/", timeout=10).status_code == 200
+    assert httpx.get(f"{public}/api/v1/postcodes/9200961", timeout=10).json()[0]["city"] == "金沢市"
 
     watch = PageWatch(public)
     context = browser.new_context(base_url=public, locale="ja-JP", viewport=SMALL_PHONE)

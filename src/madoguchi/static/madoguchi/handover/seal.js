@@ -3,8 +3,12 @@
 //
 //   import { fetchKeys, sealHandover } from "/static/madoguchi/handover/seal.js";
 //   const keys = await fetchKeys("demo");
-//   const { text, qrSvg, version } = await sealHandover(keys, "demo",
-//       { life_event: "tennyu", answers: {...}, on: "2026-11-28", lang: "ja" });
+//   const { text, parts, qrSvg, version } = await sealHandover(keys, "demo",
+//       { life_event: "tennyu", answers: {...}, on: "2026-11-28", lang: "ja", form });
+//
+// ``form`` (optional) is the citizen's move form (forms/data.py MoveForm). ``parts`` are
+// the codes to show: one, or 2–3 "MD1.<n>/<m>:" codes when one would exceed version 25-M
+// (handover/codes.js shows them in turn).
 //
 // Format (docs/handover.md): "MD1:" + base45( version(1) | kid(4) | n(2) | enc(65) |
 // HPKE ciphertext(n) ), HPKE base mode DHKEM(P-256, HKDF-SHA256) / HKDF-SHA256 /
