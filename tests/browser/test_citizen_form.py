@@ -157,7 +157,7 @@ def test_a_household_of_six_from_the_phone_to_the_counter(new_page, demo_url, ar
     assert form["new_address"] == {"postcode": "9200961", "prefecture": "石川県", "city": "金沢市",
                                    "town": "香林坊", "banchi": "1丁目1-1",
                                    "building": "香林坊レジデンス 305号室"}
-    assert form["move_date"] == move_date and opened["life_event"] == "tennyu"
+    assert form["move_date"] == move_date and opened["life_event"] == "tennyu" and opened["lang"] == "ja"
     # ... with the navigator's answers derived from the members (ワンスオンリー)
     assert opened["answers"]["household"] == [
         {"relationship": p[9], "birth_date": b} for p, b in zip(HOUSEHOLD, BIRTHS, strict=True)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -102,5 +103,5 @@ def citizen_form(request, code):
         "relationships": relationship_labels(), "max_members": data.MAX_MEMBERS,
         "addresses": [("old_address", _("引越し前の住所"), _("国外から引越してきた")),
                       ("new_address", _("引越し後の住所"), _("国外へ引越す"))],
-        "lang": request.LANGUAGE_CODE,
+        "lang": translation.to_locale(request.LANGUAGE_CODE),  # as the navigator's: ja, en, pt_BR …
     })

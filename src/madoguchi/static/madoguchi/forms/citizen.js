@@ -20,7 +20,7 @@ const OFFICE = root.dataset.office;
 const TODAY = root.dataset.today;
 const DRAFT_DAYS = Number(root.dataset.draftDays || 7);
 const MAX_MEMBERS = Number(root.dataset.maxMembers || 12);
-const LANG = root.dataset.lang || "ja";
+const LANG = root.dataset.lang || "ja";  // the catalogue's key: ja, en, zh_Hans, ko, vi, pt_BR
 const DRAFT_KEY = `madoguchi.form.${OFFICE}`;
 const NAVI_KEY = `madoguchi.navi.${OFFICE}`;  // the navigator's draft (procedures/navi.js)
 const KINDS = ["tennyu", "tenshutsu", "tenkyo"];
@@ -342,7 +342,8 @@ function loadDraft() {
 /** A fresh form takes what the navigator already asked: life event, move date, household. */
 function fromNavigator() {
   const navi = readJSON(NAVI_KEY);
-  if (!navi || !KINDS.includes(navi.life_event)) return false;
+  // The navigator keeps its draft 14 days (procedures/navi.js): an older one is not used.
+  if (!navi || !KINDS.includes(navi.life_event) || !(Date.now() - navi.saved_at <= 14 * 86400000)) return false;
   const radio = form.querySelector(`input[name="kind"][value="${navi.life_event}"]`);
   radio.checked = true;
   const answers = navi.answers || {};
@@ -511,7 +512,7 @@ async function seal(data, answers) {
     // (handover/content.py), so the QR code does not carry them twice.
     const {household, move_date, ...rest} = answers;
     const sealed = await sealModule.sealHandover(keys, OFFICE,
-      {life_event: data.kind, answers: rest, on: TODAY, lang: LANG.replace("-", "_"), form: data},
+      {life_event: data.kind, answers: rest, on: TODAY, lang: LANG, form: data},
       {alt: T.handoverTitle});
     qr.replaceChildren(codesModule.codesView(sealed.parts, {partOf: T.partOf, next: T.nextCode, prev: T.prevCode,
                                                             splitHint: T.splitHint}));
