@@ -146,6 +146,7 @@ async def measure(port: int, n: int, events: int, trigger, label: str) -> dict:
     after_return: list[float] = []
     posts: list[float] = []
     missing = 0
+    slowest: list[int] = []  # per event: ms until its last stream had it (where a tail comes from)
     for k in range(events):
         seen = max(recorder.counts) if recorder.counts else 0
         # A fresh connection, made before t_send: waiting for 10,000 streams can
@@ -171,6 +172,7 @@ async def measure(port: int, n: int, events: int, trigger, label: str) -> dict:
         got = [at for i, at in recorder.received if i == event_id]
         missing += n - len(got)
         pairs += [at - t_send for at in got]
+        slowest.append(round(1000 * (max(got) - t_send)))
         after_return += [at - t_ret for at in got]
         recorder.received = [(i, at) for i, at in recorder.received if i > event_id]
         await asyncio.sleep(0.25 + random.random() * 0.1)
@@ -183,7 +185,8 @@ async def measure(port: int, n: int, events: int, trigger, label: str) -> dict:
             "open_seconds": round(open_seconds, 1), "event_bytes": len(recorder.sample),
             "latency": summary_ms(pairs), "latency_from_post_return": summary_ms(after_return),
             "issue_post": summary_ms(posts),
-            "missing_pairs": missing, "streams_closed_early": closed}
+            "missing_pairs": missing, "streams_closed_early": closed,
+            "slowest_stream_ms_per_event": slowest}
 
 
 async def issue_ticket(conn: HTTPConnection, k: int, _sample: bytes) -> None:
