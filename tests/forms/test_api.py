@@ -151,10 +151,13 @@ def test_the_dx_office_sees_the_prints_and_their_pages(client, demo_case, staff)
 
     from madoguchi.forms.selectors import print_counts
 
+    data = household()
+    data["members"] += [{**data["members"][2], "given_name": "蒼"}, {**data["members"][2], "given_name": "葵"}]
+    case_services.case_attach_form(actor=staff, case_code=demo_case.code, form_data=data)  # six: 2 pages
     for code in ("juumin_idou", "juumin_idou", "kokuho_idou"):
         assert client.get(f"/api/v1/cases/DEMO-1/forms/{code}.pdf", **STAFF).status_code == 200
     assert print_counts(office=demo_case.office) == [
-        {"form": "juumin_idou", "form_name": "住民異動届", "prints": 2, "pages": 2},
+        {"form": "juumin_idou", "form_name": "住民異動届", "prints": 2, "pages": 4},
         {"form": "kokuho_idou", "form_name": "国民健康保険 異動届", "prints": 1, "pages": 1}]
     admin = Client()
     admin.force_login(get_user_model().objects.get(username="admin"))

@@ -17,6 +17,19 @@ from .pdftext import all_text, inside, pieces
 TODAY = dt.date(2026, 11, 28)
 
 
+def embedded_glyph_names(pdf: bytes) -> set[str]:
+    import io
+
+    from fontTools.cffLib import CFFFontSet
+
+    fonts = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"]
+    cid_font = next(iter(fonts.values())).get_object()["/DescendantFonts"][0].get_object()
+    data = cid_font["/FontDescriptor"]["/FontFile3"].get_object().get_data()
+    cff = CFFFontSet()
+    cff.decompile(io.BytesIO(data), None)
+    return set(cff[cff.fontNames[0]].charset)
+
+
 def city_template():
     return layout.load_file(FIXTURES / "city_moving_notice.yaml")
 
@@ -83,17 +96,26 @@ def test_a_character_the_font_lacks_is_refused_before_printing():
     assert refused.value.chars == [{"char": "\ue000", "codepoint": "U+E000", "field": "members[1]"}]
 
 
-def test_a_variation_selector_prints_only_when_it_is_the_fonts_default_shape():
-    cmap_uvs = render._font_charset()[1]  # noqa: SLF001
-    default = next((base, sel) for sel, bases in cmap_uvs.items() for base, is_default in bases.items()
-                   if is_default and chr(base) in "葛辻")
-    other = next((base, sel) for sel, bases in cmap_uvs.items() for base, is_default in bases.items()
-                 if not is_default and base == default[0])
-    problems = []
-    assert render.printable_text(chr(default[0]) + chr(default[1]), "x", problems) == chr(default[0])
-    assert problems == []
-    render.printable_text(chr(other[0]) + chr(other[1]), "members[0].family_name", problems)
-    assert problems and problems[0]["char"] == chr(other[0]) + chr(other[1])
+def test_a_variation_sequence_prints_its_own_glyph_and_reads_back_as_typed():
+    kuzu_e0100 = "葛\U000e0100"  # the variant the font's IVS table names (not the default 葛)
+    kuzu_e0101 = "葛\U000e0101"  # the font's default shape of 葛, as a sequence
+    uvs = render._font_charset()[1]  # noqa: SLF001
+    assert uvs[0xE0100][0x845B] is not None and uvs[0xE0101][0x845B] is None
+    data = household()
+    data["members"][3]["given_name"] = kuzu_e0100 + "子"
+    data["members"][1]["given_name"] = kuzu_e0101 + "美"
+    rendered = render.render(layout.installed()["juumin_idou"], data, today=TODAY)
+    text = all_text(rendered.pdf)
+    assert "山﨑\u3000" + kuzu_e0100 + "子" in text  # exactly the code points typed
+    assert "髙橋\u3000" + kuzu_e0101 + "美" in text
+    # the variant is drawn with its own glyph: the embedded subset holds it beside the default one
+    glyphs = embedded_glyph_names(rendered.pdf)
+    assert {uvs[0xE0100][0x845B], render.font_cmap()[0x845B]} <= glyphs
+    # a selector the font does not know for that character is refused, never dropped
+    data["members"][0]["given_name"] = "あ\U000e0100"
+    with pytest.raises(render.FormUnprintable) as refused:
+        render.render(layout.installed()["juumin_idou"], data, today=TODAY)
+    assert refused.value.chars[0]["codepoint"] == "U+3042 U+E0100"
 
 
 def test_missing_values_are_named_by_their_place_in_the_data():

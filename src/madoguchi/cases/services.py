@@ -169,6 +169,7 @@ def case_open(*, actor: Actor, office, life_event: str | None = None, answers: d
     office = _office(office)
     actor.require_staff(office.pk)
     digest = ""
+    form_data = None
     if payload is not None:
         digest = payload_digest(payload)
         existing = Case.objects.filter(office=office, payload_digest=digest).first()
@@ -186,6 +187,7 @@ def case_open(*, actor: Actor, office, life_event: str | None = None, answers: d
             existing.already_open = True
             return existing
         life_event, answers = content.get("life_event"), content.get("answers")
+        form_data = content.get("form")  # the citizen's move form (issue 10), already checked
         lang = str(content.get("lang") or lang)[:10]
         source = CaseSource.HANDOVER
     if source not in CaseSource.values:
@@ -216,6 +218,11 @@ def case_open(*, actor: Actor, office, life_event: str | None = None, answers: d
     _entry(case, EntryKind.OPENED, actor, counter_id, source=source, life_event=life_event,
            procedures=len(rows))
     _audit(actor, "case.open", case, source=source, life_event=life_event, procedures=len(rows))
+    if form_data:  # the forms to print are filled from it (version 1, from the hand-over)
+        row = CaseForm.objects.create(case=case, version=1, data=form_data, source=CaseSource.HANDOVER,
+                                      at=case.opened_at, actor=actor.label)
+        _entry(case, EntryKind.FORM, actor, counter_id, version=row.version, source=row.source)
+        _audit(actor, "case.form", case, version=row.version, source=row.source)
     if ticket_id:
         _attach(case, _ticket_of_office(case, ticket_id), actor, counter_id)
     case.already_open = False

@@ -86,13 +86,41 @@ def _font_charset() -> tuple[dict[int, str], dict[int, dict[int, bool]]]:
         return _font_state["cmap"], _font_state["uvs"]
 
 
-def _variation_sequences(ttfont) -> dict[int, dict[int, bool]]:
-    """{selector: {base: is_default}} from the font's format-14 cmap (Adobe-Japan1 IVS)."""
+def _variation_sequences(ttfont) -> dict[int, dict[int, str | None]]:
+    """{selector: {base: glyph name, or None for the base character's own glyph}} from the
+    font's format-14 cmap (the Adobe-Japan1 ideographic variation sequences, IVS)."""
     table = next((t for t in ttfont["cmap"].tables if t.format == 14), None)
-    sequences: dict[int, dict[int, bool]] = {}
+    sequences: dict[int, dict[int, str | None]] = {}
     for selector, pairs in (getattr(table, "uvsDict", None) or {}).items():
-        sequences[selector] = {base: glyph is None for base, glyph in pairs}
+        sequences[selector] = dict(pairs)
     return sequences
+
+
+# A variation sequence (葛 + U+E0100) is drawn as the glyph the font's IVS table names for it.
+# fpdf2 draws one glyph per character, so each sequence printed gets a stand-in character in
+# plane 15 (never in the data: private-use characters are refused before this point) whose glyph
+# is the variant and whose text (ToUnicode) is the original two code points: copied or searched
+# in the PDF, the name is exactly what was typed.
+_ALIAS_BASE = 0xF0000
+_aliases: dict[tuple[int, int], int] = {}
+_alias_info: dict[int, tuple[int, int, str | None]] = {}  # alias → (base, selector, glyph name)
+
+
+def _alias(base: int, selector: int, glyph_name: str | None) -> str:
+    with _font_lock:
+        key = (base, selector)
+        if key not in _aliases:
+            _aliases[key] = _ALIAS_BASE + len(_aliases)
+            _alias_info[_aliases[key]] = (base, selector, glyph_name)
+        return chr(_aliases[key])
+
+
+def _alias_glyph(proto, alias: int):
+    """(glyph id, the sequence, glyph name, width) of a stand-in character."""
+    base, selector, name = _alias_info[alias]
+    name = name or proto.cmap[base]
+    width = round(proto.scale * proto.ttfont["hmtx"].metrics[name][0] + 0.001)
+    return proto.ttfont.getGlyphID(name), (base, selector), name, width
 
 
 def font_cmap() -> dict[int, str]:
@@ -105,11 +133,38 @@ def warm_up() -> None:
     _font_prototype()
 
 
+def _sequence_subset_map():
+    from functools import cache
+
+    from fpdf.fonts import Glyph, SubsetMap
+
+    class SequenceSubsetMap(SubsetMap):
+        """fpdf2's subset map, knowing the stand-ins of variation sequences."""
+
+        def __init__(self, font, proto):
+            self._proto = proto
+            super().__init__(font)
+
+        @cache  # noqa: B019 — as fpdf2's own (output.py clears it after each document)
+        def get_glyph(self, glyph=None, unicode=None, glyph_name=None, glyph_width=None):
+            if isinstance(unicode, int) and unicode in _alias_info:
+                return Glyph(*_alias_glyph(self._proto, unicode))
+            return super().get_glyph(glyph=glyph, unicode=unicode, glyph_name=glyph_name,
+                                     glyph_width=glyph_width)
+
+    return SequenceSubsetMap
+
+
+def _SequenceSubsetMap(font, proto):  # noqa: N802 — a class, built on first use (fpdf2 imported lazily)
+    if "subset_map" not in _font_state:
+        _font_state["subset_map"] = _sequence_subset_map()
+    return _font_state["subset_map"](font, proto)
+
+
 def _attach_font(pdf) -> None:
     """A per-document font sharing the parsed metrics (read only) with the prototype, with its
     own glyph subset and its own copy of the font's tables (fpdf2 subsets them in place)."""
     from fontTools.ttLib import TTFont
-    from fpdf.fonts import SubsetMap
 
     proto, raw = _font_prototype()
     font = copy.copy(proto)
@@ -118,7 +173,11 @@ def _attach_font(pdf) -> None:
     font.ttfont = TTFont(io.BytesIO(raw), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
     font.missing_glyphs = []
     font.biggest_size_pt = 0
-    font.subset = SubsetMap(font)
+    font.subset = _SequenceSubsetMap(font, proto)
+    with _font_lock:
+        pending = [a for a in _alias_info if a not in font.cw]
+    for alias in pending:  # the shared widths learn each stand-in once
+        font.cw[alias] = _alias_glyph(proto, alias)[3]
     font.i = len(pdf.fonts) + 1
     pdf.fonts[FONT_FAMILY] = font
     pdf._set_min_pdf_version("1.6")  # CID-keyed CFF  # noqa: SLF001
@@ -132,19 +191,22 @@ def _is_selector(cp: int) -> bool:
 
 
 def printable_text(text: str, where: str, problems: list[dict]) -> str:
-    """``text`` as it will be drawn. A variation selector whose sequence the font maps to the
-    base glyph (the default) is dropped, which prints exactly the same shape; any other
-    sequence, and any character without a glyph, is a problem (the form is refused)."""
+    """``text`` as it will be drawn. A variation sequence the font's IVS table knows (葛 +
+    U+E0100) becomes the stand-in of its glyph, so the exact shape is printed and the text
+    copied from the PDF is still the two code points; a selector the font does not know for
+    that character, and any character without a glyph, is a problem (the form is refused)."""
     cmap, uvs = _font_charset()
     out: list[str] = []
     for i, ch in enumerate(text):
         cp = ord(ch)
         if _is_selector(cp):
             base = ord(text[i - 1]) if i else None
-            if base is not None and uvs.get(cp, {}).get(base) is True:
+            known = uvs.get(cp, {})
+            if base is not None and base in known and out and out[-1] == text[i - 1]:
+                out[-1] = _alias(base, cp, known[base])
                 continue
-            problems.append({"char": (text[i - 1] if i else "") + ch, "codepoint": _cps(text[i - 1:i + 1] if i else ch),
-                             "field": where})
+            problems.append({"char": (text[i - 1] if i else "") + ch,
+                             "codepoint": _cps(text[i - 1:i + 1] if i else ch), "field": where})
             continue
         if ch in "\t\r\n":
             out.append(" ")
