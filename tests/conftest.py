@@ -69,3 +69,15 @@ def _demo_mode(settings):
 def on_postgres():
     return connection.vendor == "postgresql"
 
+
+
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+               "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test marked ``dbfree`` (left out of the PostgreSQL pass) must not use the database."""
+    for item in items:
+        if item.get_closest_marker("dbfree") and (
+                DB_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("django_db")):
+            raise pytest.UsageError(f"{item.nodeid} is marked dbfree but uses the database")

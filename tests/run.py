@@ -63,7 +63,7 @@ def main() -> int:
                 print(f"\nWARNING: {message} It runs with the in-process broker; "
                       "set MADOGUCHI_TEST_REDIS_URL.", flush=True)
             title = "PostgreSQL pass (in-process broker: no Redis)"
-        results["PostgreSQL"] = run(title, ["-m", "not browser", *extra], env)
+        results["PostgreSQL"] = run(title, ["-m", "not browser and not dbfree", *extra], env)
     else:
         message = f"PostgreSQL is not reachable at {PG_URL}: the PostgreSQL pass did not run."
         if IN_CI:

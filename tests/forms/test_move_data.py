@@ -8,6 +8,8 @@ from madoguchi.forms import data, normalise
 
 from .move_data import VS17, member, move_form
 
+pytestmark = pytest.mark.dbfree  # pure logic: the SQLite pass runs it, the PostgreSQL pass need not
+
 
 class TestNormalise:
     def test_kana_becomes_full_width_katakana(self):

@@ -14,6 +14,8 @@ from .conftest import FIXTURES
 from .household import household
 from .pdftext import all_text, inside, pieces
 
+pytestmark = pytest.mark.dbfree  # pure logic: the SQLite pass runs it, the PostgreSQL pass need not
+
 TODAY = dt.date(2026, 11, 28)
 
 

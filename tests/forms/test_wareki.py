@@ -6,6 +6,8 @@ import pytest
 
 from madoguchi.forms.wareki import WarekiError, wareki, wareki_parts
 
+pytestmark = pytest.mark.dbfree  # pure logic: the SQLite pass runs it, the PostgreSQL pass need not
+
 
 @pytest.mark.parametrize(("day", "printed"), [
     ("2019-04-30", "平成31年4月30日"),

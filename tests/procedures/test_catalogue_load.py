@@ -9,6 +9,8 @@ from madoguchi.procedures.catalogue import CatalogueError
 
 from .helpers import BASIC, copy_basic, edit, line_of
 
+pytestmark = pytest.mark.dbfree  # pure logic: the SQLite pass runs it, the PostgreSQL pass need not
+
 
 def refusal(directory) -> list:
     with pytest.raises(CatalogueError) as info:

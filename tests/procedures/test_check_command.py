@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from madoguchi.cli import main
 
 from .helpers import BASIC, copy_basic, edit, line_of
+
+pytestmark = pytest.mark.dbfree  # pure logic: the SQLite pass runs it, the PostgreSQL pass need not
 
 
 def run(capsys, *args) -> tuple[int, str]:

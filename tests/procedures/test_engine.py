@@ -10,6 +10,8 @@ from madoguchi.procedures import catalogue, engine
 
 from .helpers import BASIC
 
+pytestmark = pytest.mark.dbfree  # pure logic: the SQLite pass runs it, the PostgreSQL pass need not
+
 ON = dt.date(2026, 12, 1)
 FAMILY = [
     {"relationship": "head", "birth_date": "1985-04-02"},

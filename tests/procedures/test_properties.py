@@ -23,6 +23,8 @@ from madoguchi.procedures.schema import RELATIONSHIPS
 
 from .helpers import BASIC
 
+pytestmark = pytest.mark.dbfree  # pure logic: the SQLite pass runs it, the PostgreSQL pass need not
+
 CATALOGUES = [BASIC, catalogue.SAMPLE_DIR]
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
 UNKNOWN = "unknown"
