@@ -181,3 +181,15 @@ def test_the_server_does_not_start_with_a_broken_template(tmp_path, settings):
     layout.reload()
     problem = catalogue_problem()
     assert problem and "bad.yaml" in problem and "not on the A4 paper" in problem and "起動しません" in problem
+
+
+def test_a_printed_form_leaves_no_copy_of_the_font_behind():
+    """Each document parses its own copy of the font's tables (tens of MB once decompiled); a
+    server printing all day must drop it after the PDF is written."""
+    import gc
+
+    for _ in range(2):
+        render.render(layout.installed()["inkan_touroku"], household(), today=TODAY)
+    gc.collect()
+    alive = [o for o in gc.get_objects() if type(o).__name__ == "SequenceSubsetMap"]
+    assert alive == []

@@ -155,6 +155,15 @@ def _sequence_subset_map():
     return SequenceSubsetMap
 
 
+def _forget_document_glyphs() -> None:
+    """fpdf2 clears its glyph cache after output, but only the subclass's: the base class's
+    cache (reached through ``super()``) would keep every document's font tables alive."""
+    from fpdf.fonts import SubsetMap
+
+    SubsetMap.get_glyph.cache_clear()
+    SubsetMap.pick.cache_clear()
+
+
 def _SequenceSubsetMap(font, proto):  # noqa: N802 — a class, built on first use (fpdf2 imported lazily)
     if "subset_map" not in _font_state:
         _font_state["subset_map"] = _sequence_subset_map()
@@ -401,6 +410,7 @@ def _draw(template: FormTemplate, ops: list[_Op], page_sources: list[int]) -> Re
         for op in (o for o in ops if o.page == number):
             _draw_op(pdf, op, texts)
     data = bytes(pdf.output())
+    _forget_document_glyphs()
     if template.background:
         data = _overlay(template, data, page_sources)
     return Rendered(pdf=data, pages=len(page_sources), texts=texts)
