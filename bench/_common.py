@@ -290,3 +290,24 @@ def raise_fd_limit() -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return hard
+
+
+def static_page_server(origin: str, page_html: str, static_dir):
+    """A Playwright route handler for ``origin``: ``/`` answers ``page_html`` and
+    ``/static/…`` the project's static files, cross-origin isolated (COOP/COEP, so
+    ``performance.now()`` has full resolution); anything else is 404. No server runs."""
+    static_dir = static_dir.resolve()
+    headers = {"Cross-Origin-Opener-Policy": "same-origin",
+               "Cross-Origin-Embedder-Policy": "require-corp"}
+
+    def serve(route):
+        path = route.request.url.removeprefix(origin).split("?")[0]
+        if path == "/":
+            return route.fulfill(status=200, content_type="text/html", body=page_html, headers=headers)
+        file = (static_dir / path.removeprefix("/static/")).resolve()
+        if path.startswith("/static/") and file.is_relative_to(static_dir) and file.is_file():
+            return route.fulfill(status=200, content_type="text/javascript", body=file.read_bytes(),
+                                 headers=headers)
+        return route.fulfill(status=404, body="not found")
+
+    return serve

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _common import machine, print_json  # noqa: E402
+from _common import machine, print_json, static_page_server  # noqa: E402
 
 STATIC = ROOT / "src" / "madoguchi" / "static"
 ORIGIN = "http://localhost"
@@ -115,17 +115,7 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    def serve(route):
-        path = route.request.url.removeprefix(ORIGIN).split("?")[0]
-        headers = {"Cross-Origin-Opener-Policy": "same-origin",
-                   "Cross-Origin-Embedder-Policy": "require-corp"}
-        if path == "/":
-            return route.fulfill(status=200, content_type="text/html", body=PAGE, headers=headers)
-        file = (STATIC / path.removeprefix("/static/")).resolve()
-        if path.startswith("/static/") and file.is_relative_to(STATIC) and file.is_file():
-            return route.fulfill(status=200, content_type="text/javascript", body=file.read_bytes(),
-                                 headers=headers)
-        return route.fulfill(status=404, body="not found")
+    serve = static_page_server(ORIGIN, PAGE, STATIC)
 
     results = {}
     with sync_playwright() as pw:

@@ -38,7 +38,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _common import static_page_server  # noqa: E402
 from madoguchi.forms.data import navigator_answers, validate  # noqa: E402
 from madoguchi.handover import envelope  # noqa: E402
 from madoguchi.handover.keystore import generate  # noqa: E402
@@ -177,17 +179,7 @@ def encrypt_in_browser(contents: list[dict], runs: int, public_key) -> None:
                                   serialization.PublicFormat.UncompressedPoint)
     key = {"kid": "00c0ffee", "public_key": b64url(raw), "expires_at": None}
 
-    def serve(route):
-        path = route.request.url.removeprefix(origin).split("?")[0]
-        headers = {"Cross-Origin-Opener-Policy": "same-origin",
-                   "Cross-Origin-Embedder-Policy": "require-corp"}
-        if path == "/":
-            return route.fulfill(status=200, content_type="text/html", body=SEAL_PAGE, headers=headers)
-        file = (static / path.removeprefix("/static/")).resolve()
-        if path.startswith("/static/") and file.is_relative_to(static) and file.is_file():
-            return route.fulfill(status=200, content_type="text/javascript", body=file.read_bytes(),
-                                 headers=headers)
-        return route.fulfill(status=404, body="not found")
+    serve = static_page_server(origin, SEAL_PAGE, static)
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
