@@ -83,6 +83,9 @@ def test_a_scanned_handover_case_follows_the_visitor_to_the_next_counter(new_pag
     clerk.keyboard.press("d")
     expect(clerk.locator(f'#case-side [data-case-procedure="{one}"]')).to_have_attribute("data-status", "done")
     expect(clerk.locator(f'#case-side [data-case-procedure="{one}"] button.case-status.current')).to_be_focused()
+    # A fast clerk presses G between htmx's swap and its settle (stretched here to 1.5 s so that
+    # the key surely falls inside it): the row's refocus after the settle must not take G's focus.
+    clerk.evaluate("htmx.config.defaultSettleDelay = 1500")
     clerk.keyboard.press("ArrowDown")
     clerk.keyboard.press("d")
     expect(clerk.locator(f'#case-side [data-case-procedure="{two}"]')).to_have_attribute("data-status", "done")
@@ -91,6 +94,9 @@ def test_a_scanned_handover_case_follows_the_visitor_to_the_next_counter(new_pag
     # 「次の窓口へ」: こども課.
     clerk.keyboard.press("g")
     expect(clerk.locator("#case-next-category")).to_be_focused()
+    clerk.wait_for_timeout(2000)  # past the settle
+    expect(clerk.locator("#case-next-category")).to_be_focused()
+    clerk.evaluate("htmx.config.defaultSettleDelay = 20")
     clerk.locator("#case-next-category").select_option("children")
     clerk.locator("#case-route").click()
     expect(clerk.locator("#case-side .case-flash")).to_contain_text("ご案内しました")

@@ -36,11 +36,18 @@
     }
   }, true);
 
+  // Only while the focus is nowhere (the focused button was swapped out): a clerk who already
+  // pressed the next key (G, C …) between the swap and the settle keeps the focus they chose.
+  function focusIsFree() {
+    var active = document.activeElement;
+    return !active || active === document.body || !document.body.contains(active);
+  }
+
   document.body.addEventListener("htmx:afterSettle", function () {
     if (!refocus) return;
     var code = refocus;
     refocus = null;
-    focusRow(document.querySelector('#case-side [data-case-procedure="' + code + '"]'));
+    if (focusIsFree()) focusRow(document.querySelector('#case-side [data-case-procedure="' + code + '"]'));
   });
 
   // After a scan the field is emptied; when a case opened, the keys go to its first procedure
@@ -55,6 +62,6 @@
     scanned = false;
     if (document.querySelector("#case-side [data-case-flash][role=alert]")) return;  // say again
     var first = rows()[0];
-    if (first) focusRow(first);
+    if (first && (focusIsFree() || document.activeElement.id === "case-scan")) focusRow(first);
   });
 })();
