@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 import pytest
 
 from madoguchi.forms import data, normalise
@@ -102,3 +105,29 @@ class TestMoveForm:
         with pytest.raises(data.FormInvalid) as caught:
             data.validate(two)
         assert caught.value.message == "世帯主は1人だけ選んでください。"
+
+
+class TestDatesAreJapaneseDates:
+    """At 01:00 in Japan a UTC server's date is still yesterday: a baby born today (JST) and a
+    move a year from today (JST) are both accepted, whatever the server's zone."""
+
+    AT = dt.datetime(2026, 11, 28, 16, 0, tzinfo=dt.UTC)  # 2026-11-29 01:00 JST
+
+    @pytest.fixture(autouse=True)
+    def _clock(self, monkeypatch):
+        monkeypatch.setattr("madoguchi.core.timeutil.now", lambda: self.AT)
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
+        yield
+        monkeypatch.undo()
+        time.tzset()
+
+    def test_a_birth_on_the_japanese_tomorrow_of_utc_is_not_in_the_future(self):
+        members = [member(0), dict(member(1), relationship="child", birth_date="2026-11-30")]
+        form = data.validate(move_form(2, members=members))
+        assert form.members[1].birth_date == dt.date(2026, 11, 30)
+
+    def test_a_move_one_year_from_the_japanese_today(self):
+        assert data.validate(move_form(1, move_date="2027-11-30")).move_date == dt.date(2027, 11, 30)
+        with pytest.raises(data.FormInvalid):
+            data.validate(move_form(1, move_date="2027-12-01"))

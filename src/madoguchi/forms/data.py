@@ -40,6 +40,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from madoguchi.core.errors import ServiceError
+from madoguchi.core.timeutil import business_date
 
 from . import normalise
 
@@ -143,7 +144,7 @@ class Member(BaseModel):
     @field_validator("birth_date")
     @classmethod
     def _birth(cls, value: dt.date) -> dt.date:
-        if value < dt.date(1890, 1, 1) or value > dt.date.today() + dt.timedelta(days=1):
+        if value < dt.date(1890, 1, 1) or value > business_date() + dt.timedelta(days=1):
             raise _error("form_birth_date", "生年月日が正しくありません。")
         return value
 
@@ -185,7 +186,7 @@ class MoveForm(BaseModel):
     @field_validator("move_date")
     @classmethod
     def _move_date(cls, value: dt.date) -> dt.date:
-        today = dt.date.today()
+        today = business_date()  # the day in Japan, whatever the server's zone
         if not today - dt.timedelta(days=366) <= value <= today + dt.timedelta(days=366):
             raise _error("form_move_date", "異動日（引越しの日）は前後1年以内の日付を入力してください。")
         return value

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "madoguchi.procedures",
     "madoguchi.cases",  # internal side only: its screens and API are not routed when ROLE=public
     "madoguchi.forms",  # internal side only for printing (personal data)
+    "madoguchi.reservations",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,9 @@ if ROLE == "internal" and PUBLIC_URL and not ZONE_SECRET:
 RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
 # One-stop cases (来庁案件) are deleted this many days after they were closed (`madoguchi purge`).
 CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 90)
+# Reservations (madoguchi.reservations): the key of the card-pickup notices' keyed hashes
+# (both sides; unset: derived from MADOGUCHI_ZONE_SECRET, else MADOGUCHI_SECRET_KEY).
+CARD_HASH_KEY = env("CARD_HASH_KEY") or ""
 # A city's own form templates (YAML, and blank PDFs beside them): docs/forms.md. Same code as a
 # built-in template replaces it.
 FORM_TEMPLATES_DIR = env("FORM_TEMPLATES_DIR") or ""

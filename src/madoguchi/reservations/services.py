@@ -1,0 +1,261 @@
+"""Bookings: the only code that writes reservations and slot counts (habit 1).
+
+Never overbooks. Each slot a booking takes has one ``SlotCount`` row per (type, start); booking
+raises it with one conditional UPDATE, ``booked = booked + 1 WHERE booked < capacity``, for each
+slot in ascending order inside one transaction. The database decides: on PostgreSQL the UPDATE
+waits for a concurrent one on the same row and re-checks the condition on the committed value;
+on SQLite writers are serialised. A slot whose UPDATE changes no row is full: the transaction
+rolls back (no slot of a multi-slot booking stays taken) and the caller gets 409 ``slot_full``.
+Ascending order means two multi-slot bookings never wait on each other in a cycle; a transient
+lock error is retried (``atomic_with_retry``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from madoguchi.core.actors import Actor
+from madoguchi.core.audit import audit_record
+from madoguchi.core.db import atomic_with_retry
+from madoguchi.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from madoguchi.core.timeutil import JST, now
+from madoguchi.queueing.models import Office
+
+from . import cards, codes, hooks, slots
+from .models import (
+    CardNoticeHash,
+    Reservation,
+    ReservationKind,
+    ReservationStatus,
+    ReservationType,
+    SlotCount,
+)
+
+log = logging.getLogger(__name__)
+
+# Who books from the phone page or the public API: anonymous, named only in the audit log.
+CITIZEN = Actor(kind="citizen", label="citizen", roles={})
+
+
+class SlotFull(Conflict):
+    code = "slot_full"
+    message = "選択した時間の予約枠は満席になりました。別の時間を選んでください。"
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def office_by_code(code) -> Office:
+    if isinstance(code, Office):
+        return code
+    office = Office.objects.filter(code=str(code or "")).first()
+    if office is None:
+        raise NotFound("指定された庁舎・拠点が見つかりません。", code="office_not_found")
+    return office
+
+
+def type_by_code(office: Office, code: str, *, active_only: bool = True) -> ReservationType:
+    rtype = (ReservationType.objects.select_related("office", "category")
+             .filter(office=office, code=str(code or "")).first())
+    if rtype is None or (active_only and not rtype.is_active):
+        raise NotFound("指定された予約の種類が見つかりません。", code="reservation_type_not_found")
+    return rtype
+
+
+def slots_for_procedures(rtype: ReservationType, count: int) -> int:
+    """One-stop: one slot per ``procedures_per_slot`` procedures (at least one), capped."""
+    per = max(1, rtype.procedures_per_slot)
+    return max(1, min(max(1, rtype.max_slots), math.ceil(count / per)))
+
+
+def _invalid(message: str, code: str, detail=None) -> ServiceError:
+    return ServiceError(message, code=code, detail=detail, status=422)
+
+
+def _aware(start: dt.datetime) -> dt.datetime:
+    if start.tzinfo is None:
+        return start.replace(tzinfo=JST)  # a time without zone is a Japanese one
+    return start
+
+
+def _determine(rtype: ReservationType, answers: dict | None, on: dt.date) -> tuple[str, list[str], int]:
+    """One-stop: the navigator's procedures for the citizen's answers → (life event, procedure
+    codes, slots). The answers themselves are not kept."""
+    if rtype.kind != ReservationKind.ONESTOP or not answers:
+        return "", [], rtype.slots_needed or 1
+    if not isinstance(answers, dict):
+        raise _invalid("回答の形式が正しくありません。", "invalid_answers")
+    answers = dict(answers)
+    life_event = str(answers.pop("life_event", "") or "")
+    if not life_event:
+        raise _invalid("ワンストップの予約では、ライフイベント（転入・転出など）を選んでください。",
+                       "life_event_required")
+    try:
+        from madoguchi.procedures import selectors as procedure_selectors
+    except ImportError:
+        raise _invalid("手続き判定はこのシステムでは利用できません。", "procedures_unavailable") from None
+    result = procedure_selectors.determine(life_event=life_event, answers=answers, on=on)
+    procedures = [str(p["code"]) for p in result.get("procedures", [])]
+    return life_event, procedures, slots_for_procedures(rtype, len(procedures))
+
+
+def _card_digest(office: Office, rtype: ReservationType, notice_number, birth_date) -> str:
+    if rtype.kind != ReservationKind.CARD_PICKUP:
+        return ""
+    if not notice_number or not birth_date:
+        raise _invalid("交付通知書の番号と生年月日を入力してください。", "card_notice_required")
+    if isinstance(birth_date, str):
+        try:
+            birth_date = dt.date.fromisoformat(birth_date)
+        except ValueError:
+            raise _invalid("生年月日の形式が正しくありません。", "invalid_birth_date") from None
+    digest = cards.notice_digest(office.code, notice_number, birth_date)
+    if not CardNoticeHash.objects.filter(office=office, digest=digest).exists():
+        raise _invalid("交付通知書の番号または生年月日が、受取の準備ができたカードと一致しません。"
+                       "通知書の番号と生年月日をお確かめください。", "card_notice_unknown")
+    if Reservation.objects.filter(office=office, notice_hash=digest, status=ReservationStatus.BOOKED).exists():
+        raise Conflict("このカードの受取はすでに予約されています。予約を変更するときは、先に今の予約を取り消してください。",
+                       code="card_already_booked")
+    return digest
+
+
+def _run_for(rtype: ReservationType, start: dt.datetime, needed: int, *, window: bool,
+             at: dt.datetime) -> list[slots.Slot]:
+    """The consecutive slots a booking from ``start`` takes (422 if ``start`` is not a slot)."""
+    local = start.astimezone(JST)
+    day = slots.type_slots(rtype, first=local.date(), days=1, at=at, window=window)
+    for slot, run in slots.runs(day, needed):
+        if slot.start == start:
+            return run
+    raise _invalid("選択した日時は予約を受け付けていません。空いている時間から選んでください。",
+                   "slot_unavailable", {"start": local.isoformat()})
+
+
+def _take(rtype: ReservationType, run: list[slots.Slot]) -> None:
+    """Raise each slot's count, or roll the whole booking back with 409 ``slot_full``."""
+    SlotCount.objects.bulk_create([SlotCount(type=rtype, start=s.start, booked=0) for s in run],
+                                  ignore_conflicts=True)
+    for slot in sorted(run, key=lambda s: s.start):
+        taken = (SlotCount.objects.filter(type=rtype, start=slot.start, booked__lt=slot.capacity)
+                 .update(booked=F("booked") + 1))
+        if taken != 1:
+            raise SlotFull(detail={"start": slot.start.astimezone(JST).isoformat()})
+
+
+def _release(reservation: Reservation) -> None:
+    rtype = reservation.type
+    starts, at = [], reservation.start
+    step = (reservation.end - reservation.start) / max(1, reservation.slots)
+    for _ in range(max(1, reservation.slots)):
+        starts.append(at)
+        at += step
+    (SlotCount.objects.filter(type=rtype, start__in=starts, booked__gt=0)
+     .update(booked=F("booked") - 1))
+
+
+def _new_code() -> str:
+    for _ in range(10):
+        code = codes.new_code()
+        if not Reservation.objects.filter(code=code).exists():
+            return code
+    raise ServiceError("予約番号を作れませんでした。もう一度お試しください。", code="code_exhausted", status=503)
+
+
+def _audit(actor: Actor, action: str, reservation: Reservation, **detail) -> None:
+    # The code and what was done, never an e-mail address or a notice number.
+    audit_record(actor=actor, action=action,
+                 target=f"{reservation.office.code}/reservation/{reservation.code}", detail=detail)
+
+
+# ------------------------------------------------------------------ booking
+
+
+def reservation_book(*, actor: Actor, office, type_code: str, start: dt.datetime,
+                     email: str | None = None, lang: str | None = None, answers: dict | None = None,
+                     notice_number: str | None = None, birth_date: dt.date | str | None = None,
+                     code: str | None = None, at: dt.datetime | None = None) -> Reservation:
+    """Book ``start`` (and the consecutive slots the type or the answers need).
+
+    Citizens book within the bookable window; staff of the office and the system (the demo) may
+    book any slot of the schedule. ``code`` fixes the code (the demo's DEMO-R1). Refusals:
+    404 office/type, 422 ``slot_unavailable`` / ``card_notice_unknown`` / ``invalid_answers``,
+    409 ``slot_full`` / ``card_already_booked``.
+    """
+    office = office_by_code(office)
+    rtype = type_by_code(office, type_code)
+    at = at or now()
+    start = _aware(start)
+    staff = actor.kind in {"staff", "system"}
+    if staff:
+        actor.require_staff(office.pk)
+    elif code is not None:
+        raise Forbidden()
+    life_event, procedures, needed = _determine(rtype, answers, start.astimezone(JST).date())
+    digest = _card_digest(office, rtype, notice_number, birth_date)
+    return _book(actor=actor, office=office, rtype=rtype, start=start, needed=needed, window=not staff,
+                 at=at, email=(email or "").strip(), lang=(lang or "ja")[:10], life_event=life_event,
+                 procedures=procedures, digest=digest, code=code)
+
+
+@atomic_with_retry()
+def _book(*, actor, office, rtype, start, needed, window, at, email, lang, life_event, procedures,
+          digest, code) -> Reservation:
+    run = _run_for(rtype, start, needed, window=window, at=at)
+    _take(rtype, run)
+    try:
+        with transaction.atomic():
+            reservation = Reservation.objects.create(
+                code=code or _new_code(), office=office, type=rtype, start=run[0].start, end=run[-1].end,
+                slots=len(run), email=email, lang=lang, life_event=life_event, procedures=procedures,
+                notice_hash=digest, created_at=at)
+    except IntegrityError:
+        if digest and Reservation.objects.filter(office=office, notice_hash=digest,
+                                                 status=ReservationStatus.BOOKED).exists():
+            raise Conflict("このカードの受取はすでに予約されています。", code="card_already_booked") from None
+        raise
+    _audit(actor, "reservation_book", reservation, type=rtype.code, start=reservation.start.isoformat(),
+           slots=reservation.slots)
+    transaction.on_commit(lambda: hooks.emit(hooks.BOOKED, reservation))
+    return reservation
+
+
+# ------------------------------------------------------------------ cancelling
+
+
+def _lock(code: str) -> Reservation:
+    normalized = codes.normalize(code)
+    reservation = (Reservation.objects.select_for_update(of=("self",)).select_related("office", "type")
+                   .filter(code=normalized).first() if normalized else None)
+    if reservation is None:
+        raise NotFound("指定された予約が見つかりません。予約番号を確かめてください。", code="reservation_not_found")
+    return reservation
+
+
+@atomic_with_retry()
+def reservation_cancel(*, actor: Actor, code: str, token: str | None = None,
+                       at: dt.datetime | None = None) -> Reservation:
+    """Cancel a booking and free its slots. The citizen holds the code (and, from the e-mail,
+    the manage token: if given it must match); staff of the office may cancel any booking."""
+    reservation = _lock(code)
+    at = at or now()
+    if actor.kind in {"staff", "system"}:
+        actor.require_staff(reservation.office_id)
+    else:
+        if token is not None and token != reservation.manage_token:
+            raise Forbidden("予約の変更・取消のリンクが正しくありません。", code="bad_manage_token")
+        if reservation.start <= at and reservation.status == ReservationStatus.BOOKED:
+            raise Conflict("予約の時刻を過ぎたため取り消せません。", code="reservation_started")
+    if reservation.status != ReservationStatus.BOOKED:
+        raise Conflict("この予約はすでに取り消されたか、受付が済んでいます。", code="reservation_not_booked")
+    _release(reservation)
+    reservation.status = ReservationStatus.CANCELLED
+    reservation.cancelled_at = at
+    reservation.save(update_fields=["status", "cancelled_at"])
+    _audit(actor, "reservation_cancel", reservation)
+    transaction.on_commit(lambda: hooks.emit(hooks.CANCELLED, reservation))
+    return reservation
