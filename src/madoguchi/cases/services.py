@@ -152,7 +152,8 @@ def _parse_on(on) -> dt.date:
 @atomic_with_retry()
 def case_open(*, actor: Actor, office, life_event: str | None = None, answers: dict | None = None,
               on=None, source: str = CaseSource.INTERVIEW, ticket_id: str | None = None,
-              payload: str | None = None, counter_id=None, lang: str = "ja", code: str | None = None) -> Case:
+              payload: str | None = None, counter_id=None, lang: str = "ja", code: str | None = None,
+              procedures: list[str] | None = None) -> Case:
     """Open a case from the visitor's answers (interview mode, the kiosk in the office) or from
     a scanned hand-over ``payload`` (the citizen's QR), determining its procedures now.
 
@@ -201,8 +202,11 @@ def case_open(*, actor: Actor, office, life_event: str | None = None, answers: d
     except IntegrityError as exc:
         exc.retryable = True  # the same hand-over opened meanwhile, or a code collision: run again
         raise
+    entries = result.get("procedures", [])
+    if procedures is not None:
+        entries = _booked_entries(entries, procedures)
     rows = [CaseProcedure(case=case, position=i, updated_at=at, **determination.snapshot(entry, on_date))
-            for i, entry in enumerate(result.get("procedures", []))]
+            for i, entry in enumerate(entries)]
     CaseProcedure.objects.bulk_create(rows)
     _entry(case, EntryKind.OPENED, actor, counter_id, source=source, life_event=life_event,
            procedures=len(rows))
@@ -215,6 +219,16 @@ def case_open(*, actor: Actor, office, life_event: str | None = None, answers: d
     if ticket_id:
         _attach(case, _ticket_of_office(case, ticket_id), actor, counter_id)
     return case
+
+
+def _booked_entries(determined: list[dict], codes_booked: list[str]) -> list[dict]:
+    """The determined entries of the booked procedures (as applying: the booking's answers said
+    so), then any booked code the determination without answers did not list."""
+    wanted = [str(c) for c in codes_booked]
+    by_code = {str(entry["code"]): entry for entry in determined}
+    kept = [{**by_code[c], "status": "applies"} for c in by_code if c in wanted]
+    kept += [{"code": c, "status": "applies"} for c in dict.fromkeys(wanted) if c not in by_code]
+    return kept
 
 
 # ------------------------------------------------------------------ procedures, notes
