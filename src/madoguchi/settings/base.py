@@ -193,6 +193,11 @@ if ROLE == "internal" and PUBLIC_URL and not ZONE_SECRET:
 RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
 # One-stop cases (来庁案件) are deleted this many days after they were closed (`madoguchi purge`).
 CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 90)
+# Check-in of a booking at the kiosk (reservations.services.reservation_check_in): from this many
+# minutes before the booked time to this many after it the visitor gets a fast-lane ticket;
+# later, an ordinary one (and the booking counts as a no-show).
+RESERVATION_CHECKIN_EARLY_MINUTES = env_int("RESERVATION_CHECKIN_EARLY_MINUTES", 30)
+RESERVATION_CHECKIN_LATE_MINUTES = env_int("RESERVATION_CHECKIN_LATE_MINUTES", 15)
 # Reservations (madoguchi.reservations): the key of the card-pickup notices' keyed hashes
 # (both sides; unset: derived from MADOGUCHI_ZONE_SECRET, else MADOGUCHI_SECRET_KEY).
 CARD_HASH_KEY = env("CARD_HASH_KEY") or ""
