@@ -99,6 +99,14 @@ class TestMoveForm:
                                        new_address={"building": "Rua Augusta 100, São Paulo"}))
         assert form.new_address.city == ""
 
+    @pytest.mark.parametrize("old", [{"building": "Rua Augusta 100"}, {"postcode": "9200961", "prefecture": "石川県"}])
+    def test_a_move_within_the_city_needs_both_addresses_whole(self, old):
+        # 転居 stays in this city: the old address is no foreign one (as the phone's form says).
+        with pytest.raises(data.FormInvalid) as caught:
+            data.validate(move_form(1, kind="tenkyo", old_address=old))
+        assert {"field": "old_address", "label": "前の住所", "message": "都道府県・市区町村・町名を入力してください。"} \
+            in caught.value.detail["errors"]
+
     def test_two_heads_are_refused(self):
         two = move_form(2)
         two["members"][1].update(relationship="head", is_head=True)

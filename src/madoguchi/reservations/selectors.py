@@ -30,3 +30,35 @@ def type_name(rtype: ReservationType, lang: str | None = None) -> str:
     """The type's name in ``lang`` (the active language), kept as a category's names are."""
     return category_name({"name": rtype.name, "name_en": rtype.name_en, "names": rtype.names},
                          lang=lang)
+
+
+def day_counts(office, day: dt.date, *, at: dt.datetime | None = None) -> dict[str, int]:
+    """Bookings of one business day by outcome: ``booked`` (still to come), ``checked_in``,
+    ``no_show`` (marked, or still open after the check-in window: counted without waiting for
+    ``reservation_mark_no_shows``) and ``cancelled``. One query (a day's bookings are few; the
+    lapse depends on each start, so they are counted here)."""
+    from django.conf import settings
+
+    from madoguchi.core.timeutil import JST, now
+
+    from .models import ReservationStatus
+
+    at = at or now()
+    first = dt.datetime.combine(day, dt.time(), tzinfo=JST)
+    lapsed_before = at - dt.timedelta(minutes=settings.RESERVATION_CHECKIN_LATE_MINUTES)
+    rows = (Reservation.objects.filter(office=office, start__gte=first, start__lt=first + dt.timedelta(days=1))
+            .values("status", "start"))
+    out = dict.fromkeys(("booked", "checked_in", "no_show", "cancelled"), 0)
+    for status, n in _by_outcome(rows, lapsed_before, ReservationStatus).items():
+        out[status] += n
+    return out
+
+
+def _by_outcome(rows, lapsed_before, statuses) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for row in rows:
+        status = row["status"]
+        if status == statuses.BOOKED and row["start"] < lapsed_before:
+            status = statuses.NO_SHOW
+        out[str(status)] = out.get(str(status), 0) + 1
+    return out

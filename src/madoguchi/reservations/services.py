@@ -15,15 +15,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from madoguchi.core.actors import Actor
+from madoguchi.core.actors import SYSTEM, Actor
 from madoguchi.core.audit import audit_record
 from madoguchi.core.db import atomic_with_retry
 from madoguchi.core.errors import Conflict, Forbidden, NotFound, ServiceError
-from madoguchi.core.timeutil import JST, now
+from madoguchi.core.timeutil import JST, business_date, now
 from madoguchi.queueing.models import Office
 
 from . import cards, codes, hooks, slots
@@ -259,3 +261,138 @@ def reservation_cancel(*, actor: Actor, code: str, token: str | None = None,
     _audit(actor, "reservation_cancel", reservation)
     transaction.on_commit(lambda: hooks.emit(hooks.CANCELLED, reservation))
     return reservation
+
+
+# ------------------------------------------------------------------ check-in, no-shows
+
+
+@dataclass
+class CheckIn:
+    """What the kiosk shows after a booking was read: the ticket, whether it is a fast-lane one
+    (``late`` False) or an ordinary one because the booking's window had passed, the one-stop
+    case opened on it, and ``replayed`` when the booking had already been checked in."""
+
+    reservation: Reservation
+    ticket: object
+    late: bool
+    case: object | None
+    replayed: bool
+
+
+def _case_opener(actor: Actor) -> Actor:
+    """A kiosk may not open cases; the check-in it was allowed opens the booking's on its behalf
+    (the case history and the audit log name the kiosk), as the kiosk's navigator does."""
+    if actor.kind != "kiosk":
+        return actor
+    return replace(SYSTEM, label=f"発券機 {actor.label}")
+
+
+def _open_case(actor: Actor, reservation: Reservation, ticket):
+    """The booking's procedures as a one-stop case on the ticket (inside only; the public side
+    has no cases). A case that cannot be opened does not keep the visitor from the queue."""
+    if reservation.type.kind != ReservationKind.ONESTOP or not reservation.life_event:
+        return None
+    if settings.ROLE == "public":
+        return None
+    from madoguchi.cases import services as case_services
+
+    try:
+        return case_services.case_open(
+            actor=_case_opener(actor), office=reservation.office, life_event=reservation.life_event,
+            answers={}, source="kiosk", ticket_id=ticket.public_id, lang=reservation.lang,
+            procedures=list(reservation.procedures or []))
+    except ServiceError:
+        log.exception("check-in of %s: the one-stop case could not be opened", reservation.code)
+        return None
+
+
+def _not_today(reservation: Reservation) -> Conflict:
+    start = reservation.start.astimezone(JST)
+    return Conflict(f"この予約は {start:%Y年%m月%d日 %H:%M} です。予約の日にお越しください。",
+                    code="checkin_not_today", detail={"start": start.isoformat()})
+
+
+@atomic_with_retry()
+def reservation_check_in(*, actor: Actor, office, code: str, at: dt.datetime | None = None) -> CheckIn:
+    """The kiosk read a booking's QR (or the code was typed): a ticket for the visitor.
+
+    Within the window (checkin.window) a fast-lane ticket; later, an ordinary one and the
+    booking is a no-show; before it (or on another day) 409 ``checkin_too_early`` /
+    ``checkin_not_today``. A booking read again answers its first ticket (``replayed``).
+    Refusals: 404 ``reservation_not_found`` (also a booking of another office), 409
+    ``reservation_cancelled``.
+    """
+    from madoguchi.queueing import selectors as queue_selectors
+    from madoguchi.queueing import services as queue_services
+
+    from . import checkin
+
+    office = office_by_code(office)
+    if actor.kind == "kiosk":
+        if actor.device_office_id != office.pk:
+            raise Forbidden("この発券機はこの庁舎の受付に使えません。", code="forbidden_device")
+    else:
+        actor.require_staff(office.pk)
+    at = at or now()
+    reservation = _lock(code)
+    if reservation.office_id != office.pk:
+        raise NotFound("指定された予約が見つかりません。予約番号を確かめてください。", code="reservation_not_found")
+    if reservation.ticket_public_id:
+        ticket = queue_selectors.get_ticket(reservation.ticket_public_id)
+        if ticket is not None:
+            case = None
+            if settings.ROLE != "public":
+                from madoguchi.cases import selectors as case_selectors
+
+                case = case_selectors.case_for_ticket(ticket.public_id)
+            return CheckIn(reservation, ticket, late=not ticket.is_fast_lane, case=case, replayed=True)
+    if reservation.status == ReservationStatus.CANCELLED:
+        raise Conflict("この予約は取り消されています。番号札を取ってお待ちください。", code="reservation_cancelled")
+    if business_date(at) != business_date(reservation.start):
+        raise _not_today(reservation)
+    window = checkin.window(reservation)
+    if at < window.opens:
+        opens = window.opens.astimezone(JST)
+        raise Conflict(f"受付は {opens:%H:%M} からです。時間になってからもう一度読み取ってください。",
+                       code="checkin_too_early", detail={"opens": opens.isoformat()})
+    late = at > window.closes or reservation.status == ReservationStatus.NO_SHOW
+    category = checkin.ordinary_category(reservation) if late else checkin.fast_lane_category(reservation)
+    if category is None and not late:  # no fast lane configured: the visitor still gets a ticket
+        category = checkin.ordinary_category(reservation)
+    if category is None:
+        raise Conflict("この予約の番号札を発行できる受付区分がありません。職員にお声がけください。",
+                       code="no_category")
+    ticket = queue_services.ticket_issue(actor=actor, office_code=office.code, category_code=category.code)
+    case = _open_case(actor, reservation, ticket)
+    reservation.status = ReservationStatus.NO_SHOW if late else ReservationStatus.CHECKED_IN
+    reservation.checked_in_at = at
+    reservation.ticket_public_id = ticket.public_id
+    reservation.save(update_fields=["status", "checked_in_at", "ticket_public_id"])
+    _audit(actor, "reservation_check_in", reservation, ticket=ticket.public_id, late=late,
+           category=category.code, case=getattr(case, "code", ""))
+    transaction.on_commit(lambda: hooks.emit(hooks.CHANGED, reservation))
+    return CheckIn(reservation, ticket, late=late, case=case, replayed=False)
+
+
+@atomic_with_retry()
+def reservation_mark_no_shows(*, actor: Actor, office=None, at: dt.datetime | None = None) -> int:
+    """Bookings still open after their check-in window become no-shows (来庁なし); their slot
+    counts stay (the desk was kept for them). Run after closing (``madoguchi manage
+    reservations_no_shows``); the counts (selectors.day_counts) do not wait for it."""
+    at = at or now()
+    rows = (Reservation.objects.select_for_update(of=("self",)).select_related("office", "type")
+            .filter(status=ReservationStatus.BOOKED,
+                    start__lt=at - dt.timedelta(minutes=settings.RESERVATION_CHECKIN_LATE_MINUTES)))
+    if office is not None:
+        office = office_by_code(office)
+        actor.require_staff(office.pk)
+        rows = rows.filter(office=office)
+    elif actor.kind != "system":
+        raise Forbidden()
+    marked = list(rows)
+    for reservation in marked:
+        reservation.status = ReservationStatus.NO_SHOW
+        reservation.save(update_fields=["status"])
+        _audit(actor, "reservation_no_show", reservation)
+        transaction.on_commit(lambda r=reservation: hooks.emit(hooks.CHANGED, r))
+    return len(marked)
