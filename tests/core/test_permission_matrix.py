@@ -185,6 +185,14 @@ MATRIX: dict[str, Row] = {
                             {"life_event": "tennyu", "answers": {}}),
     "api-v1:catalogue": Row("GET", f"{B}/procedures/catalogue", everyone(200)),
     "api-v1:postcode_lookup": Row("GET", f"{B}/postcodes/9200961", everyone(200)),
+    # reservations: anyone (the code is the authority; booking needs ALTCHA, here missing)
+    "api-v1:reservation_types": Row("GET", f"{B}/offices/demo/reservation-types", everyone(200)),
+    "api-v1:reservation_slots": Row("GET", f"{B}/offices/demo/slots?type=none", everyone(404)),
+    "api-v1:altcha_challenge": Row("GET", f"{B}/altcha/challenge", everyone(200)),
+    "api-v1:book_reservation": Row("POST", f"{B}/offices/demo/reservations", everyone(422),
+                                   {"type": "none", "start": "2026-12-08T10:00:00+09:00"}),
+    "api-v1:get_reservation": Row("GET", f"{B}/reservations/AAAA-BBBB", everyone(404)),
+    "api-v1:cancel_reservation": Row("POST", f"{B}/reservations/AAAA-BBBB/cancel", everyone(404), {}),
 }
 # Declared for the public side only (ROLE=public); not in this URLconf.
 OTHER_ZONE = {"zone-sync"}

@@ -142,6 +142,13 @@ API: dict[str, Audience] = {
     "catalogue": A.ANYONE,
     # postcode → address (Japan Post's data shipped with the server; a postcode is not personal)
     "postcode_lookup": A.ANYONE,
+    # reservations (来庁予約): anyone books (ALTCHA + per-address limit); the code is the authority
+    "reservation_types": A.ANYONE,
+    "reservation_slots": A.ANYONE,
+    "altcha_challenge": A.ANYONE,
+    "book_reservation": A.ANYONE,
+    "get_reservation": A.ANYONE,
+    "cancel_reservation": A.ANYONE,
     # one-stop cases (internal side only; the service checks the case's office)
     "open_case": A.STAFF,
     "get_case": A.STAFF,

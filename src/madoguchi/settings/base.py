@@ -201,6 +201,12 @@ RESERVATION_CHECKIN_LATE_MINUTES = env_int("RESERVATION_CHECKIN_LATE_MINUTES", 1
 # Reservations (madoguchi.reservations): the key of the card-pickup notices' keyed hashes
 # (both sides; unset: derived from MADOGUCHI_ZONE_SECRET, else MADOGUCHI_SECRET_KEY).
 CARD_HASH_KEY = env("CARD_HASH_KEY") or ""
+# ALTCHA proof of work on bookings (reservations/altcha.py): a phone tries on average half of
+# ALTCHA_MAX_NUMBER hashes of ALTCHA_COST rounds each; a challenge is good for this long.
+ALTCHA_HMAC_KEY = env("ALTCHA_HMAC_KEY") or ""
+ALTCHA_MAX_NUMBER = env_int("ALTCHA_MAX_NUMBER", 50_000)
+ALTCHA_COST = env_int("ALTCHA_COST", 1)
+ALTCHA_EXPIRES_SECONDS = env_int("ALTCHA_EXPIRES_SECONDS", 600)
 # A city's own form templates (YAML, and blank PDFs beside them): docs/forms.md. Same code as a
 # built-in template replaces it.
 FORM_TEMPLATES_DIR = env("FORM_TEMPLATES_DIR") or ""
@@ -224,6 +230,9 @@ THROTTLE = {
               "address": env("THROTTLE_ISSUE_ADDRESS", "120/m")},
     "notices": {"device": env("THROTTLE_NOTICES_TICKET", "10/10m"),
                 "address": env("THROTTLE_NOTICES_ADDRESS", "60/m")},
+    # Bookings (POST …/reservations) per client address: a family books a few visits, a
+    # reseller's script hundreds (an address may stand for many phones behind a carrier's NAT).
+    "reserve": {"address": env("THROTTLE_RESERVE_ADDRESS", "20/h")},
 }
 SSE_MAX_STREAMS_PER_ADDRESS = env_int("SSE_MAX_STREAMS_PER_ADDRESS", 200)
 SSE_RETRY_AFTER_SECONDS = env_int("SSE_RETRY_AFTER_SECONDS", 30)
