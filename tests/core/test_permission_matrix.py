@@ -102,6 +102,7 @@ MATRIX: dict[str, Row] = {
     "kiosk-issue": Row("POST", "/o/demo/kiosk/issue/", kiosk_page(201), {"category": "moving"}),
     "display": Row("GET", "/o/demo/display/", everyone(200)),
     "navi-kiosk": Row("GET", "/o/demo/kiosk/navi/", kiosk_page(200)),
+    "kiosk-check-in": Row("POST", "/o/demo/kiosk/check-in/", kiosk_page(404), {"reservation": "ZZZZ-ZZZZ"}),
     "navi-kiosk-issue": Row("POST", "/o/demo/kiosk/navi/issue/", kiosk_page(201),
                             {"life_event": "tennyu", "answers": "{{}}"}),
     # ---- staff screens
@@ -138,6 +139,9 @@ MATRIX: dict[str, Row] = {
     "api-v1:list_counters": Row("GET", f"{B}/offices/demo/counters", everyone(200)),
     "api-v1:office_calendar": Row("GET", f"{B}/offices/demo/calendar", everyone(200)),
     "api-v1:ticket_status": Row("GET", f"{B}/tickets/{{waiting}}", everyone(200)),
+    # a booking code nobody holds: the kiosk (and staff) get as far as "not found"
+    "api-v1:reservation_check_in": Row("POST", f"{B}/offices/demo/check-in", api_kiosk(404),
+                                       {"reservation": "ZZZZ-ZZZZ"}),
     "api-v1:issue_ticket": Row("POST", f"{B}/offices/demo/tickets", api_kiosk(201),
                                {"category": "moving"}),
     "api-v1:resume": Row("POST", f"{B}/tickets/{{held}}/resume", api_staff()),

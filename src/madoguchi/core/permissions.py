@@ -79,6 +79,7 @@ PAGES: dict[str, Audience] = {
     "interview": A.STAFF,          # 聞き取り (北見方式)
     "interview-case": A.STAFF,     # 「案件を作成」
     "navi-kiosk-issue": A.KIOSK,   # a ticket for the first counter and a case on it
+    "kiosk-check-in": A.KIOSK,     # ご予約の方: a booking's QR or code → its ticket
     "display": A.ANYONE,         # shows only what the public board shows; no device key needed
     "counter-pick": A.STAFF,
     "counter-screen": A.STAFF,
@@ -110,6 +111,7 @@ API: dict[str, Audience] = {
     "list_counters": A.ANYONE,
     "ticket_status": A.ANYONE,
     "issue_ticket": A.KIOSK,
+    "reservation_check_in": A.KIOSK,  # a booking's QR read at the kiosk → its ticket
     "office_calendar": A.ANYONE,
     "resume": A.STAFF,
     "reinstate": A.STAFF,
