@@ -10,6 +10,8 @@ import pytest
 from madoguchi.core.timeutil import JST
 from madoguchi.reservations.models import Availability, ReservationKind, ReservationType
 
+from ..live.conftest import shared_postgres  # noqa: F401 (a throw-away PostgreSQL database)
+
 # Monday 2026-12-07 09:00 JST; the schedule is bookable from tomorrow.
 AT = dt.datetime(2026, 12, 7, 9, 0, tzinfo=JST)
 TUESDAY = dt.date(2026, 12, 8)
