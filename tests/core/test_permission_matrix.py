@@ -203,7 +203,7 @@ MATRIX: dict[str, Row] = {
     "api-v1:cancel_reservation": Row("POST", f"{B}/reservations/AAAA-BBBB/cancel", everyone(404), {}),
 }
 # Declared for the public side only (ROLE=public); not in this URLconf.
-OTHER_ZONE = {"zone-sync"}
+OTHER_ZONE = {"zone-sync", "zone-reservations"}
 
 
 # ---------------------------------------------------------------- the URLconf's routes

@@ -70,6 +70,7 @@ PAGES: dict[str, Audience] = {
     "navigator": A.ANYONE,         # 手続きナビ: the answers stay in the browser (sealed QR)
     "citizen-form": A.ANYONE,      # 住所異動の事前入力: typed data stays in the browser (sealed QR)
     "zone-sync": A.ZONE_PEER,
+    "zone-reservations": A.ZONE_PEER,  # the internal side's signed pull of bookings (zones/pull.py)
     # inside the office
     "login": A.ANYONE,
     "logout": A.ANYONE,
