@@ -94,6 +94,9 @@ PAGES: dict[str, Audience] = {
     "case-list": A.SUPERVISOR,
     "case-form-print": A.STAFF,   # the print buttons (PDF, or a Japanese page saying what is missing)
     "case-forms-print-all": A.STAFF,  # 「まとめて印刷」: every form the case needs, one PDF
+    "form-editor": A.STAFF,       # 聞き取り: the move form typed by the clerk (opens the case)
+    "form-editor-case": A.STAFF,  # 届出内容: the case's form data, checked and corrected
+    "form-postcode": A.STAFF,     # postcode → address for the editor (internal side)
     "admin:login": A.ANYONE,
     "admin:logout": A.ANYONE,
     "admin:*": A.ADMIN,
