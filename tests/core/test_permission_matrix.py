@@ -193,6 +193,8 @@ MATRIX: dict[str, Row] = {
                                    {"type": "none", "start": "2026-12-08T10:00:00+09:00"}),
     "api-v1:get_reservation": Row("GET", f"{B}/reservations/AAAA-BBBB", everyone(404)),
     "api-v1:cancel_reservation": Row("POST", f"{B}/reservations/AAAA-BBBB/cancel", everyone(404), {}),
+    "api-v1:free_slots_json": Row("GET", f"{B}/offices/demo/reservation-slots.json", everyone(200)),
+    "api-v1:free_slots_csv": Row("GET", f"{B}/offices/demo/reservation-slots.csv", everyone(200)),
 }
 # Declared for the public side only (ROLE=public); not in this URLconf.
 OTHER_ZONE = {"zone-sync"}

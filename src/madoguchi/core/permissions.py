@@ -149,6 +149,8 @@ API: dict[str, Audience] = {
     "book_reservation": A.ANYONE,
     "get_reservation": A.ANYONE,
     "cancel_reservation": A.ANYONE,
+    "free_slots_json": A.ANYONE,   # open data: aggregates per day and type
+    "free_slots_csv": A.ANYONE,
     # one-stop cases (internal side only; the service checks the case's office)
     "open_case": A.STAFF,
     "get_case": A.STAFF,
