@@ -223,7 +223,7 @@ def test_closed_cases_are_purged_after_the_retention_period(office, staff, setti
     assert services.case_purge(actor=admin, at=in_91_days + dt.timedelta(days=90)) == 1
 
 
-def test_a_scanned_handover_opens_one_case_however_often_it_is_scanned(office, staff):
+def test_a_scanned_handover_opens_one_case_a_second_scan_is_refused(office, staff):
     from madoguchi.handover import services as handover
 
     from ..handover.helpers import navigator_content, seal_for
@@ -235,10 +235,12 @@ def test_a_scanned_handover_opens_one_case_however_often_it_is_scanned(office, s
     assert (case.source, case.life_event, case.answers) == ("handover", "tennyu", FAMILY)
     assert set(statuses(case)) == {"tennyu_todoke", "jidou_teate", "kodomo_iryou", "kaigo_hoken"}
     assert selectors.case_for_ticket(visitor.public_id) == case
-    # The next counter scans the same QR: the same case, nothing doubled.
-    again = services.case_open(actor=staff, office=office, payload=payload)
-    assert again.pk == case.pk and again.already_open
-    assert Case.objects.count() == 1 and CaseProcedure.objects.count() == 4
+    # The next counter scans the same QR: refused as a new intake, naming the case; nothing doubled.
+    with pytest.raises(ServiceError) as replayed:
+        services.case_open(actor=staff, office=office, payload=payload, ticket_id=issue("moving").public_id)
+    assert (replayed.value.status, replayed.value.code) == (409, "handover_replayed")
+    assert replayed.value.detail == {"case": case.code} and case.display_code in replayed.value.message
+    assert Case.objects.count() == 1 and CaseProcedure.objects.count() == 4 and CaseTicket.objects.count() == 1
 
 
 def test_a_tampered_handover_opens_nothing(office, staff):
@@ -270,7 +272,7 @@ def test_answers_read_as_a_clerk_reads_them():
     ]
 
 
-def test_the_same_qr_brings_back_its_case_after_it_expired_a_new_one_is_refused(office, staff, clock):
+def test_the_same_qr_names_its_case_after_it_expired_a_new_one_is_refused(office, staff, clock):
     from madoguchi.handover import services as handover
 
     from ..handover.helpers import navigator_content, seal_for
@@ -281,9 +283,9 @@ def test_the_same_qr_brings_back_its_case_after_it_expired_a_new_one_is_refused(
     case = services.case_open(actor=staff, office=office, payload=payload)
     services.case_close(actor=staff, case_code=case.code)
     clock.advance(days=3)  # the visitor comes back with the same, now expired, QR
-    visitor = issue("moving")
-    again = services.case_open(actor=staff, office=office, payload=payload, ticket_id=visitor.public_id)
-    assert again.pk == case.pk and (again.status, again.visits) == ("open", 2)
+    with pytest.raises(ServiceError) as replayed:  # "read before" (not "expired"): the clerk reopens it
+        services.case_open(actor=staff, office=office, payload=payload)
+    assert replayed.value.code == "handover_replayed" and replayed.value.detail == {"case": case.code}
     stale = seal_for(key, navigator_content(answers=FAMILY, ttl=ttl, created_at=now() - dt.timedelta(days=3)))
     with pytest.raises(ServiceError) as refused:
         services.case_open(actor=staff, office=office, payload=stale)

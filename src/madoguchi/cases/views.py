@@ -153,6 +153,12 @@ def scan(request, code, counter_id):
     except ServiceError as exc:
         _flash(request, counter, error=exc.message)
         status = exc.status
+        if exc.code == "handover_replayed":
+            # Refused as a new intake, nothing stored; the case it opened before is shown
+            # (with 「紐付ける」 for the called ticket, or 「再来庁として再開」 once closed).
+            replayed = selectors.case_by_code((exc.detail or {}).get("case", ""))
+            if replayed is not None and replayed.office_id == office.pk:
+                _pin(request, counter, replayed, current.public_id if current else None)
     else:
         _pin(request, counter, case, current.public_id if current else None)
         _flash(request, counter, message=_("案件 {code} を開きました。").format(code=case.display_code))
@@ -162,8 +168,8 @@ def scan(request, code, counter_id):
 def _scanned_case(actor, office, counter, current, text):
     if not text:
         raise ServiceError(_("QRコードを読み取るか、案件番号を入力してください。"), code="empty_scan", status=422)
-    ticket_url = _TICKET_URL.search(text)
-    if ticket_url:
+    ticket_url = None if text[:4].upper().startswith("MD1") else _TICKET_URL.search(text)
+    if ticket_url:  # (a hand-over typed in lower case, Caps Lock on, may hold "/t/…" by chance)
         case = selectors.case_for_ticket(ticket_url.group(1))
         if case is None or case.office_id != office.pk:
             raise ServiceError(_("この整理券には案件がありません。"), code="ticket_without_case", status=404)
