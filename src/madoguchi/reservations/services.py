@@ -396,3 +396,35 @@ def reservation_mark_no_shows(*, actor: Actor, office=None, at: dt.datetime | No
         _audit(actor, "reservation_no_show", reservation)
         transaction.on_commit(lambda r=reservation: hooks.emit(hooks.CHANGED, r))
     return len(marked)
+
+
+def reservation_remind_due(*, actor: Actor, at: dt.datetime | None = None) -> int:
+    """Send the day-before reminder (mail.send_reminder) to each booking of tomorrow (JST) that
+    gave an address and has not had it; ``reminded_at`` marks it sent, so running this every
+    hour (``madoguchi manage reservations_remind``) sends each reminder once."""
+    from . import mail
+
+    if actor.kind != "system":
+        raise Forbidden()
+    at = at or now()
+    tomorrow = business_date(at) + dt.timedelta(days=1)
+    first = dt.datetime.combine(tomorrow, dt.time(), tzinfo=JST)
+    due = list(Reservation.objects.select_related("office", "type")
+               .filter(status=ReservationStatus.BOOKED, reminded_at__isnull=True, start__gte=first,
+                       start__lt=first + dt.timedelta(days=1)).exclude(email=""))
+    sent = 0
+    for reservation in due:
+        with transaction.atomic():
+            claimed = (Reservation.objects.filter(pk=reservation.pk, reminded_at__isnull=True)
+                       .update(reminded_at=at))
+        if not claimed:  # another runner took it
+            continue
+        try:
+            mail.send_reminder(reservation)
+        except Exception:  # noqa: BLE001 - SMTP down: try again next round
+            log.exception("reminder for %s could not be sent", reservation.code)
+            Reservation.objects.filter(pk=reservation.pk).update(reminded_at=None)
+            continue
+        _audit(actor, "reservation_remind", reservation)
+        sent += 1
+    return sent
