@@ -51,7 +51,8 @@ def port_problem(host: str, port: int) -> str | None:
 
 
 def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str | None = None,
-                       cases: list[str] | None = None, form_case: str | None = None) -> None:
+                       cases: list[str] | None = None, form_case: str | None = None,
+                       booking=None) -> None:
     from madoguchi.queueing.demo import HUMAN_COUNTER
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -90,6 +91,7 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
         f"  対応中の案件 (super.) {base}/o/demo/cases/         (ログイン: admin / admin)",
         "",
         *(_forms_banner(base, form_case) if form_case else []),
+        *_reservations_banner(base, booking),
         "整理券の画面 / A ticket page (what a citizen's phone shows):",
         "  発券機でボタンを押すと番号札が出ます。番号札の QR コードを読み取るか、印刷されたアドレスを開いてください。",
         "  Take a ticket at the kiosk, then scan its QR code or open the address printed on it.",
@@ -131,6 +133,23 @@ def _forms_banner(base: str, _code: str) -> list[str]:
         f"  案件 {DEMO_NAME} (case page)   {base}/o/demo/cases/{DEMO_NAME}/   (ログイン: staff / staff)",
         *[f"  {base}/api/v1/cases/{DEMO_NAME}/forms/{f['code']}.pdf  {f['name']}" for f in forms],
         f"  {base}/api/v1/forms  様式の一覧 (API, Bearer demo-staff)",
+        "",
+    ]
+
+
+def _reservations_banner(base: str, booking) -> list[str]:
+    from madoguchi.core.timeutil import JST
+    from madoguchi.reservations.demo import DEMO_CARD
+
+    start = booking.start.astimezone(JST) if booking else None
+    return [
+        "来庁予約 / Reservations (転入・転出ワンストップ, マイナンバーカード受取, 一般相談):",
+        *([f"  予約 DEMO-R1 ({start:%H:%M}～, 一般相談): 発券機で DEMO-R1 と入力するとファストレーンの番号札が出ます。",
+           "  Booking DEMO-R1 is for the current half hour: type DEMO-R1 at the kiosk for a fast-lane ticket."]
+          if start else []),
+        f"  カード受取の見本 / sample card notice: 交付通知書番号 {DEMO_CARD[0]}, 生年月日 {DEMO_CARD[1]}",
+        f"  予約の種類 (API)     {base}/api/v1/offices/demo/reservation-types",
+        f"  空き枠 (API)         {base}/api/v1/offices/demo/slots?type=general&days=7",
         "",
     ]
 
@@ -178,12 +197,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from madoguchi.forms.render import warm_up
 
     form_case = seed_form_case(office)  # 「DEMO-1」: a household with its form data, forms to print
+    from madoguchi.reservations.demo import seed_reservations
+
+    demo_booking = seed_reservations(office)  # the three booking types and DEMO-R1 (this half hour)
     threading.Thread(target=warm_up, name="font-warm-up", daemon=True).start()  # the first print is fast
     if args.simulate:
         Simulator(DEMO_OFFICE, tick=args.tick).start()
     _print_demo_banner(args.host, args.port, args.simulate, sample_ticket=sample_ticket_id(office),
                        cases=[c.display_code for c in demo_cases],
-                       form_case=form_case.code if form_case else None)
+                       form_case=form_case.code if form_case else None, booking=demo_booking)
     return _run_uvicorn(args.host, args.port, workers=1)
 
 

@@ -34,6 +34,7 @@ if settings.ROLE in ("all", "internal"):
         # One-stop cases: personal data, inside only (before the counter's /<action>/ routes).
         path("", include("madoguchi.cases.urls")),
         path("", include("madoguchi.forms.urls")),
+        path("", include("madoguchi.reservations.staff_urls")),  # bookings by slot, card list
         *internal_urlpatterns,
         *procedure_urls.internal_urlpatterns,
         *reservation_urls.internal_urlpatterns,

@@ -126,6 +126,14 @@ MATRIX: dict[str, Row] = {
     "case-scan": Row("POST", "/o/demo/counter/{busy}/case/scan/", staff_page(), {"text": "{case}"}),
     "case-action": Row("POST", "/o/demo/counter/{busy}/case/{case}/note/", staff_page(),
                        {"text": "書類待ち"}),
+    # ---- reservations, staff side (internal only)
+    "reservations-day": Row("GET", "/o/demo/reservations/", staff_page()),
+    "reservations-prepare": Row("POST", "/o/demo/reservations/NOTF0UND/prepare/", staff_page(404)),
+    "reservations-slot": Row("POST", "/o/demo/reservations/slot/", supervisor_page(404),
+                             {"action": "close", "type": "none", "start": "2026-12-08T10:00:00+09:00"}),
+    "reservations-cards": Row("GET", "/o/demo/reservations/cards/", supervisor_page()),
+    "reservations-preparation-pdf": Row("GET", "/o/demo/reservations/cards/preparation.pdf", staff_page()),
+    "reservations-preparation-csv": Row("GET", "/o/demo/reservations/cards/preparation.csv", staff_page()),
     # ---- the admin site (every admin:* route is in this group; its log-in is open to all)
     "admin:*": Row("GET", "/admin/", admin_site()),
     "admin:login": Row("GET", "/admin/login/", {**everyone(200), ADMIN: 302}),  # in: to the index

@@ -101,6 +101,13 @@ PAGES: dict[str, Audience] = {
     "case-list": A.SUPERVISOR,
     "case-form-print": A.STAFF,   # the print buttons (PDF, or a Japanese page saying what is missing)
     "case-forms-print-all": A.STAFF,  # 「まとめて印刷」: every form the case needs, one PDF
+    # reservations (来庁予約), staff side: the day's bookings, 準備済, slot changes, the card list
+    "reservations-day": A.STAFF,
+    "reservations-prepare": A.STAFF,
+    "reservations-slot": A.SUPERVISOR,
+    "reservations-cards": A.SUPERVISOR,        # the card system's CSV (names, birth dates)
+    "reservations-preparation-pdf": A.STAFF,   # the cards to take out of the safe, to print
+    "reservations-preparation-csv": A.STAFF,
     "admin:login": A.ANYONE,
     "admin:logout": A.ANYONE,
     "admin:*": A.ADMIN,
