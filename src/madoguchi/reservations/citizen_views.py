@@ -208,6 +208,9 @@ def _book(request, office, rtype, start, form):
             validate_email(email)
         except ValidationError:
             raise ServiceError("invalid e-mail", code="invalid_email", status=422) from None
+    from . import mail
+
+    mail.request_base.set(request.build_absolute_uri("/").rstrip("/"))
     return services.reservation_book(
         actor=services.CITIZEN, office=office, type_code=rtype.code, start=start, email=email or None,
         lang=getattr(request, "LANGUAGE_CODE", None),
@@ -228,7 +231,7 @@ def _reservation(code: str):
 
 def qr_svg(reservation) -> str:
     """What the kiosk reads: ``RSV:`` and the code (QR alphanumeric mode)."""
-    return segno.make(f"{codes.QR_PREFIX}{reservation.code}", error="m").svg_inline(scale=6, border=2)
+    return segno.make(f"{codes.QR_PREFIX}{reservation.code}", error="m").svg_inline(scale=6, border=2, omitsize=True)
 
 
 def reservation_page(request, code):

@@ -1,5 +1,5 @@
-"""E-mail to a citizen who gave an address: the confirmation when booked, a word when
-cancelled, and the reminder the day before — each with the calendar file (.ics) and the link
+"""E-mail to a citizen who gave an address: the confirmation when booked and the reminder
+the day before — each with the calendar file (.ics) and the link
 to the booking's page that can cancel it (the manage token in the link).
 
 Sent in the booking's language. The confirmation runs from ``hooks.BOOKED`` (after commit; a
@@ -9,6 +9,7 @@ failure is logged by the hooks and never undoes the booking); reminders from
 
 from __future__ import annotations
 
+import contextvars
 import logging
 
 from django.conf import settings
@@ -25,10 +26,14 @@ from . import calendar_file, codes, hooks, selectors
 
 log = logging.getLogger(__name__)
 
+# The address the citizen used (set by the page that books, for the hook that mails after the
+# commit); MADOGUCHI_PUBLIC_URL wins where it is set.
+request_base: contextvars.ContextVar[str] = contextvars.ContextVar("reservation_mail_base", default="")
+
 
 def page_url(reservation, *, token: bool = True) -> str:
     path = reverse("reservation-page", args=[reservation.code])
-    base = settings.PUBLIC_URL or getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000"
+    base = settings.PUBLIC_URL or request_base.get() or "http://127.0.0.1:8000"
     url = f"{base.rstrip('/')}{path}"
     return f"{url}?token={reservation.manage_token}" if token else url
 
@@ -47,18 +52,14 @@ def _lines(reservation) -> list[str]:
     ]
 
 
-def _send(reservation, subject: str, intro: str, *, calendar: bool = True, link: bool = True) -> None:
+def _send(reservation, subject: str, intro: str) -> None:
     if not reservation.email:
         return
-    body = [intro, "", *_lines(reservation), ""]
-    if link:
-        body += [_("予約の確認・取消:"), page_url(reservation), ""]
-    body.append(_("このメールは送信専用です。"))
+    body = [intro, "", *_lines(reservation), "", _("予約の確認・取消:"), page_url(reservation), "",
+            _("このメールは送信専用です。")]
     message = EmailMessage(subject=subject, body="\n".join(body), to=[reservation.email])
-    if calendar:
-        message.attach(f"reservation-{reservation.code}.ics",
-                       calendar_file.ics(reservation, url=page_url(reservation, token=False)),
-                       "text/calendar")
+    message.attach(f"reservation-{reservation.code}.ics",
+                   calendar_file.ics(reservation, url=page_url(reservation, token=False)), "text/calendar")
     message.send(fail_silently=False)
 
 
@@ -66,12 +67,6 @@ def send_confirmation(reservation) -> None:
     with translation.override(reservation.lang or settings.LANGUAGE_CODE):
         _send(reservation, _("【来庁予約】予約を受け付けました（%(code)s）") % {"code": codes.display(reservation.code)},
               _("来庁予約を受け付けました。当日は庁舎の発券機で予約のQRコード（予約の画面）をかざすか、予約番号を入力してください。"))
-
-
-def send_cancelled(reservation) -> None:
-    with translation.override(reservation.lang or settings.LANGUAGE_CODE):
-        _send(reservation, _("【来庁予約】予約を取り消しました（%(code)s）") % {"code": codes.display(reservation.code)},
-              _("次の予約を取り消しました。"), calendar=False, link=False)
 
 
 def send_reminder(reservation) -> None:
@@ -83,4 +78,5 @@ def send_reminder(reservation) -> None:
 def connect() -> None:
     """Called once from ReservationsConfig.ready."""
     hooks.subscribe(hooks.BOOKED, send_confirmation)
-    hooks.subscribe(hooks.CANCELLED, send_cancelled)
+    # No mail of its own on a cancel: the citizen who cancels sees it on the page, and a slot
+    # closed by a supervisor is told by staff_services with the reason.
