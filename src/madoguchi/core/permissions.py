@@ -101,6 +101,9 @@ PAGES: dict[str, Audience] = {
     "case-list": A.SUPERVISOR,
     "case-form-print": A.STAFF,   # the print buttons (PDF, or a Japanese page saying what is missing)
     "case-forms-print-all": A.STAFF,  # 「まとめて印刷」: every form the case needs, one PDF
+    "form-editor": A.STAFF,       # 聞き取り: the move form typed by the clerk (opens the case)
+    "form-editor-case": A.STAFF,  # 届出内容: the case's form data, checked and corrected
+    "form-postcode": A.STAFF,     # postcode → address for the editor (internal side)
     # reservations (来庁予約), staff side: the day's bookings, 準備済, slot changes, the card list
     "reservations-day": A.STAFF,
     "reservations-prepare": A.STAFF,
@@ -162,6 +165,8 @@ API: dict[str, Audience] = {
     "book_reservation": A.ANYONE,
     "get_reservation": A.ANYONE,
     "cancel_reservation": A.ANYONE,
+    "free_slots_json": A.ANYONE,   # open data: aggregates per day and type
+    "free_slots_csv": A.ANYONE,
     # one-stop cases (internal side only; the service checks the case's office)
     "open_case": A.STAFF,
     "get_case": A.STAFF,

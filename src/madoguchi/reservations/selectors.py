@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from madoguchi.core.i18n import category_name
+from madoguchi.core.timeutil import JST
 
 from . import codes, slots
 from .models import Reservation, ReservationType
@@ -61,4 +62,27 @@ def _by_outcome(rows, lapsed_before, statuses) -> dict[str, int]:
         if status == statuses.BOOKED and row["start"] < lapsed_before:
             status = statuses.NO_SHOW
         out[str(status)] = out.get(str(status), 0) + 1
+    return out
+
+
+OPEN_DATA_COLUMNS = ("date", "type", "slots", "capacity", "booked", "free")
+
+
+def free_slots_by_day(office, *, first: dt.date, days: int) -> list[dict]:
+    """Open data: per date and reservation type, the schedule's slots, their capacity, the
+    bookings held and the places still free. Aggregates only (no booking, no time of one);
+    every slot of the schedule counts, bookable yet or not, so past days stay as they were."""
+    out = []
+    for rtype in ReservationType.objects.filter(office=office, is_active=True).select_related("office"):
+        by_day: dict[dt.date, dict] = {}
+        for slot in slots.type_slots(rtype, first=first, days=days, window=False):
+            day = by_day.setdefault(slot.start.astimezone(JST).date(),
+                                    {"slots": 0, "capacity": 0, "booked": 0, "free": 0})
+            day["slots"] += 1
+            day["capacity"] += slot.capacity
+            day["booked"] += min(slot.booked, slot.capacity)
+            day["free"] += slot.free
+        out.extend({"date": day.isoformat(), "type": rtype.code, **counts}
+                   for day, counts in sorted(by_day.items()))
+    out.sort(key=lambda row: row["date"])
     return out
