@@ -33,10 +33,12 @@ def counter1(office):
     return Counter.objects.get(office=office, number=1)
 
 
-def post_fields(data: dict) -> dict:
-    """The editor's POST for ``data`` (what a clerk would have typed)."""
+def post_fields(data: dict, version: int | None = None) -> dict:
+    """The editor's POST for ``data`` (what a clerk would have typed on the screen showing
+    ``version``)."""
     out = {"kind": data["kind"], "move_date": data["move_date"], "phone": data["phone"],
-           "email": data.get("email", ""), "members": str(len(data["members"])), "op": "save"}
+           "email": data.get("email", ""), "members": str(len(data["members"])), "op": "save",
+           "version": str(version or "")}
     for which in interview.ADDRESSES:
         for field, value in data[which].items():
             out[f"{which}.{field}"] = value
@@ -81,7 +83,7 @@ def test_the_case_form_data_is_shown_editable_and_the_view_is_audited(clerk, cou
 
 def test_a_correction_is_kept_as_the_next_version_and_printed(clerk, counter1, demo_case):
     data = case_selectors.case_form(demo_case).data
-    fields = post_fields(data)
+    fields = post_fields(data, version=1)
     fields["members-1-given_name"] = "美咲"          # the clerk corrects a name
     fields["members-1-given_kana"] = "みさき"        # typed in hiragana: kept as カタカナ
     fields["members-0-birth_date"] = "S60.4.2"      # 和暦 is read (the same day)
@@ -101,12 +103,40 @@ def test_a_correction_is_kept_as_the_next_version_and_printed(clerk, counter1, d
     assert "髙橋\u3000美咲" in all_text(pdf.content)
 
     # Saving the same data again keeps no new version.
-    clerk.post(editor_url(counter1, demo_case), fields)
+    again = clerk.post(editor_url(counter1, demo_case), {**fields, "version": "2"})
+    assert again.status_code == 302 and case_selectors.case_form(demo_case).version == 2
+    assert "届出内容に変更はありません" in clerk.get(f"/o/demo/counter/{counter1.pk}/case/").content.decode()
+
+
+def test_a_save_over_a_version_the_screen_did_not_show_is_refused_once(clerk, counter1, demo_case, staff):
+    """Two clerks on one case: the second save does not silently replace the first's."""
+    fields = post_fields(case_selectors.case_form(demo_case).data, version=1)
+    fields["phone"] = "0762209999"
+    other = {**case_selectors.case_form(demo_case).data, "phone": "0762208888"}
+    from madoguchi.cases.services import case_attach_form
+
+    case_attach_form(actor=staff, case_code=demo_case.code, form_data=other)  # meanwhile, at another counter
+    html = clerk.post(editor_url(counter1, demo_case), fields).content.decode()
+    assert "届出内容が第2版に更新されました" in unescape(html)
+    assert value_of(html, "phone") == "0762209999" and 'name="version" value="2"' in html
     assert case_selectors.case_form(demo_case).version == 2
+    # Seen and saved again: it is the next version.
+    assert clerk.post(editor_url(counter1, demo_case), {**fields, "version": "2"}).status_code == 302
+    assert case_selectors.case_form(demo_case).data["phone"] == "0762209999"
+
+
+def test_a_character_the_font_lacks_is_flagged_on_the_editor(clerk, counter1, demo_case, staff):
+    from madoguchi.cases.services import case_attach_form
+
+    data = case_selectors.case_form(demo_case).data
+    data["members"][1]["given_name"] = "美\ue000"
+    case_attach_form(actor=staff, case_code=demo_case.code, form_data=data)
+    html = unescape(clerk.get(editor_url(counter1, demo_case)).content.decode())
+    assert 'id="fe-unprintable"' in html and "2人目の氏名（名）: 「\ue000」U+E000" in html
 
 
 def test_a_wrong_date_keeps_every_typed_value_and_says_where(clerk, counter1, demo_case):
-    fields = post_fields(case_selectors.case_form(demo_case).data)
+    fields = post_fields(case_selectors.case_form(demo_case).data, version=1)
     fields["members-2-birth_date"] = "令和5年2月30日"
     fields["members-1-given_name"] = "美咲"
     fields["phone"] = "07612"
@@ -127,7 +157,7 @@ def test_a_wrong_date_keeps_every_typed_value_and_says_where(clerk, counter1, de
 
 
 def test_adding_and_removing_a_member_keeps_what_was_typed(clerk, counter1, demo_case):
-    fields = post_fields(case_selectors.case_form(demo_case).data)
+    fields = post_fields(case_selectors.case_form(demo_case).data, version=1)
     fields["members-0-given_name"] = "太郎"
     html = clerk.post(editor_url(counter1, demo_case), {**fields, "op": "add"}).content.decode()
     assert value_of(html, "members-4-family_name") == "" and value_of(html, "members-0-given_name") == "太郎"

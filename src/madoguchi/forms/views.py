@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from madoguchi.cases import selectors as case_selectors
 from madoguchi.core.errors import ServiceError
@@ -90,11 +91,11 @@ def _editor_page(request, *, office, counter, current, case, entry, errors=(), v
 
 
 # Numbered labels: in a focused <select> the clerk types the number (the browser's type-ahead).
-KIND_CHOICES = [("tennyu", "1 転入"), ("tenshutsu", "2 転出"), ("tenkyo", "3 転居")]
-SEX_CHOICES = [("male", "1 男"), ("female", "2 女"), ("unspecified", "3 その他・回答なし")]
-RELATIONSHIP_CHOICES = [("head", "1 世帯主"), ("spouse", "2 配偶者"), ("child", "3 子"), ("parent", "4 親"),
-                        ("grandparent", "5 祖父母"), ("grandchild", "6 孫"), ("sibling", "7 兄弟姉妹"),
-                        ("other", "8 その他")]
+KIND_CHOICES = [("tennyu", _lazy("1 転入")), ("tenshutsu", _lazy("2 転出")), ("tenkyo", _lazy("3 転居"))]
+SEX_CHOICES = [("male", _lazy("1 男")), ("female", _lazy("2 女")), ("unspecified", _lazy("3 その他・回答なし"))]
+RELATIONSHIP_CHOICES = [("head", _lazy("1 世帯主")), ("spouse", _lazy("2 配偶者")), ("child", _lazy("3 子")),
+                        ("parent", _lazy("4 親")), ("grandparent", _lazy("5 祖父母")), ("grandchild", _lazy("6 孫")),
+                        ("sibling", _lazy("7 兄弟姉妹")), ("other", _lazy("8 その他"))]
 
 
 def form_editor(request, code, counter_id, case_code=None):
@@ -140,6 +141,14 @@ def form_editor(request, code, counter_id, case_code=None):
             del entry["members"][index]
         return _editor_page(request, **page, entry=entry, focus="member-add")
     form, errors = interview.check(entry)
+    if form is not None and case is not None:
+        # Two clerks on one case: a save over a version this screen did not show is refused once.
+        latest = case_selectors.case_form(case)
+        if latest is not None and str(latest.version) != str(version or ""):
+            page["version"] = latest.version
+            return _editor_page(request, **page, entry=entry, errors=[{"field": "", "label": "", "message": _(
+                "この画面を開いた後に、届出内容が第{v}版に更新されました。内容を確かめて、もう一度保存してください。"
+            ).format(v=latest.version)}], focus="fe-save")
     if form is None:
         return _editor_page(request, **page, entry=entry, errors=errors,
                             focus=_first_field(errors, entry))
