@@ -95,6 +95,12 @@ MATRIX: dict[str, Row] = {
     "board-events": Row("GET", "/api/v1/offices/nowhere/board/events", everyone(404)),
     "navigator": Row("GET", "/o/demo/navi/", everyone(200)),
     "citizen-form": Row("GET", "/o/demo/form/", everyone(200)),
+    "reserve": Row("GET", "/o/demo/reserve/", everyone(200)),
+    "reserve-time": Row("GET", "/o/demo/reserve/nothing/", everyone(404)),
+    "reserve-confirm": Row("GET", "/o/demo/reserve/nothing/confirm/", everyone(404)),
+    "reservation-page": Row("GET", "/r/ZZZZZZZZ/", everyone(404)),
+    "reservation-cancel": Row("POST", "/r/ZZZZZZZZ/cancel/", everyone(404)),
+    "reservation-ics": Row("GET", "/r/ZZZZZZZZ/calendar.ics", everyone(404)),
     # ---- inside: log-in, devices
     "login": Row("GET", "/accounts/login/", everyone(200)),
     "logout": Row("POST", "/accounts/logout/", everyone(302)),

@@ -69,6 +69,12 @@ PAGES: dict[str, Audience] = {
     "notices-email-form": A.ANYONE,
     "navigator": A.ANYONE,         # 手続きナビ: the answers stay in the browser (sealed QR)
     "citizen-form": A.ANYONE,      # 住所異動の事前入力: typed data stays in the browser (sealed QR)
+    "reserve": A.ANYONE,           # 来庁予約: ALTCHA + per-address limit on the booking itself
+    "reserve-time": A.ANYONE,
+    "reserve-confirm": A.ANYONE,
+    "reservation-page": A.ANYONE,  # the booking's code is the authority (as in the API)
+    "reservation-cancel": A.ANYONE,
+    "reservation-ics": A.ANYONE,
     "zone-sync": A.ZONE_PEER,
     # inside the office
     "login": A.ANYONE,
