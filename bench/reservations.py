@@ -55,6 +55,7 @@ from _common import (
     serve_command,
     server_env,
     summary_ms,
+    tree_cpu_seconds,
     uptime_load,
 )
 
@@ -185,13 +186,21 @@ def run(database_url: str, workers: int, duration: float, bookings: int, rounds:
     subprocess.run([PYTHON, "-m", "madoguchi", "manage", "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
     subprocess.run([PYTHON, "-m", "madoguchi", "manage", "shell", "-c", SETUP], env=env, check=True, cwd=ROOT)
     port = free_port()
-    with running(serve_command(port, workers), env, port, f"reservations-{workers}"):
+    with running(serve_command(port, workers), env, port, f"reservations-{workers}") as server:
         payloads = solve_many(port, bookings + rounds * CLIENTS)
         starts = asyncio.run(_starts(port))
         result = {"workers": workers, "load_before": uptime_load()}
-        result["slots"] = asyncio.run(_slots(port, duration))
-        result["book"] = asyncio.run(_book(port, payloads[:bookings], starts[:-rounds]))
-        result["burst"] = asyncio.run(_burst(port, payloads[bookings:], starts, rounds))
+
+        def phase(name, coro):
+            # The server's CPU per request: on a shared machine a steadier figure than latency.
+            cpu = tree_cpu_seconds(server.pid)
+            result[name] = asyncio.run(coro)
+            result[name]["server_cpu_ms_per_request"] = round(
+                (tree_cpu_seconds(server.pid) - cpu) * 1000 / max(1, result[name]["n"]), 2)
+
+        phase("slots", _slots(port, duration))
+        phase("book", _book(port, payloads[:bookings], starts[:-rounds]))
+        phase("burst", _burst(port, payloads[bookings:], starts, rounds))
         result["load_after"] = uptime_load()
     return result
 
