@@ -276,15 +276,26 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     """Delete what is past its retention period: closed one-stop cases (来庁案件) closed more
-    than MADOGUCHI_CASE_RETENTION_DAYS days ago (or --days). Run it daily (cron, systemd timer)."""
+    than MADOGUCHI_CASE_RETENTION_DAYS days ago (or --days), and the form data (届出内容: names,
+    addresses, birth dates) stored more than MADOGUCHI_FORM_RETENTION_DAYS days ago (or
+    --form-days), also of open cases. Run it daily (cron, systemd timer)."""
     _setup()
-    from madoguchi.cases.services import case_purge, retention_days
+    from madoguchi.cases.services import (
+        case_form_purge,
+        case_purge,
+        form_retention_days,
+        retention_days,
+    )
     from madoguchi.core.actors import SYSTEM
 
     days = retention_days() if args.days is None else args.days
     deleted = case_purge(actor=SYSTEM, days=days)
     print(f"来庁案件: 終了から {days} 日を過ぎた {deleted} 件を削除しました。 "
           f"(one-stop cases closed more than {days} days ago: {deleted} deleted)", flush=True)
+    form_days = form_retention_days() if args.form_days is None else args.form_days
+    forms = case_form_purge(actor=SYSTEM, days=form_days)
+    print(f"届出内容: 保存から {form_days} 日を過ぎた {forms} 版を削除しました。 "
+          f"(form data stored more than {form_days} days ago: {forms} versions deleted)", flush=True)
     return 0
 
 
@@ -335,9 +346,11 @@ def build_parser() -> argparse.ArgumentParser:
     cases = sub.add_parser("cases", help="来庁案件 (one-stop cases): purge")
     cases_sub = cases.add_subparsers(dest="cases_command", required=True)
     for parent in (sub, cases_sub):
-        purge = parent.add_parser("purge", help="保存期間 (MADOGUCHI_CASE_RETENTION_DAYS) を過ぎた終了済みの来庁案件を削除")
+        purge = parent.add_parser("purge", help="保存期間を過ぎた終了済みの来庁案件 (MADOGUCHI_CASE_RETENTION_DAYS) と届出内容 (MADOGUCHI_FORM_RETENTION_DAYS) を削除")
         purge.add_argument("--days", type=int, default=None,
                            help="保存日数 (default: MADOGUCHI_CASE_RETENTION_DAYS, 90)")
+        purge.add_argument("--form-days", type=int, default=None,
+                           help="届出内容の保存日数 (default: MADOGUCHI_FORM_RETENTION_DAYS, 30)")
         purge.set_defaults(func=cmd_purge)
 
     sub.add_parser("manage", help="Django の管理コマンド (e.g. madoguchi manage createsuperuser)",
