@@ -130,6 +130,8 @@ def _forms_banner(base: str, _code: str) -> list[str]:
         "書かない窓口: 記入済みの帳票 / Pre-filled forms (case DEMO-1: 転入, 4 people, 髙・﨑・𠮷):",
         f"  窓口画面の「QR・案件番号を読み取り」欄に {DEMO_NAME} と入力すると、印刷ボタンが並びます。",
         f"  Type {DEMO_NAME} into the counter screen's scan field (key C): its print buttons appear.",
+        "  E で届出内容の確認・訂正。案件のない来庁者は E で聞き取り（スマートフォンのない方）。",
+        "  Key E: the case's form data to check and correct; with no case, 聞き取り (opens a case).",
         f"  案件 {DEMO_NAME} (case page)   {base}/o/demo/cases/{DEMO_NAME}/   (ログイン: staff / staff)",
         *[f"  {base}/api/v1/cases/{DEMO_NAME}/forms/{f['code']}.pdf  {f['name']}" for f in forms],
         f"  {base}/api/v1/forms  様式の一覧 (API, Bearer demo-staff)",
@@ -276,15 +278,26 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     """Delete what is past its retention period: closed one-stop cases (来庁案件) closed more
-    than MADOGUCHI_CASE_RETENTION_DAYS days ago (or --days). Run it daily (cron, systemd timer)."""
+    than MADOGUCHI_CASE_RETENTION_DAYS days ago (or --days), and the form data (届出内容: names,
+    addresses, birth dates) stored more than MADOGUCHI_FORM_RETENTION_DAYS days ago (or
+    --form-days), also of open cases. Run it daily (cron, systemd timer)."""
     _setup()
-    from madoguchi.cases.services import case_purge, retention_days
+    from madoguchi.cases.services import (
+        case_form_purge,
+        case_purge,
+        form_retention_days,
+        retention_days,
+    )
     from madoguchi.core.actors import SYSTEM
 
     days = retention_days() if args.days is None else args.days
     deleted = case_purge(actor=SYSTEM, days=days)
     print(f"来庁案件: 終了から {days} 日を過ぎた {deleted} 件を削除しました。 "
           f"(one-stop cases closed more than {days} days ago: {deleted} deleted)", flush=True)
+    form_days = form_retention_days() if args.form_days is None else args.form_days
+    forms = case_form_purge(actor=SYSTEM, days=form_days)
+    print(f"届出内容: 保存から {form_days} 日を過ぎた {forms} 版を削除しました。 "
+          f"(form data stored more than {form_days} days ago: {forms} versions deleted)", flush=True)
     return 0
 
 
@@ -335,9 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
     cases = sub.add_parser("cases", help="来庁案件 (one-stop cases): purge")
     cases_sub = cases.add_subparsers(dest="cases_command", required=True)
     for parent in (sub, cases_sub):
-        purge = parent.add_parser("purge", help="保存期間 (MADOGUCHI_CASE_RETENTION_DAYS) を過ぎた終了済みの来庁案件を削除")
+        purge = parent.add_parser("purge", help="保存期間を過ぎた終了済みの来庁案件 (MADOGUCHI_CASE_RETENTION_DAYS) と届出内容 (MADOGUCHI_FORM_RETENTION_DAYS) を削除")
         purge.add_argument("--days", type=int, default=None,
                            help="保存日数 (default: MADOGUCHI_CASE_RETENTION_DAYS, 90)")
+        purge.add_argument("--form-days", type=int, default=None,
+                           help="届出内容の保存日数 (default: MADOGUCHI_FORM_RETENTION_DAYS, 30)")
         purge.set_defaults(func=cmd_purge)
 
     sub.add_parser("manage", help="Django の管理コマンド (e.g. madoguchi manage createsuperuser)",

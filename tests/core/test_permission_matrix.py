@@ -95,6 +95,12 @@ MATRIX: dict[str, Row] = {
     "board-events": Row("GET", "/api/v1/offices/nowhere/board/events", everyone(404)),
     "navigator": Row("GET", "/o/demo/navi/", everyone(200)),
     "citizen-form": Row("GET", "/o/demo/form/", everyone(200)),
+    "reserve": Row("GET", "/o/demo/reserve/", everyone(200)),
+    "reserve-time": Row("GET", "/o/demo/reserve/nothing/", everyone(404)),
+    "reserve-confirm": Row("GET", "/o/demo/reserve/nothing/confirm/", everyone(404)),
+    "reservation-page": Row("GET", "/r/ZZZZZZZZ/", everyone(404)),
+    "reservation-cancel": Row("POST", "/r/ZZZZZZZZ/cancel/", everyone(404)),
+    "reservation-ics": Row("GET", "/r/ZZZZZZZZ/calendar.ics", everyone(404)),
     # ---- inside: log-in, devices
     "login": Row("GET", "/accounts/login/", everyone(200)),
     "logout": Row("POST", "/accounts/logout/", everyone(302)),
@@ -122,6 +128,10 @@ MATRIX: dict[str, Row] = {
     "case-form-print": Row("GET", "/o/demo/cases/{case}/forms/juumin_idou.pdf", staff_page(409)),
     "case-forms-print-all": Row("GET", "/o/demo/cases/{case}/forms.pdf", staff_page(409)),
     "case-page": Row("GET", "/o/demo/cases/{case}/", staff_page()),
+    "form-editor": Row("GET", "/o/demo/counter/{idle}/form/", staff_page()),
+    "form-editor-case": Row("GET", "/o/demo/counter/{busy}/form/{case}/", staff_page()),
+    "form-postcode": Row("GET", "/o/demo/counter/{busy}/postcode/?which=new_address&new_address.postcode=9200961",
+                         staff_page()),
     "case-counter-part": Row("GET", "/o/demo/counter/{busy}/case/", staff_page()),
     "case-scan": Row("POST", "/o/demo/counter/{busy}/case/scan/", staff_page(), {"text": "{case}"}),
     "case-action": Row("POST", "/o/demo/counter/{busy}/case/{case}/note/", staff_page(),
@@ -201,6 +211,8 @@ MATRIX: dict[str, Row] = {
                                    {"type": "none", "start": "2026-12-08T10:00:00+09:00"}),
     "api-v1:get_reservation": Row("GET", f"{B}/reservations/AAAA-BBBB", everyone(404)),
     "api-v1:cancel_reservation": Row("POST", f"{B}/reservations/AAAA-BBBB/cancel", everyone(404), {}),
+    "api-v1:free_slots_json": Row("GET", f"{B}/offices/demo/reservation-slots.json", everyone(200)),
+    "api-v1:free_slots_csv": Row("GET", f"{B}/offices/demo/reservation-slots.csv", everyone(200)),
 }
 # Declared for the public side only (ROLE=public); not in this URLconf.
 OTHER_ZONE = {"zone-sync", "zone-reservations"}

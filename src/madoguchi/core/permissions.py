@@ -69,6 +69,12 @@ PAGES: dict[str, Audience] = {
     "notices-email-form": A.ANYONE,
     "navigator": A.ANYONE,         # 手続きナビ: the answers stay in the browser (sealed QR)
     "citizen-form": A.ANYONE,      # 住所異動の事前入力: typed data stays in the browser (sealed QR)
+    "reserve": A.ANYONE,           # 来庁予約: ALTCHA + per-address limit on the booking itself
+    "reserve-time": A.ANYONE,
+    "reserve-confirm": A.ANYONE,
+    "reservation-page": A.ANYONE,  # the booking's code is the authority (as in the API)
+    "reservation-cancel": A.ANYONE,
+    "reservation-ics": A.ANYONE,
     "zone-sync": A.ZONE_PEER,
     "zone-reservations": A.ZONE_PEER,  # the internal side's signed pull of bookings (zones/pull.py)
     # inside the office
@@ -96,6 +102,9 @@ PAGES: dict[str, Audience] = {
     "case-list": A.SUPERVISOR,
     "case-form-print": A.STAFF,   # the print buttons (PDF, or a Japanese page saying what is missing)
     "case-forms-print-all": A.STAFF,  # 「まとめて印刷」: every form the case needs, one PDF
+    "form-editor": A.STAFF,       # 聞き取り: the move form typed by the clerk (opens the case)
+    "form-editor-case": A.STAFF,  # 届出内容: the case's form data, checked and corrected
+    "form-postcode": A.STAFF,     # postcode → address for the editor (internal side)
     # reservations (来庁予約), staff side: the day's bookings, 準備済, slot changes, the card list
     "reservations-day": A.STAFF,
     "reservations-prepare": A.STAFF,
@@ -157,6 +166,8 @@ API: dict[str, Audience] = {
     "book_reservation": A.ANYONE,
     "get_reservation": A.ANYONE,
     "cancel_reservation": A.ANYONE,
+    "free_slots_json": A.ANYONE,   # open data: aggregates per day and type
+    "free_slots_csv": A.ANYONE,
     # one-stop cases (internal side only; the service checks the case's office)
     "open_case": A.STAFF,
     "get_case": A.STAFF,

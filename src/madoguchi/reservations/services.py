@@ -296,6 +296,13 @@ class CheckIn:
     replayed: bool
 
 
+def _save(reservation: Reservation, fields: list[str]) -> None:
+    """Save these fields, and the change time the zone pull follows where the model has one."""
+    if any(f.name == "changed_at" for f in Reservation._meta.concrete_fields):
+        fields = [*fields, "changed_at"]
+    reservation.save(update_fields=fields)
+
+
 def _case_opener(actor: Actor) -> Actor:
     """A kiosk may not open cases; the check-in it was allowed opens the booking's on its behalf
     (the case history and the audit log name the kiosk), as the kiosk's navigator does."""
@@ -384,7 +391,7 @@ def reservation_check_in(*, actor: Actor, office, code: str, at: dt.datetime | N
     reservation.status = ReservationStatus.NO_SHOW if late else ReservationStatus.CHECKED_IN
     reservation.checked_in_at = at
     reservation.ticket_public_id = ticket.public_id
-    reservation.save(update_fields=["status", "checked_in_at", "ticket_public_id"])
+    _save(reservation, ["status", "checked_in_at", "ticket_public_id"])
     _audit(actor, "reservation_check_in", reservation, ticket=ticket.public_id, late=late,
            category=category.code, case=getattr(case, "code", ""))
     transaction.on_commit(lambda: hooks.emit(hooks.CHANGED, reservation))
@@ -409,7 +416,39 @@ def reservation_mark_no_shows(*, actor: Actor, office=None, at: dt.datetime | No
     marked = list(rows)
     for reservation in marked:
         reservation.status = ReservationStatus.NO_SHOW
-        reservation.save(update_fields=["status"])
+        _save(reservation, ["status"])
         _audit(actor, "reservation_no_show", reservation)
         transaction.on_commit(lambda r=reservation: hooks.emit(hooks.CHANGED, r))
     return len(marked)
+
+
+def reservation_remind_due(*, actor: Actor, at: dt.datetime | None = None) -> int:
+    """Send the day-before reminder (mail.send_reminder) to each booking of tomorrow (JST) that
+    gave an address and has not had it; ``reminded_at`` marks it sent, so running this every
+    hour (``madoguchi manage reservations_remind``) sends each reminder once."""
+    from . import mail
+
+    if actor.kind != "system":
+        raise Forbidden()
+    at = at or now()
+    tomorrow = business_date(at) + dt.timedelta(days=1)
+    first = dt.datetime.combine(tomorrow, dt.time(), tzinfo=JST)
+    due = list(Reservation.objects.select_related("office", "type")
+               .filter(status=ReservationStatus.BOOKED, reminded_at__isnull=True, start__gte=first,
+                       start__lt=first + dt.timedelta(days=1)).exclude(email=""))
+    sent = 0
+    for reservation in due:
+        with transaction.atomic():
+            claimed = (Reservation.objects.filter(pk=reservation.pk, reminded_at__isnull=True)
+                       .update(reminded_at=at))
+        if not claimed:  # another runner took it
+            continue
+        try:
+            mail.send_reminder(reservation)
+        except Exception:  # noqa: BLE001 - SMTP down: try again next round
+            log.exception("reminder for %s could not be sent", reservation.code)
+            Reservation.objects.filter(pk=reservation.pk).update(reminded_at=None)
+            continue
+        _audit(actor, "reservation_remind", reservation)
+        sent += 1
+    return sent
