@@ -6,7 +6,14 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from madoguchi.cases import codes, selectors, services
-from madoguchi.cases.models import Case, CaseEntry, CaseProcedure, CaseTicket, ProcedureStatus
+from madoguchi.cases.models import (
+    Case,
+    CaseEntry,
+    CaseForm,
+    CaseProcedure,
+    CaseTicket,
+    ProcedureStatus,
+)
 from madoguchi.core.actors import SYSTEM, actor_for_user
 from madoguchi.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from madoguchi.core.models import AuditLog, Role
@@ -221,6 +228,40 @@ def test_closed_cases_are_purged_after_the_retention_period(office, staff, setti
         services.case_purge(actor=staff, at=in_91_days)
     admin = actor_for_user(get_user_model().objects.get(username="admin"))
     assert services.case_purge(actor=admin, at=in_91_days + dt.timedelta(days=90)) == 1
+
+
+def test_form_data_is_deleted_after_its_retention_also_of_open_cases(office, staff, settings):
+    """MADOGUCHI_FORM_RETENTION_DAYS: the names and addresses go, the case and a contentless
+    line in its history stay; each version on its own age."""
+    settings.FORM_RETENTION_DAYS = 30
+    case = services.case_open(actor=staff, office=office, life_event="tennyu", answers=FAMILY)
+    other = services.case_open(actor=staff, office=office, life_event="tennyu", answers=FAMILY)
+    data = {"kind": "tennyu", "members": [{"family_name": "髙橋", "given_name": "𠮷男"}]}
+    for _ in range(2):
+        services.case_attach_form(actor=staff, case_code=case.code, form_data=data)
+    services.case_attach_form(actor=staff, case_code=other.code, form_data=data)
+    in_31_days = now() + dt.timedelta(days=31)
+    # Version 2 of the case was stored later (a correction 5 days before the purge): it stays.
+    CaseForm.objects.filter(case=case, version=2).update(at=in_31_days - dt.timedelta(days=5))
+    assert services.case_form_purge(actor=SYSTEM, at=in_31_days) == 2
+    assert list(CaseForm.objects.values_list("case_id", "version")) == [(case.pk, 2)]
+    case.refresh_from_db()
+    assert case.is_open and selectors.case_form(case).version == 2
+    gone = CaseEntry.objects.get(case=other, kind="form", detail__deleted="retention")
+    assert gone.detail == {"version": 1, "deleted": "retention"} and gone.actor == SYSTEM.label
+    assert CaseEntry.objects.filter(case=case, detail__deleted="retention").count() == 1
+    audit = AuditLog.objects.get(action="case.form.purge")
+    assert audit.detail["deleted"] == 2 and audit.detail["cases"] == 2 and audit.detail["days"] == 30
+    assert "髙橋" not in str(audit.detail) and "髙橋" not in str(gone.detail)
+    # The history says what went, with no content.
+    from django.template.loader import render_to_string
+
+    assert render_to_string("cases/_entry_detail.html", {"e": gone}).strip() == ": 第1版を保存期間の経過により削除"
+    # The purge is the system's (madoguchi purge) or an administrator's.
+    with pytest.raises(Forbidden):
+        services.case_form_purge(actor=staff, at=in_31_days)
+    assert services.case_form_purge(actor=SYSTEM, days=0, at=in_31_days) == 1
+    assert not CaseForm.objects.exists()
 
 
 def test_a_scanned_handover_opens_one_case_a_second_scan_is_refused(office, staff):

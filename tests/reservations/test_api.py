@@ -169,6 +169,7 @@ def test_per_address_limit(client, office, settings):
     refused = post(client, {"type": "general", "start": tomorrow().isoformat(), "altcha": solved(client)})
     assert refused.json()["code"] == "rate_limited"
     assert "予約が多すぎる" in refused.json()["message"]
+    assert int(refused["Retry-After"]) > 0 and refused.json()["detail"]["limit"] == "address"
     other = Client(REMOTE_ADDR="192.0.2.7")
     assert post(other, {"type": "general", "start": tomorrow(11).isoformat(),
                         "altcha": solved(other)}).status_code == 201
@@ -210,3 +211,23 @@ def test_card_pickup_checks_the_keyed_hash(client, office):
     twice = post(client, {**base, "altcha": solved(client), "notice_number": "123456789012",
                           "birth_date": "1990-04-01"})
     assert twice.status_code == 409 and twice.json()["code"] == "card_already_booked"
+
+
+def test_open_data_free_slots_per_day_and_type(client, office):
+    schedule(office, capacity=3)
+    day = business_date() + dt.timedelta(days=1)
+    for _ in range(2):
+        assert post(client, {"type": "general", "start": tomorrow().isoformat(),
+                             "altcha": solved(client)}).status_code == 201
+    data = client.get(f"{B}/offices/demo/reservation-slots.json?from={day}&days=2").json()
+    assert data["columns"] == ["date", "type", "slots", "capacity", "booked", "free"]
+    assert data["rows"] == [
+        {"date": day.isoformat(), "type": "general", "slots": 6, "capacity": 18, "booked": 2, "free": 16},
+        {"date": (day + dt.timedelta(days=1)).isoformat(), "type": "general", "slots": 6, "capacity": 18,
+         "booked": 0, "free": 18}]
+    csv_response = client.get(f"{B}/offices/demo/reservation-slots.csv?from={day}&days=1")
+    assert csv_response["Content-Type"].startswith("text/csv")
+    text = csv_response.content.decode("utf-8-sig")
+    assert text == f"date,type,slots,capacity,booked,free\r\n{day.isoformat()},general,6,18,2,16\r\n"
+    # Aggregates only: no code, time or e-mail of a booking.
+    assert "@" not in text and ":" not in text

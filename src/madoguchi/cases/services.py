@@ -453,6 +453,37 @@ def case_purge(*, actor: Actor, days: int | None = None, at: dt.datetime | None 
     return count
 
 
+def form_retention_days() -> int:
+    return int(getattr(settings, "FORM_RETENTION_DAYS", 30))
+
+
+@atomic_with_retry()
+def case_form_purge(*, actor: Actor, days: int | None = None, at: dt.datetime | None = None) -> int:
+    """Delete the form data (``CaseForm``: names, addresses, birth dates) kept more than ``days``
+    (MADOGUCHI_FORM_RETENTION_DAYS) ago, also of cases still open: the decrypted data lives on
+    the internal side no longer than needed. Each version is deleted on its own age (a recent
+    correction stays). The case's history keeps one line per deleted version (its number, no
+    content); the audit log one row per run. Administrators and the system only."""
+    if not (actor.kind == "system" or (actor.kind == "staff" and actor.roles is None)):
+        raise Forbidden("保存期間を過ぎた届出内容の削除は、システム管理者だけが行えます。", code="forbidden_role")
+    days = form_retention_days() if days is None else int(days)
+    if days < 0:
+        raise ServiceError("保存日数は0以上にしてください。", code="invalid_days", status=422)
+    cutoff = (at or now()) - dt.timedelta(days=days)
+    doomed = list(CaseForm.objects.filter(at__lt=cutoff).order_by("case_id", "version")
+                  .values_list("pk", "case_id", "version"))
+    by_case: dict[int, list[int]] = {}
+    for _pk, case_id, version in doomed:
+        by_case.setdefault(case_id, []).append(version)
+    for case in Case.objects.select_for_update(of=("self",)).select_related("office").filter(pk__in=by_case):
+        for version in by_case[case.pk]:
+            _entry(case, EntryKind.FORM, actor, version=version, deleted="retention")
+    CaseForm.objects.filter(pk__in=[pk for pk, _case, _version in doomed]).delete()
+    audit_record(actor=actor, action="case.form.purge", target="cases",
+                 detail={"deleted": len(doomed), "cases": len(by_case), "days": days, "cutoff": cutoff.isoformat()})
+    return len(doomed)
+
+
 # ------------------------------------------------------------------ looking at a case
 
 

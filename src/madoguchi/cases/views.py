@@ -299,3 +299,16 @@ def case_list(request, code):
                "life_events": life_event_names()}
     template = "cases/_case_list.html" if request.GET.get("panel") else "cases/case_list.html"
     return render(request, template, context)
+
+
+# ------------------------------------------------------------------ handed over by other screens
+
+
+def show_on_counter(request, counter, case, message=None) -> None:
+    """Another staff screen (the form editor: forms/views.py) sends the clerk back to the counter
+    screen with ``case`` shown beside the called ticket and ``message`` in the case side."""
+    current = _current(counter)
+    if current is None or selectors.case_for_ticket(current.public_id) is None:
+        _pin(request, counter, case, current.public_id if current else None)
+    if message:
+        _flash(request, counter, message=message)

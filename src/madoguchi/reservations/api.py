@@ -3,13 +3,19 @@ its row in core/permissions.py. Anyone may book; ALTCHA and a per-address limit 
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 from django.conf import settings
+from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
 from ninja import Query, Router, Status
 
+from madoguchi.core.errorpages import error_response
 from madoguchi.core.errors import NotFound, ServiceError
 from madoguchi.core.throttle import RateLimited, check_rate, client_address
-from madoguchi.core.timeutil import business_date
+from madoguchi.core.timeutil import JST, business_date
 from madoguchi.queueing.schemas import ErrorOut
 
 from . import altcha, selectors, services
@@ -17,6 +23,8 @@ from .models import Reservation
 from .schemas import (
     BookedOut,
     CancelIn,
+    FreeSlotsOut,
+    FreeSlotsQuery,
     ReservationIn,
     ReservationOut,
     ReservationTypeOut,
@@ -64,8 +72,13 @@ def reservation_types(request, code: str):
 def reservation_slots(request, code: str, query: Query[SlotsQuery]):
     office = services.office_by_code(code)
     rtype = services.type_by_code(office, query.type)
-    return selectors.free_slots(rtype, first=query.start or business_date(), days=query.days,
+    rows = selectors.free_slots(rtype, first=query.start or business_date(), days=query.days,
                                 needed=query.slots)
+    # Written here rather than through the schema: a week of half-hour slots is hundreds of rows,
+    # and pydantic's output validation of them cost more than computing them (docs/benchmarks.md).
+    body = json.dumps([{"start": r["start"].astimezone(JST).isoformat(), "end": r["end"].astimezone(JST).isoformat(),
+                        "free": r["free"]} for r in rows], separators=(",", ":"))
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 @router.get("/altcha/challenge", response={200: dict}, summary="ALTCHA の課題 (public; the library's JSON)")
@@ -82,7 +95,8 @@ def book_reservation(request, code: str, payload: ReservationIn):
         check_rate(request, "reserve", "address", client_address(request),
                    settings.THROTTLE.get("reserve", {}).get("address"))
     except RateLimited as exc:
-        raise TooManyBookings(detail=exc.detail) from None
+        return error_response(request, 429, "rate_limited", TooManyBookings.message, detail=exc.detail,
+                              retry_after=exc.retry_after)
     services.office_by_code(code)
     altcha.verify(payload.altcha)
     if payload.email:
@@ -121,3 +135,43 @@ def cancel_reservation(request, code: str, payload: CancelIn | None = None):
     reservation = services.reservation_cancel(actor=services.CITIZEN, code=code,
                                               token=payload.token if payload else None)
     return reservation_out(reservation)
+
+
+# ------------------------------------------------------------------ open data
+
+_PUBLIC_HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=300"}
+
+
+def _free_rows(code: str, query: FreeSlotsQuery) -> tuple[str, list[dict]]:
+    office = services.office_by_code(code)
+    first = query.start or business_date()
+    return office.code, selectors.free_slots_by_day(office, first=first, days=query.days)
+
+
+@router.get("/offices/{code}/reservation-slots.json", response={200: FreeSlotsOut, 404: ErrorOut, 422: ErrorOut},
+            tags=["opendata"], summary="予約枠の空き 日別・種類別 JSON (public; オープンデータ、集計値のみ)")
+def free_slots_json(request, code: str, query: Query[FreeSlotsQuery], response: HttpResponse):
+    office_code, rows = _free_rows(code, query)
+    for header, value in _PUBLIC_HEADERS.items():
+        response[header] = value
+    return {"office": office_code, "columns": list(selectors.OPEN_DATA_COLUMNS), "rows": rows}
+
+
+@router.get("/offices/{code}/reservation-slots.csv", response={200: None, 404: ErrorOut, 422: ErrorOut},
+            tags=["opendata"], summary="予約枠の空き 日別・種類別 CSV (public; オープンデータ、集計値のみ)",
+            openapi_extra={"responses": {200: {
+                "description": "UTF-8 (BOM 付き) CSV: " + ",".join(selectors.OPEN_DATA_COLUMNS),
+                "content": {"text/csv": {"schema": {"type": "string"}}}}}})
+def free_slots_csv(request, code: str, query: Query[FreeSlotsQuery]):
+    office_code, rows = _free_rows(code, query)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel reads UTF-8 with a BOM
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(selectors.OPEN_DATA_COLUMNS)
+    for row in rows:
+        writer.writerow([row[column] for column in selectors.OPEN_DATA_COLUMNS])
+    response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8",
+                            headers=_PUBLIC_HEADERS)
+    first = rows[0]["date"] if rows else (query.start or business_date()).isoformat()
+    response["Content-Disposition"] = f'attachment; filename="madoguchi-reservation-slots-{office_code}-{first}.csv"'
+    return response

@@ -60,3 +60,24 @@ class ReservationOut(Schema):
 
 class CancelIn(Schema):
     token: str | None = Field(None, max_length=64, description="the change/cancel link's token")
+
+
+class FreeSlotsQuery(Schema):
+    start: date | None = Field(None, alias="from", ge=date(2000, 1, 1), le=date(2999, 12, 31),
+                               description="YYYY-MM-DD (default: today, JST)")
+    days: int = Field(31, ge=1, le=MAX_DAYS, description=f"how many days, 1–{MAX_DAYS}")
+
+
+class FreeSlotsRowOut(Schema):
+    date: str
+    type: str
+    slots: int
+    capacity: int
+    booked: int
+    free: int
+
+
+class FreeSlotsOut(Schema):
+    office: str
+    columns: list[str]
+    rows: list[FreeSlotsRowOut]

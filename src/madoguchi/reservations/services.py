@@ -126,14 +126,28 @@ def _card_digest(office: Office, rtype: ReservationType, notice_number, birth_da
     return digest
 
 
+def _off_schedule_run(rtype: ReservationType, start: dt.datetime, needed: int) -> list[slots.Slot]:
+    """Slots of the type's length and capacity from any ``start`` (staff booking outside the
+    published schedule, and the demo's booking for the current half hour)."""
+    from .models import Availability
+
+    schedule = Availability.objects.filter(type=rtype).order_by("-capacity").first()
+    minutes = schedule.slot_minutes if schedule else 30
+    capacity = schedule.capacity if schedule else 1
+    step = dt.timedelta(minutes=minutes)
+    return [slots.Slot(start + i * step, start + (i + 1) * step, capacity, 0) for i in range(max(1, needed))]
+
+
 def _run_for(rtype: ReservationType, start: dt.datetime, needed: int, *, window: bool,
-             at: dt.datetime) -> list[slots.Slot]:
+             at: dt.datetime, off_schedule: bool = False) -> list[slots.Slot]:
     """The consecutive slots a booking from ``start`` takes (422 if ``start`` is not a slot)."""
     local = start.astimezone(JST)
     day = slots.type_slots(rtype, first=local.date(), days=1, at=at, window=window)
     for slot, run in slots.runs(day, needed):
         if slot.start == start:
             return run
+    if off_schedule:
+        return _off_schedule_run(rtype, start, needed)
     raise _invalid("選択した日時は予約を受け付けていません。空いている時間から選んでください。",
                    "slot_unavailable", {"start": local.isoformat()})
 
@@ -180,11 +194,14 @@ def _audit(actor: Actor, action: str, reservation: Reservation, **detail) -> Non
 def reservation_book(*, actor: Actor, office, type_code: str, start: dt.datetime,
                      email: str | None = None, lang: str | None = None, answers: dict | None = None,
                      notice_number: str | None = None, birth_date: dt.date | str | None = None,
-                     code: str | None = None, at: dt.datetime | None = None) -> Reservation:
+                     code: str | None = None, off_schedule: bool = False,
+                     at: dt.datetime | None = None) -> Reservation:
     """Book ``start`` (and the consecutive slots the type or the answers need).
 
     Citizens book within the bookable window; staff of the office and the system (the demo) may
-    book any slot of the schedule. ``code`` fixes the code (the demo's DEMO-R1). Refusals:
+    book any slot of the schedule, and with ``off_schedule`` any start at all (a visit agreed on
+    the phone; the demo's booking for the current half hour), in slots of the schedule's length
+    and capacity. ``code`` fixes the code (the demo's DEMO-R1). Refusals:
     404 office/type, 422 ``slot_unavailable`` / ``card_notice_unknown`` / ``invalid_answers``,
     409 ``slot_full`` / ``card_already_booked``.
     """
@@ -195,19 +212,19 @@ def reservation_book(*, actor: Actor, office, type_code: str, start: dt.datetime
     staff = actor.kind in {"staff", "system"}
     if staff:
         actor.require_staff(office.pk)
-    elif code is not None:
+    elif code is not None or off_schedule:
         raise Forbidden()
     life_event, procedures, needed = _determine(rtype, answers, start.astimezone(JST).date())
     digest = _card_digest(office, rtype, notice_number, birth_date)
     return _book(actor=actor, office=office, rtype=rtype, start=start, needed=needed, window=not staff,
-                 at=at, email=(email or "").strip(), lang=(lang or "ja")[:10], life_event=life_event,
-                 procedures=procedures, digest=digest, code=code)
+                 off_schedule=off_schedule, at=at, email=(email or "").strip(), lang=(lang or "ja")[:10],
+                 life_event=life_event, procedures=procedures, digest=digest, code=code)
 
 
 @atomic_with_retry()
-def _book(*, actor, office, rtype, start, needed, window, at, email, lang, life_event, procedures,
-          digest, code) -> Reservation:
-    run = _run_for(rtype, start, needed, window=window, at=at)
+def _book(*, actor, office, rtype, start, needed, window, off_schedule, at, email, lang, life_event,
+          procedures, digest, code) -> Reservation:
+    run = _run_for(rtype, start, needed, window=window, at=at, off_schedule=off_schedule)
     _take(rtype, run)
     try:
         with transaction.atomic():
@@ -277,6 +294,13 @@ class CheckIn:
     late: bool
     case: object | None
     replayed: bool
+
+
+def _save(reservation: Reservation, fields: list[str]) -> None:
+    """Save these fields, and the change time the zone pull follows where the model has one."""
+    if any(f.name == "changed_at" for f in Reservation._meta.concrete_fields):
+        fields = [*fields, "changed_at"]
+    reservation.save(update_fields=fields)
 
 
 def _case_opener(actor: Actor) -> Actor:
@@ -367,7 +391,7 @@ def reservation_check_in(*, actor: Actor, office, code: str, at: dt.datetime | N
     reservation.status = ReservationStatus.NO_SHOW if late else ReservationStatus.CHECKED_IN
     reservation.checked_in_at = at
     reservation.ticket_public_id = ticket.public_id
-    reservation.save(update_fields=["status", "checked_in_at", "ticket_public_id"])
+    _save(reservation, ["status", "checked_in_at", "ticket_public_id"])
     _audit(actor, "reservation_check_in", reservation, ticket=ticket.public_id, late=late,
            category=category.code, case=getattr(case, "code", ""))
     transaction.on_commit(lambda: hooks.emit(hooks.CHANGED, reservation))
@@ -392,7 +416,39 @@ def reservation_mark_no_shows(*, actor: Actor, office=None, at: dt.datetime | No
     marked = list(rows)
     for reservation in marked:
         reservation.status = ReservationStatus.NO_SHOW
-        reservation.save(update_fields=["status"])
+        _save(reservation, ["status"])
         _audit(actor, "reservation_no_show", reservation)
         transaction.on_commit(lambda r=reservation: hooks.emit(hooks.CHANGED, r))
     return len(marked)
+
+
+def reservation_remind_due(*, actor: Actor, at: dt.datetime | None = None) -> int:
+    """Send the day-before reminder (mail.send_reminder) to each booking of tomorrow (JST) that
+    gave an address and has not had it; ``reminded_at`` marks it sent, so running this every
+    hour (``madoguchi manage reservations_remind``) sends each reminder once."""
+    from . import mail
+
+    if actor.kind != "system":
+        raise Forbidden()
+    at = at or now()
+    tomorrow = business_date(at) + dt.timedelta(days=1)
+    first = dt.datetime.combine(tomorrow, dt.time(), tzinfo=JST)
+    due = list(Reservation.objects.select_related("office", "type")
+               .filter(status=ReservationStatus.BOOKED, reminded_at__isnull=True, start__gte=first,
+                       start__lt=first + dt.timedelta(days=1)).exclude(email=""))
+    sent = 0
+    for reservation in due:
+        with transaction.atomic():
+            claimed = (Reservation.objects.filter(pk=reservation.pk, reminded_at__isnull=True)
+                       .update(reminded_at=at))
+        if not claimed:  # another runner took it
+            continue
+        try:
+            mail.send_reminder(reservation)
+        except Exception:  # noqa: BLE001 - SMTP down: try again next round
+            log.exception("reminder for %s could not be sent", reservation.code)
+            Reservation.objects.filter(pk=reservation.pk).update(reminded_at=None)
+            continue
+        _audit(actor, "reservation_remind", reservation)
+        sent += 1
+    return sent

@@ -193,6 +193,9 @@ if ROLE == "internal" and PUBLIC_URL and not ZONE_SECRET:
 RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
 # One-stop cases (来庁案件) are deleted this many days after they were closed (`madoguchi purge`).
 CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 90)
+# A case's form data (names, addresses, birth dates from the hand-over or the interview) is deleted
+# this many days after it was stored, even while the case stays open (`madoguchi purge`).
+FORM_RETENTION_DAYS = env_int("FORM_RETENTION_DAYS", 30)
 # Check-in of a booking at the kiosk (reservations.services.reservation_check_in): from this many
 # minutes before the booked time to this many after it the visitor gets a fast-lane ticket;
 # later, an ordinary one (and the booking counts as a no-show).
