@@ -130,6 +130,8 @@ def _forms_banner(base: str, _code: str) -> list[str]:
         "書かない窓口: 記入済みの帳票 / Pre-filled forms (case DEMO-1: 転入, 4 people, 髙・﨑・𠮷):",
         f"  窓口画面の「QR・案件番号を読み取り」欄に {DEMO_NAME} と入力すると、印刷ボタンが並びます。",
         f"  Type {DEMO_NAME} into the counter screen's scan field (key C): its print buttons appear.",
+        "  E で届出内容の確認・訂正。案件のない来庁者は E で聞き取り（スマートフォンのない方）。",
+        "  Key E: the case's form data to check and correct; with no case, 聞き取り (opens a case).",
         f"  案件 {DEMO_NAME} (case page)   {base}/o/demo/cases/{DEMO_NAME}/   (ログイン: staff / staff)",
         *[f"  {base}/api/v1/cases/{DEMO_NAME}/forms/{f['code']}.pdf  {f['name']}" for f in forms],
         f"  {base}/api/v1/forms  様式の一覧 (API, Bearer demo-staff)",

@@ -128,3 +128,5 @@ def test_interview_with_the_keyboard_for_a_household_of_two(new_page, demo_url, 
     expect(clerk.locator("#form-editor h1")).to_contain_text("届出内容の確認・訂正")
     expect(clerk.locator("#members-1-given_kana")).to_have_value("ハナコ")
     expect(clerk.locator("#members-1-birth_date-shown")).to_have_text("昭和62年9月30日")
+    assert_accessible(clerk, "the counter's form editor with a case's data (届出内容)")
+    shot(clerk, artifacts, "form-correction")

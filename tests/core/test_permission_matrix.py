@@ -215,7 +215,7 @@ MATRIX: dict[str, Row] = {
     "api-v1:free_slots_csv": Row("GET", f"{B}/offices/demo/reservation-slots.csv", everyone(200)),
 }
 # Declared for the public side only (ROLE=public); not in this URLconf.
-OTHER_ZONE = {"zone-sync"}
+OTHER_ZONE = {"zone-sync", "zone-reservations"}
 
 
 # ---------------------------------------------------------------- the URLconf's routes

@@ -222,6 +222,9 @@ def test_the_postcode_fills_the_address_on_the_internal_side(clerk, counter1):
     assert value_of(html, "new_address.banchi") == "1-1"  # what was typed stays
     assert 'placeholder="1丁目1-1" autofocus' in html     # the keys go on to 番地
     assert clerk.get(url, {"which": "new_address", "new_address.postcode": "92009"}).status_code == 204
+    city_only = clerk.get(url, {"which": "old_address", "old_address.postcode": "0600000"}).content.decode()
+    assert value_of(city_only, "old_address.city") == "札幌市中央区" and value_of(city_only, "old_address.town") == ""
+    assert 'name="old_address.town" value="" autocomplete="off" autofocus' in city_only  # then 町名
     missing = clerk.get(url, {"which": "old_address", "old_address.postcode": "0000000"}).content.decode()
     assert "見つかりません" in missing
 

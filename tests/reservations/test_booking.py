@@ -74,3 +74,19 @@ def test_multi_slot_booking_takes_consecutive_slots_or_none(onestop):
     reservation_cancel(actor=CITIZEN, code=made.code, at=AT)
     assert set(SlotCount.objects.filter(type=onestop).values_list("start", "booked")) == {
         (jst(TUESDAY, 9), 0), (jst(TUESDAY, 9, 30), 0), (jst(TUESDAY, 10), 1), (jst(TUESDAY, 10, 30), 1)}
+
+
+def test_sections_to_gather_follow_the_procedures(onestop, office):
+    from madoguchi.queueing.models import Section
+    from madoguchi.reservations.selectors import sections_to_gather
+
+    onestop.sections.set([Section.objects.filter(office=office).first()])
+    made = book(onestop, jst(TUESDAY, 9), answers={
+        "life_event": "tennyu", "move_date": "2026-12-01",
+        "household": [{"relationship": "head", "birth_date": "1985-04-02"},
+                      {"relationship": "child", "birth_date": "2023-05-05"}]})
+    groups = sections_to_gather(made)
+    assert groups[0]["procedures"] == []  # the type's own section comes first
+    codes = [p["code"] for g in groups for p in g["procedures"]]
+    assert sorted(codes) == sorted(made.procedures) and len(groups) >= 2
+    assert all(g["name"] for g in groups)

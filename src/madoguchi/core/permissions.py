@@ -76,6 +76,7 @@ PAGES: dict[str, Audience] = {
     "reservation-cancel": A.ANYONE,
     "reservation-ics": A.ANYONE,
     "zone-sync": A.ZONE_PEER,
+    "zone-reservations": A.ZONE_PEER,  # the internal side's signed pull of bookings (zones/pull.py)
     # inside the office
     "login": A.ANYONE,
     "logout": A.ANYONE,

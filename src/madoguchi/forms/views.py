@@ -209,6 +209,8 @@ def form_postcode(request, code, counter_id):
                       town=towns[0] if len(towns) == 1 else "")
         if len(towns) > 1:
             focus, message = "town", _("町名を選んでください（候補 {n}件）。").format(n=len(towns))
+        elif not towns:  # 「以下に掲載がない場合」: the city only
+            focus, message = "town", _("都道府県と市区町村を入力しました。町名を入力してください。")
         else:
             focus, message = "banchi", _("住所を入力しました。番地を続けて入力してください。")
     else:

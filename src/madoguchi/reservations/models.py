@@ -212,6 +212,9 @@ class Reservation(models.Model):
     prepared_at = models.DateTimeField(_("準備済"), null=True, blank=True)
     prepared_by = models.CharField(_("準備した職員"), max_length=150, blank=True)
     reminded_at = models.DateTimeField(_("前日のお知らせ送信"), null=True, blank=True)
+    # When the row last changed (wall clock): the internal side pulls bookings changed since its
+    # cursor from the public side (zones/pull.py). Saves with update_fields must name it.
+    changed_at = models.DateTimeField(auto_now=True, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("来庁予約")

@@ -86,3 +86,32 @@ def free_slots_by_day(office, *, first: dt.date, days: int) -> list[dict]:
                    for day, counts in sorted(by_day.items()))
     out.sort(key=lambda row: row["date"])
     return out
+
+
+def _text(value) -> str:
+    if isinstance(value, dict):
+        return str(value.get("ja") or next(iter(value.values()), "") or "")
+    return "" if value is None else str(value)
+
+
+def sections_to_gather(reservation: Reservation) -> list[dict]:
+    """The sections told to gather for a booking: the type's own (``sections``), then, for a
+    one-stop booking, the section of each of its procedures (catalogue on the booked day), in
+    order, each once, with the procedures it handles:
+    ``[{"section": code | "", "name", "procedures": [{"code", "name"}]}]``."""
+    out: dict[str, dict] = {}
+    for section in reservation.type.sections.all():
+        out.setdefault(f"office:{section.pk}", {"section": "", "name": section.name, "procedures": []})
+    if reservation.procedures:
+        try:
+            from madoguchi.procedures import selectors as procedure_selectors
+        except ImportError:  # no catalogue installed: the codes alone
+            procedure_selectors = None
+        on = reservation.start.astimezone(JST).date()
+        for code in reservation.procedures:
+            info = (procedure_selectors.procedure(code, on) if procedure_selectors else None) or {}
+            key = str(info.get("section") or "-")
+            group = out.setdefault(key, {"section": info.get("section") or "",
+                                         "name": _text(info.get("section_name")) or key, "procedures": []})
+            group["procedures"].append({"code": code, "name": _text(info.get("name")) or code})
+    return list(out.values())

@@ -274,7 +274,7 @@ def reservation_cancel(*, actor: Actor, code: str, token: str | None = None,
     _release(reservation)
     reservation.status = ReservationStatus.CANCELLED
     reservation.cancelled_at = at
-    reservation.save(update_fields=["status", "cancelled_at"])
+    reservation.save(update_fields=["status", "cancelled_at", "changed_at"])
     _audit(actor, "reservation_cancel", reservation)
     transaction.on_commit(lambda: hooks.emit(hooks.CANCELLED, reservation))
     return reservation

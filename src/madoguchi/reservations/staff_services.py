@@ -88,6 +88,7 @@ def _import(*, actor, office, rows, replace, at) -> dict:
     # Counts only: the audit log never holds a notice number, a birth date or a name.
     audit_record(actor=actor, action="card_notices_import", target=f"{office.code}/card_notices",
                  detail={**result, "replace": replace})
+    transaction.on_commit(lambda: hooks.emit(hooks.SCHEDULE, office))
     return result
 
 
@@ -183,6 +184,7 @@ def _set_override(*, actor, office, rtype, start, capacity, closed, note) -> Slo
     audit_record(actor=actor, action="slot_override_set", target=f"{office.code}/slot/{rtype.code}",
                  detail={"start": start.astimezone(JST).isoformat(), "capacity": capacity, "closed": closed,
                          "note": note[:100]})
+    transaction.on_commit(lambda: hooks.emit(hooks.SCHEDULE, office))
     return override
 
 

@@ -184,6 +184,10 @@ ZONE_SECRET = env("ZONE_SECRET") or ""
 ZONE_HEARTBEAT_SECONDS = env_int("ZONE_HEARTBEAT_SECONDS", 15)
 ZONE_STALE_SECONDS = env_int("ZONE_STALE_SECONDS", 60)
 ZONE_MAX_SKEW_SECONDS = env_int("ZONE_MAX_SKEW_SECONDS", 120)
+# The internal side pulls bookings from the public side this often (zones/pull.py).
+ZONE_PULL_SECONDS = env_int("ZONE_PULL_SECONDS", 5)
+# Each pull starts this far before its cursor: a booking committed late is still fetched.
+ZONE_PULL_LOOKBACK_SECONDS = env_int("ZONE_PULL_LOOKBACK_SECONDS", 120)
 if ROLE == "public" and not ZONE_SECRET:
     raise ImproperlyConfigured(
         "MADOGUCHI_ROLE=public には MADOGUCHI_ZONE_SECRET（内部側と同じ共有鍵）が必要です。")
