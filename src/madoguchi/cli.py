@@ -278,9 +278,10 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     """Delete what is past its retention period: closed one-stop cases (来庁案件) closed more
-    than MADOGUCHI_CASE_RETENTION_DAYS days ago (or --days), and the form data (届出内容: names,
+    than MADOGUCHI_CASE_RETENTION_DAYS days ago (or --days), the form data (届出内容: names,
     addresses, birth dates) stored more than MADOGUCHI_FORM_RETENTION_DAYS days ago (or
-    --form-days), also of open cases. Run it daily (cron, systemd timer)."""
+    --form-days), also of open cases, and bookings' e-mail addresses, card hashes and link tokens
+    MADOGUCHI_RESERVATION_RETENTION_DAYS after the visit. Run it daily (cron, systemd timer)."""
     _setup()
     from madoguchi.cases.services import (
         case_form_purge,
@@ -298,6 +299,14 @@ def cmd_purge(args: argparse.Namespace) -> int:
     forms = case_form_purge(actor=SYSTEM, days=form_days)
     print(f"届出内容: 保存から {form_days} 日を過ぎた {forms} 版を削除しました。 "
           f"(form data stored more than {form_days} days ago: {forms} versions deleted)", flush=True)
+    from madoguchi.reservations.services import reservation_purge
+    from madoguchi.reservations.services import retention_days as reservation_days
+
+    booking_days = reservation_days()
+    cleared = reservation_purge(actor=SYSTEM, days=booking_days)
+    print(f"来庁予約: 来庁日から {booking_days} 日を過ぎた {cleared} 件の連絡先などを消去しました。 "
+          f"(bookings more than {booking_days} days past: e-mail, card hash and link token of {cleared} "
+          "cleared)", flush=True)
     return 0
 
 

@@ -4,6 +4,8 @@ says which are still to read, ignores a code read twice, starts again on a code 
 hand-over, forgets them on Esc, and opens the case when all are read. Pasting all the codes at
 once (several lines) opens it too. In Debian chromium against a real demo server."""
 
+import re
+
 import httpx
 import pytest
 from playwright.sync_api import expect
@@ -34,6 +36,14 @@ def sealed_handover(base_url: str, **extra) -> str:
                if k["office"] == "demo")
     public = envelope.public_key_from_bytes(keystore.b64url_decode(key["public_key"]))
     return envelope.seal({"v": 1, **extra}, kid=key["kid"], public_key=public)
+
+
+def opened_from_a_handover(page) -> None:
+    """The case shown is a hand-over's, linked to the visitor called here. (Not the flash
+    「…を開きました」: a live redraw racing the scan's answer may drop it, a session lost update
+    noted in helper intake's report.)"""
+    expect(page.locator("#case-panel .case-head h3 small")).to_contain_text("引継ぎQR")
+    expect(page.locator("#case-link")).to_have_count(0)  # no 「紐付ける」: it already is
 
 
 def scan(page, text: str) -> None:
@@ -94,7 +104,7 @@ def test_a_desk_scanner_reads_the_codes_one_by_one_in_any_order(clerk, demo_url,
     scan(clerk, two)
     panel = clerk.locator("#case-panel")
     expect(panel).to_be_visible()
-    expect(clerk.locator("#case-side .case-flash")).to_contain_text("を開きました")
+    opened_from_a_handover(clerk)
     expect(status).to_be_hidden()
     shot(clerk, artifacts, "case-scan-parts-opened")
 
@@ -108,4 +118,77 @@ def test_pasting_all_the_codes_at_once_opens_the_case(clerk, demo_url):
              el.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
            }""", "\r\n".join(reversed(parts)) + "\r\n")
     expect(clerk.locator("#case-panel")).to_be_visible()
-    expect(clerk.locator("#case-side .case-flash")).to_contain_text("を開きました")
+    opened_from_a_handover(clerk)
+
+
+def y4m_of_codes(path, texts_and_seconds, *, size=(480, 360), fps=10) -> None:
+    """A video file for chromium's fake camera (YUV4MPEG2, 4:2:0): each QR code shown for its
+    seconds, black on white as a phone screen held up to the PC's camera shows it."""
+    import io
+
+    import segno
+    from PIL import Image
+
+    width, height = size
+    chroma = bytes([128]) * ((width // 2) * (height // 2) * 2)
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for text, seconds in texts_and_seconds:
+            png = io.BytesIO()
+            segno.make(text, error="m", boost_error=False).save(png, kind="png", scale=4, border=4)
+            code = Image.open(io.BytesIO(png.getvalue())).convert("L")
+            side = min(height - 20, code.width * (height - 20) // code.width)
+            frame = Image.new("L", size, 255)
+            frame.paste(code.resize((side, side), Image.NEAREST), ((width - side) // 2, (height - side) // 2))
+            luma = frame.tobytes()
+            for _ in range(int(seconds * fps)):
+                out.write(b"FRAME\n" + luma + chroma)
+
+
+def test_the_pc_camera_reads_a_hand_over_in_two_codes(browser, demo_url, artifacts, tmp_path):
+    """「カメラで読み取る」: chromium's fake camera plays the phone's two codes in turn; zxing-wasm
+    (vendored, its wasm served here; any other host is blocked) decodes them in the browser and
+    the case opens. The library loads on the first click only."""
+    from ..services_available import CHROMIUM_ARGS, require_chromium
+    from .helpers import PageWatch
+
+    parts = in_parts(sealed_handover(demo_url), 2)
+    video = tmp_path / "phone.y4m"
+    y4m_of_codes(video, [(parts[0], 4), (parts[1], 3)])
+    visitor = issue(demo_url, "moving")
+    here = counter_id(demo_url, 4)
+    assert counter_action(demo_url, here, "call", ticket=visitor["id"]).status_code == 200
+
+    watch = PageWatch(demo_url)
+    asked = []
+    # A second chromium of the same Playwright, launched with a camera that plays the file.
+    with_camera = browser.browser_type.launch(executable_path=require_chromium(), args=[
+        *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}"])
+    try:
+        context = with_camera.new_context(base_url=demo_url, locale="ja-JP", viewport={"width": 1280, "height": 900})
+        context.grant_permissions(["camera"])
+        watch.attach(context)
+        page = context.new_page()
+        watch.watch(page)
+        page.on("request", lambda r: asked.append(r.url))
+        open_counter(page, demo_url, here)
+        expect(page.locator("[data-current-number]")).to_have_text(str(visitor["number"]))
+        assert not any("zxing" in url for url in asked)  # nothing loaded before the click
+        page.locator("#case-camera").click()
+        camera = page.locator("#case-camera-box")
+        expect(camera).to_be_visible()
+        # (On a slow machine the video may have moved on to the second code before the library
+        # was ready: it loops, so either code comes first.)
+        halfway = re.compile(r"2枚中([12])枚目を読み取りました。次のQRを読み取ってください（残り: [12]枚目）")
+        expect(page.locator("#case-scan-parts")).to_contain_text(halfway)
+        expect(camera.locator("[data-camera-status]")).to_contain_text(halfway)
+        shot(page, artifacts, "case-camera-1-of-2")
+        expect(page.locator("#case-panel")).to_be_visible(timeout=20_000)
+        opened_from_a_handover(page)
+        expect(camera).to_have_count(0)  # the camera is stopped once the case is open
+        shot(page, artifacts, "case-camera-opened")
+    finally:
+        with_camera.close()
+    assert any(url.endswith("/static/madoguchi/vendor/zxing-wasm-3.1.6-reader.wasm") for url in asked), asked
+    assert watch.problems() == []

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from ..forms.pdftext import all_text
 from .helpers import SMALL_PHONE, counter_action, counters, issue, open_counter, shot
+from .test_case_scan_parts import opened_from_a_handover
 from .test_citizen_form import HOUSEHOLD, fill_member, lookup, read_codes
 
 pytestmark = pytest.mark.browser
@@ -70,7 +71,7 @@ def test_six_people_from_the_phone_to_three_printed_forms(new_page, demo_url, ar
         clerk.keyboard.press("Enter")
     panel = clerk.locator("#case-panel")
     expect(panel).to_be_visible()
-    expect(clerk.locator("#case-side .case-flash")).to_contain_text("を開きました")
+    opened_from_a_handover(clerk)
     forms = clerk.locator("#case-forms")
     expect(forms).to_contain_text("届出内容 第1版")
     for code in ("juumin_idou", *RELATED):

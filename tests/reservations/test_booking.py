@@ -90,3 +90,18 @@ def test_sections_to_gather_follow_the_procedures(onestop, office):
     codes = [p["code"] for g in groups for p in g["procedures"]]
     assert sorted(codes) == sorted(made.procedures) and len(groups) >= 2
     assert all(g["name"] for g in groups)
+
+
+def test_purge_clears_what_the_visit_needed(availability):
+    from madoguchi.core.actors import SYSTEM
+    from madoguchi.reservations.services import reservation_purge
+
+    made = book(availability.type, jst(TUESDAY, 10), email="hanako@example.jp")
+    assert reservation_purge(actor=SYSTEM, days=30, at=jst(TUESDAY, 12) + dt.timedelta(days=29)) == 0
+    assert reservation_purge(actor=SYSTEM, days=30, at=jst(TUESDAY, 12) + dt.timedelta(days=31)) == 1
+    cleared = Reservation.objects.get(pk=made.pk)
+    assert (cleared.email, cleared.manage_token, cleared.code, cleared.start) == ("", "", made.code, made.start)
+    from madoguchi.core.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        reservation_purge(actor=CITIZEN, days=0)

@@ -452,3 +452,32 @@ def reservation_remind_due(*, actor: Actor, at: dt.datetime | None = None) -> in
         _audit(actor, "reservation_remind", reservation)
         sent += 1
     return sent
+
+
+# ------------------------------------------------------------------ retention
+
+
+def retention_days() -> int:
+    return max(0, int(getattr(settings, "RESERVATION_RETENTION_DAYS", 30)))
+
+
+@atomic_with_retry()
+def reservation_purge(*, actor: Actor, days: int | None = None, at: dt.datetime | None = None) -> int:
+    """What a booking kept for the visit goes once the visit is ``days`` days past (the e-mail
+    address, the card notice's keyed hash, the change/cancel link's token); the code, type,
+    time and status stay for the counts. Used ALTCHA challenges past their expiry go too.
+    Returns how many bookings were cleared (``madoguchi purge``)."""
+    if actor.kind != "system":
+        raise Forbidden()
+    at = at or now()
+    days = retention_days() if days is None else max(0, days)
+    from .models import UsedChallenge
+
+    UsedChallenge.objects.filter(expires_at__lt=at).delete()
+    old = (Reservation.objects.filter(end__lt=at - dt.timedelta(days=days))
+           .exclude(email="", notice_hash="", manage_token=""))
+    count = old.update(email="", notice_hash="", manage_token="")
+    if count:
+        audit_record(actor=actor, action="reservation_purge", target="reservations",
+                     detail={"days": days, "cleared": count})
+    return count

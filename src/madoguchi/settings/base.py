@@ -208,6 +208,9 @@ RESERVATION_CHECKIN_LATE_MINUTES = env_int("RESERVATION_CHECKIN_LATE_MINUTES", 1
 # Reservations (madoguchi.reservations): the key of the card-pickup notices' keyed hashes
 # (both sides; unset: derived from MADOGUCHI_ZONE_SECRET, else MADOGUCHI_SECRET_KEY).
 CARD_HASH_KEY = env("CARD_HASH_KEY") or ""
+# A booking's e-mail address, card hash and change/cancel token are cleared this many days after
+# the visit (`madoguchi purge`); its code, type, time and status stay for the counts.
+RESERVATION_RETENTION_DAYS = env_int("RESERVATION_RETENTION_DAYS", 30)
 # ALTCHA proof of work on bookings (reservations/altcha.py): a phone tries on average half of
 # ALTCHA_MAX_NUMBER hashes of ALTCHA_COST rounds each; a challenge is good for this long.
 ALTCHA_HMAC_KEY = env("ALTCHA_HMAC_KEY") or ""

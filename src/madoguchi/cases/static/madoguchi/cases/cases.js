@@ -155,6 +155,25 @@
     return true;
   }
   function clearParts() { parts = null; note = null; complete = null; render(); }
+  function send(form) { if (form.requestSubmit) form.requestSubmit(); else htmx.trigger(form, "submit"); }
+
+  // A text read some other way (camera.js): as if the desk scanner had typed it and Enter.
+  // "wait" while a hand-over's parts are still missing, "sent" once something was sent.
+  window.MadoguchiScan = {accept: function (text) {
+    var form = scanForm(), input = document.getElementById("case-scan");
+    if (!form || !input) return "none";
+    if (take(text)) {
+      render();
+      if (!complete) return "wait";
+      send(form);
+      return "sent";
+    }
+    parts = null;
+    note = null;
+    input.value = String(text).trim();
+    send(form);
+    return "sent";
+  }};
 
   document.addEventListener("submit", function (e) {
     var form = e.target;
@@ -176,9 +195,7 @@
     e.target.value = "";
     render();
     var form = scanForm();
-    if (complete && form) {
-      if (form.requestSubmit) form.requestSubmit(); else htmx.trigger(form, "submit");
-    }
+    if (complete && form) send(form);
   }, true);
 
   document.addEventListener("keydown", function (e) {
