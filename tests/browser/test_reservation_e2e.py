@@ -84,8 +84,12 @@ def test_book_on_the_phone_check_in_at_the_kiosk_called_first_with_the_case(cloc
     phone.locator("[data-reserve-days] a").first.click()
     expect(phone.locator("[data-reserve-times]")).to_be_visible()
     shot(phone, artifacts, "reserve-2-times")
+    # The navigator was run on this phone before (its draft: a move-in, no dog to register).
+    phone.evaluate("""localStorage.setItem('madoguchi.navi.demo', JSON.stringify({v: 1, saved_at: Date.now(),
+        life_event: 'tennyu', answers: {owns_dog: false}, current: null, result: true}))""")
     phone.locator("[data-reserve-times] a").first.click()
-    phone.locator("[data-reserve-life-event]").select_option("tennyu")
+    expect(phone.locator("[data-reserve-life-event]")).to_have_value("tennyu")  # taken from the navigator
+    expect(phone.locator("[data-reserve-navi-used]")).to_be_visible()
     # The widget fetches a challenge and solves it in the phone; the form carries the solution.
     phone.wait_for_function(
         "() => { const w = document.querySelector('altcha-widget'); return w && w.getState && w.getState() === 'verified'; }")
@@ -99,6 +103,7 @@ def test_book_on_the_phone_check_in_at_the_kiosk_called_first_with_the_case(cloc
     booking = httpx.get(f"{base}/api/v1/reservations/{code}").json()
     start = dt.datetime.fromisoformat(booking["start"])
     assert booking["status"] == "booked" and booking["procedures"]
+    assert "inu_tennyu" not in booking["procedures"]  # the navigator's answer counted
 
     # ---- the booked day, ten minutes before the time; two visitors came earlier without booking
     move_clock_to(clock, start - dt.timedelta(minutes=10))

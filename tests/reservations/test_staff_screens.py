@@ -49,6 +49,9 @@ def test_the_day_lists_bookings_by_slot_with_their_procedures(client, staff_user
     assert html.count("準備済にする") == 4
     # Counter staff see no slot changes; the day before and after are a click away.
     assert "枠を閉じる" not in html and "?date=2026-12-09" in html
+    # Slots nobody booked are left out unless asked for (a supervisor changing capacity).
+    assert 'data-slot="general@11:00"' not in html
+    assert 'data-slot="general@11:00"' in client.get(DAY + "&all=1").content.decode()
 
 
 def test_the_prepared_tick_is_kept_with_who_ticked(client, staff_user, bookings):

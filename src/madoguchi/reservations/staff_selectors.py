@@ -48,11 +48,24 @@ def procedure_names(codes: list[str], on: dt.date) -> list[dict]:
             proc = procedure_selectors.procedure(code, on)
         except Exception:  # noqa: BLE001 - a name only: the code is shown instead
             proc = None
-        name = (proc or {}).get("name") or code
-        if isinstance(name, dict):
-            name = name.get("ja") or next(iter(name.values()), code)
-        out.append({"code": code, "name": name, "section": (proc or {}).get("section_name") or ""})
+        out.append({"code": code, "name": _ja((proc or {}).get("name")) or code,
+                    "section": _ja((proc or {}).get("section_name"))})
     return out
+
+
+def by_section(procedures: list[dict]) -> list[dict]:
+    """``[{"section", "procedures": [names]}]`` in the order sections first appear: who gathers."""
+    out: dict[str, list[str]] = {}
+    for p in procedures:
+        out.setdefault(p["section"], []).append(p["name"])
+    return [{"section": section, "procedures": names} for section, names in out.items()]
+
+
+def _ja(text) -> str:
+    """The Japanese of a catalogue text (a string, or {lang: text})."""
+    if isinstance(text, dict):
+        return str(text.get("ja") or next(iter(text.values()), ""))
+    return str(text or "")
 
 
 def card_holders(office, digests: set[str]) -> dict[str, CardNotice]:
@@ -83,9 +96,10 @@ class SlotRow:
         return sum(1 for b in self.bookings if b["status"] != ReservationStatus.CANCELLED)
 
 
-def day_sheet(office, day: dt.date, *, with_cancelled: bool = False) -> list[SlotRow]:
+def day_sheet(office, day: dt.date, *, with_cancelled: bool = False, empty: bool = True) -> list[SlotRow]:
     """Every slot of the office's types on ``day`` (closed ones too), in time order, with the
-    bookings that hold it (a booking of several slots is listed in its first slot)."""
+    bookings that hold it (a booking of several slots is listed in its first slot). ``empty``
+    False leaves out slots without bookings that nobody changed."""
     lo, hi = _day_bounds(day)
     types = list(ReservationType.objects.filter(office=office).select_related("office"))
     overrides = {(o.type_id, o.start): o for o in
@@ -121,10 +135,12 @@ def day_sheet(office, day: dt.date, *, with_cancelled: bool = False) -> list[Slo
             "reservation": r, "code": r.display_code, "status": r.status,
             "status_label": r.get_status_display(), "slots": r.slots, "end": r.end,
             "life_event": r.life_event, "procedures": procedure_names(r.procedures, day),
+            "sections": by_section(procedure_names(r.procedures, day)),
             "card": notice, "card_missing": bool(r.notice_hash) and notice is None,
             "prepared": r.prepared_at is not None, "prepared_by": r.prepared_by,
             "email": bool(r.email)})
-    return sorted(rows.values(), key=lambda row: (row.start, row.rtype.display_order, row.rtype.code))
+    kept = [row for row in rows.values() if empty or row.bookings or row.changed]
+    return sorted(kept, key=lambda row: (row.start, row.rtype.display_order, row.rtype.code))
 
 
 @dataclass(frozen=True)

@@ -64,12 +64,14 @@ def day_view(request, code):
 def _day_page(request, *, message=None, error=None, status=200):
     """The day's page; a refused change shows it again with the reason (and the refusal's status)."""
     office, day = request.office, _day(request)
-    sheet = staff_selectors.day_sheet(office, day)
+    show_all = (request.GET.get("all") or request.POST.get("all")) == "1"
+    sheet = staff_selectors.day_sheet(office, day, empty=show_all)
     context = {
         "office": office, "day": day, "day_label": day_label(day), "rows": sheet,
         "previous": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1),
         "today": business_date(), "supervisor": _is_supervisor(request.actor, office),
-        "has_cards": any(r.rtype.kind == "card_pickup" for r in sheet),
+        "has_cards": ReservationType.objects.filter(office=office, kind="card_pickup").exists(),
+        "show_all": show_all,
         "total": sum(r.booked for r in sheet),
         "prepared": sum(1 for r in sheet for b in r.bookings if b["prepared"]),
         "internal": settings.ROLE == "internal",
@@ -140,7 +142,7 @@ def slot_change(request, code):
         what += " " + _("入りきらない予約 %(n)s 件は、公開側に変更が届いたときに取り消され、"
                         "メールアドレスのある方に知らされます。") % {"n": len(left_over)}
     _flash(request, message=what)
-    return redirect(_day_url(office, day))
+    return redirect(_day_url(office, day, **({"all": "1"} if request.POST.get("all") == "1" else {})))
 
 
 def card_list(request, code):
