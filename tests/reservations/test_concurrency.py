@@ -132,3 +132,45 @@ def test_fifty_clients_against_live_servers_postgresql(tmp_path, shared_postgres
     stack, urls = _servers(tmp_path, env)
     with stack:
         _check(urls, *_burst(urls))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_overlapping_multi_slot_bookings_at_once(onestop):
+    """Two-slot bookings from 9:00, 9:30 and 10:00 (capacity 1) race: every slot's count equals
+    the bookings covering it, never above capacity, and no booking holds half its slots."""
+    starts = [jst(TUESDAY, 9), jst(TUESDAY, 9, 30), jst(TUESDAY, 10)]
+    n = 30
+    barrier = threading.Barrier(n, timeout=60)
+    lock = threading.Lock()
+    outcomes: collections.Counter = collections.Counter()
+
+    def client(i: int):
+        try:
+            barrier.wait()
+            reservation_book(actor=CITIZEN, office="demo", type_code=onestop.code, start=starts[i % 3], at=AT)
+            result = "booked"
+        except ServiceError as exc:
+            result = exc.code
+        except BaseException as exc:  # noqa: BLE001
+            result = repr(exc)
+        finally:
+            connection.close()
+        with lock:
+            outcomes[result] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert set(outcomes) <= {"booked", "slot_full"}, outcomes
+    booked = list(Reservation.objects.filter(type=onestop))
+    assert outcomes["booked"] == len(booked) >= 1
+    covering = collections.Counter()
+    for r in booked:
+        assert r.slots == 2 and r.end - r.start == dt.timedelta(hours=1)
+        covering[r.start] += 1
+        covering[r.start + dt.timedelta(minutes=30)] += 1
+    counts = dict(SlotCount.objects.filter(type=onestop, booked__gt=0).values_list("start", "booked"))
+    assert counts == dict(covering)
+    assert max(counts.values()) == 1
