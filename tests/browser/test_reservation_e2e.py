@@ -78,7 +78,7 @@ def test_book_on_the_phone_check_in_at_the_kiosk_called_first_with_the_case(cloc
     # ---- the phone, in English, 360 px wide
     phone = new_page(viewport=SMALL_PHONE, locale="en-US", device_scale_factor=2)
     phone.goto("/o/demo/reserve/")
-    expect(phone.locator("h1")).to_have_text("来庁予約")  # TODO en
+    expect(phone.locator("h1")).to_have_text("Book a visit")
     shot(phone, artifacts, "reserve-1-types")
     phone.locator("[data-type=onestop]").click()
     phone.locator("[data-reserve-days] a").first.click()
@@ -95,7 +95,7 @@ def test_book_on_the_phone_check_in_at_the_kiosk_called_first_with_the_case(cloc
         "() => { const w = document.querySelector('altcha-widget'); return w && w.getState && w.getState() === 'verified'; }")
     shot(phone, artifacts, "reserve-3-confirm")
     phone.locator("[data-reserve-submit]").click()
-    expect(phone.locator("[data-reserve-done]")).to_be_visible()  # TODO en
+    expect(phone.locator("[data-reserve-done]")).to_contain_text("Your visit is booked")
     shot(phone, artifacts, "reserve-4-booked")
     code = phone.locator("[data-reservation]").get_attribute("data-reservation")
     scanned = read_qr(phone.locator("[data-reserve-qr] svg"))
