@@ -80,7 +80,7 @@ def outgoing(office, *, known_card_version: str | None = None, at: dt.datetime |
             {"type": codes[a.type_id], **{f: _plain(getattr(a, f)) for f in AVAILABILITY_FIELDS}}
             for a in Availability.objects.filter(office=office).order_by("pk")],
         "overrides": [
-            {"type": codes[o.type_id], "start": o.start.isoformat(), "capacity": o.capacity,
+            {"type": codes[o.type_id], "start": o.start.astimezone(JST).isoformat(), "capacity": o.capacity,
              "closed": o.closed, "note": o.note}
             for o in SlotOverride.objects.filter(office=office, start__gte=since).order_by("start")],
         "card_hashes_version": version,
