@@ -39,9 +39,7 @@ def sealed_handover(base_url: str, **extra) -> str:
 
 
 def opened_from_a_handover(page) -> None:
-    """The case shown is a hand-over's, linked to the visitor called here. (Not the flash
-    「…を開きました」: a live redraw racing the scan's answer may drop it, a session lost update
-    noted in helper intake's report.)"""
+    """The case shown is a hand-over's, linked to the visitor called here."""
     expect(page.locator("#case-panel .case-head h3 small")).to_contain_text("引継ぎQR")
     expect(page.locator("#case-link")).to_have_count(0)  # no 「紐付ける」: it already is
 

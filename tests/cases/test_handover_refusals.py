@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 
 import pytest
 
@@ -25,6 +26,7 @@ from madoguchi.queueing.models import Counter
 from ..forms.move_data import move_form
 from ..handover.helpers import navigator_content, seal_for
 from ..queueing.factories import clock_fixture  # noqa: F401 (the clock fixture)
+from .conftest import FAMILY as FAMILY_ANSWERS
 from .conftest import issue
 
 STAFF = {"HTTP_AUTHORIZATION": "Bearer demo-staff"}
@@ -187,3 +189,35 @@ def test_a_handover_typed_with_caps_lock_is_not_taken_for_a_ticket_address(clien
     response = client.post(f"/o/demo/counter/{counter.pk}/case/scan/", {"text": payload})
     assert response.status_code == 200, re.findall(r"role=\"alert\">([^<]*)", response.content.decode())
     assert Case.objects.get().source == "handover"
+
+
+def test_a_live_redraw_racing_a_scan_does_not_undo_its_message(client, staff_user, office, staff, monkeypatch):
+    """The counter screen redraws its case part on every queue event. A redraw that read the
+    session before the scan's answer saved 「案件 … を開きました」 and then wrote the session (the
+    first showing of the called visitor's case is audited and noted there) used to save the
+    copy it had read: the message was gone from every later redraw (a flaky browser test)."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from madoguchi.cases import views
+
+    counter = Counter.objects.get(office=office, number=1)
+    visitor = issue("moving")
+    queue.ticket_call(actor=staff, counter_id=counter.pk, ticket_id=visitor.public_id)
+    client.force_login(staff_user)
+    assert client.get(f"/o/demo/counter/{counter.pk}/case/").status_code == 200
+    case = services.case_open(actor=staff, office=office, life_event="tennyu", answers=FAMILY_ANSWERS,
+                              ticket_id=visitor.public_id)
+    key = client.session.session_key
+    real_view = services.case_view
+
+    def scan_answered_meanwhile(**kwargs):
+        store = SessionStore(key)
+        store[views._flash_key(counter)] = {"message": "案件 X を開きました。", "error": None, "at": time.time()}
+        store.save()
+        return real_view(**kwargs)
+
+    monkeypatch.setattr(services, "case_view", scan_answered_meanwhile)
+    redraw = client.get(f"/o/demo/counter/{counter.pk}/case/").content.decode()
+    assert f'data-case-code="{case.code}"' in redraw
+    monkeypatch.setattr(services, "case_view", real_view)
+    assert "案件 X を開きました。" in client.get(f"/o/demo/counter/{counter.pk}/case/").content.decode()

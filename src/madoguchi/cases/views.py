@@ -55,6 +55,21 @@ def _flash(request, counter, message=None, error=None) -> None:
     request.session[_flash_key(counter)] = {"message": message, "error": error, "at": time.time()}
 
 
+def _remember_seen(request, counter, seen: str) -> None:
+    """Note that this showing was audited. A live redraw (GET) that writes the session would
+    save the copy it read when it started: an action answered meanwhile (a scan's pin and
+    「案件 … を開きました」) would be undone. So a redraw takes the stored session again first
+    and adds only its mark (public API: the items, not the store's cache)."""
+    session = request.session
+    if request.method == "GET" and session.session_key:
+        fresh = session.__class__(session.session_key).load()
+        for key in [k for k in session.keys() if k not in fresh]:
+            del session[key]
+        for key, value in fresh.items():
+            session[key] = value
+    session[_seen_key(counter)] = seen
+
+
 def life_event_names() -> dict[str, str]:
     try:
         from madoguchi.procedures import selectors as procedures
@@ -88,7 +103,7 @@ def side_context(request, office, counter, current) -> dict:
     seen = f"{case.code}:{current.public_id if current else ''}"
     if request.session.get(_seen_key(counter)) != seen:
         services.case_view(actor=request.actor, case_code=case.code, counter_id=counter.pk, via="counter")
-        request.session[_seen_key(counter)] = seen
+        _remember_seen(request, counter, seen)
     ticket = current if current is not None else selectors.current_ticket(case)
     linked = current is not None and selectors.case_for_ticket(current.public_id) is not None
     # The sections this counter serves are marked (the clerk's own procedures); the order stays
