@@ -139,6 +139,7 @@ MATRIX: dict[str, Row] = {
     # ---- reservations, staff side (internal only)
     "reservations-day": Row("GET", "/o/demo/reservations/", staff_page()),
     "reservations-prepare": Row("POST", "/o/demo/reservations/NOTF0UND/prepare/", staff_page(404)),
+    "reservations-hand-over": Row("POST", "/o/demo/reservations/NOTF0UND/hand-over/", staff_page(404)),
     "reservations-slot": Row("POST", "/o/demo/reservations/slot/", supervisor_page(404),
                              {"action": "close", "type": "none", "start": "2026-12-08T10:00:00+09:00"}),
     "reservations-cards": Row("GET", "/o/demo/reservations/cards/", supervisor_page()),

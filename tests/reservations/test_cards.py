@@ -105,6 +105,19 @@ def test_the_command_imports_and_reports_bad_files(card_type, tmp_path):
         call_command("import_cards", str(bad), "--office", "demo")
 
 
+
+def test_a_new_hash_key_needs_new_hashes_and_the_command_makes_them(card_type, settings):
+    call_command("import_cards", str(FIXTURE), "--office", "demo", stdout=io.StringIO())
+    settings.CARD_HASH_KEY = "a-new-key-after-rotation"
+    with pytest.raises(ServiceError) as refused:
+        book_card("2026-000101", "1980-01-02")
+    assert refused.value.code == "card_notice_unknown"
+    out = io.StringIO()
+    call_command("import_cards", "--office", "demo", "--rehash", stdout=out)
+    assert "4件" in out.getvalue() and CardNoticeHash.objects.count() == 4
+    assert book_card("2026-000101", "1980-01-02")
+
+
 @pytest.mark.dbfree
 @pytest.mark.parametrize("text,expected", [
     ("1980-01-02", dt.date(1980, 1, 2)), ("1980/1/2", dt.date(1980, 1, 2)), ("19800102", dt.date(1980, 1, 2)),
@@ -169,3 +182,31 @@ def test_a_card_already_handed_over_cannot_be_booked_after_the_next_import(impor
     with pytest.raises(ServiceError) as refused:
         book_card("2026-000102", "1980-03-04")
     assert refused.value.code == "card_notice_unknown"
+
+
+def test_a_card_handed_over_is_marked_and_cannot_be_booked_again(client, staff_user, two_pickups,
+                                                                  django_capture_on_commit_callbacks):
+    hanako = two_pickups[0]
+    client.force_login(staff_user)
+    day = f"/o/demo/reservations/?date={TUESDAY.isoformat()}"
+    assert client.get(day).content.decode().count("交付済にする") == 2
+    response = client.post(f"/o/demo/reservations/{hanako.code}/hand-over/", {"date": TUESDAY.isoformat()})
+    assert response.status_code == 302
+    notice = CardNotice.objects.get(number="2026000101")
+    assert notice.picked_up_at is not None
+    assert not CardNoticeHash.objects.filter(digest=hanako.notice_hash).exists()
+    page = client.get(day).content.decode()
+    assert "交付通知書 2026000101 のカードを交付済にしました。" in page and page.count("交付済にする") == 1
+    csv_body = client.get(f"/o/demo/reservations/cards/preparation.csv?date={TUESDAY.isoformat()}") \
+        .content.decode("utf-8-sig")
+    assert "窓口 花子,1980-01-02,交付済" in csv_body
+    # Cancelled, it cannot be booked again with the same letter.
+    from madoguchi.reservations.services import reservation_cancel
+
+    reservation_cancel(actor=SYSTEM, code=hanako.code, at=AT)
+    with pytest.raises(ServiceError) as refused:
+        book_card("2026-000101", "1980-01-02", start=jst(TUESDAY, 10))
+    assert refused.value.code == "card_notice_unknown"
+    # Not a card booking: refused plainly.
+    other = client.post(f"/o/demo/reservations/{hanako.code[:4]}XXXX/hand-over/")
+    assert other.status_code == 404

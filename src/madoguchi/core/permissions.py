@@ -108,6 +108,7 @@ PAGES: dict[str, Audience] = {
     # reservations (来庁予約), staff side: the day's bookings, 準備済, slot changes, the card list
     "reservations-day": A.STAFF,
     "reservations-prepare": A.STAFF,
+    "reservations-hand-over": A.STAFF,         # 交付済: the card was handed over
     "reservations-slot": A.SUPERVISOR,
     "reservations-cards": A.SUPERVISOR,        # the card system's CSV (names, birth dates)
     "reservations-preparation-pdf": A.STAFF,   # the cards to take out of the safe, to print

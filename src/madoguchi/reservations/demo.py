@@ -16,7 +16,6 @@ from . import cards, codes, services
 from .models import (
     Availability,
     CardNotice,
-    CardNoticeHash,
     Reservation,
     ReservationKind,
     ReservationStatus,
@@ -69,8 +68,11 @@ def _seed_card(office: Office, at: dt.datetime) -> None:
     number, birth = DEMO_CARD
     CardNotice.objects.get_or_create(office=office, number=cards.normalize_number(number),
                                      defaults={"birth_date": birth, "name": "窓口 花子", "imported_at": at})
-    CardNoticeHash.objects.get_or_create(office=office,
-                                         digest=cards.notice_digest(office.code, number, birth))
+    # The demo's secret key is new on every start: the keyed hashes of every card waiting (the
+    # demo's and any list imported before) are made again with it, the old ones dropped.
+    from .staff_services import card_hashes_refresh
+
+    card_hashes_refresh(office=office)
 
 
 def _seed_booking(office: Office, rtype: ReservationType, at: dt.datetime) -> Reservation | None:

@@ -168,6 +168,7 @@ def preparation_list(office, day: dt.date) -> list[PreparationLine]:
         out.append(PreparationLine(
             start=r.start, code=r.display_code,
             number=notice.number if notice else "", name=notice.name if notice else "",
-            birth_date=notice.birth_date if notice else None, status=r.get_status_display(),
+            birth_date=notice.birth_date if notice else None,
+            status="交付済" if notice and notice.picked_up_at else r.get_status_display(),
             prepared=r.prepared_at is not None))
     return out

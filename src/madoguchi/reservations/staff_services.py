@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from madoguchi.core.actors import SYSTEM, Actor
 from madoguchi.core.audit import audit_record
 from madoguchi.core.db import atomic_with_retry
-from madoguchi.core.errors import ServiceError
+from madoguchi.core.errors import Conflict, NotFound, ServiceError
 from madoguchi.core.models import Role
 from madoguchi.core.timeutil import JST, now
 
@@ -103,6 +103,29 @@ def card_hashes_refresh(*, office) -> int:
     CardNoticeHash.objects.bulk_create([CardNoticeHash(office=office, digest=d) for d in wanted - have],
                                        batch_size=500, ignore_conflicts=True)
     return len(wanted)
+
+
+@atomic_with_retry()
+def card_notice_hand_over(*, actor: Actor, code: str, at: dt.datetime | None = None) -> CardNotice:
+    """「交付済」: the card of a card-pickup booking was handed over. Its notice is marked, its keyed
+    hash withdrawn (the public side refuses another booking with it after the next push)."""
+    from .staff_selectors import card_holders
+
+    reservation = services._lock(code)
+    actor.require_staff(reservation.office_id)
+    if not reservation.notice_hash:
+        raise Conflict("カード受取の予約ではありません。", code="not_card_pickup")
+    notice = card_holders(reservation.office, {reservation.notice_hash}).get(reservation.notice_hash)
+    if notice is None:
+        raise NotFound("この予約の交付通知が、取り込んだ一覧に見当たりません。", code="card_notice_not_found")
+    if notice.picked_up_at is None:
+        notice.picked_up_at = at or now()
+        notice.save(update_fields=["picked_up_at"])
+        CardNoticeHash.objects.filter(office=reservation.office, digest=reservation.notice_hash).delete()
+        services._audit(actor, "card_notice_hand_over", reservation)
+        office = reservation.office
+        transaction.on_commit(lambda: hooks.emit(hooks.SCHEDULE, office))
+    return notice
 
 
 # ------------------------------------------------------------------ 準備済

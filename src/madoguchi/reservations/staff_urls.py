@@ -14,4 +14,6 @@ urlpatterns = [
          name="reservations-preparation-csv"),
     path("o/<slug:code>/reservations/<str:reservation_code>/prepare/", views.prepare,
          name="reservations-prepare"),
+    path("o/<slug:code>/reservations/<str:reservation_code>/hand-over/", views.hand_over,
+         name="reservations-hand-over"),
 ]

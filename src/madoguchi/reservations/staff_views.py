@@ -103,6 +103,20 @@ def prepare(request, code, reservation_code):
 
 
 @require_POST
+def hand_over(request, code, reservation_code):
+    """「交付済」 on a card-pickup booking: the card is out of the safe and in the holder's hands."""
+    office = request.office
+    try:
+        if not staff_selectors.reservation_of_office(office, reservation_code):
+            raise NotFound(_("この庁舎の予約が見つかりません。"), code="reservation_not_found")
+        notice = staff_services.card_notice_hand_over(actor=request.actor, code=reservation_code)
+    except ServiceError as exc:
+        return _day_page(request, error=exc.message, status=exc.status)
+    _flash(request, message=_("交付通知書 %(number)s のカードを交付済にしました。") % {"number": notice.number})
+    return redirect(_day_url(office, _day(request)))
+
+
+@require_POST
 def slot_change(request, code):
     """Supervisors: another capacity for one slot, closed, or back to the schedule."""
     office, day = request.office, _day(request)
