@@ -221,3 +221,21 @@ def test_a_live_redraw_racing_a_scan_does_not_undo_its_message(client, staff_use
     assert f'data-case-code="{case.code}"' in redraw
     monkeypatch.setattr(services, "case_view", real_view)
     assert "案件 X を開きました。" in client.get(f"/o/demo/counter/{counter.pk}/case/").content.decode()
+
+
+def test_a_qr_made_for_another_office_says_so_and_stores_nothing(client, staff_user, office):
+    """The citizen picked another office on the phone: its key, not this office's."""
+    from ..queueing.factories import make_office
+
+    other = make_office("minami", categories=[("x", 1, 99, False, 5)], counters={1: ["x"]})
+    key = handover.office_key_create(actor=SYSTEM, office_code=other.code)
+    payload = seal_for(key, navigator_content(office=other.code))
+    before = counts()
+    response = client.post("/api/v1/cases", {"payload": payload}, content_type="application/json", **STAFF)
+    assert response.status_code == 403 and response.json()["code"] == "handover_other_office"
+    message = f"この引継ぎQRコードは「{other.name}」向けに作成されているため、この庁舎では開けません。"
+    assert response.json()["message"].startswith(message)
+    client.force_login(staff_user)
+    counter = Counter.objects.get(office=office, number=1)
+    html = client.post(f"/o/demo/counter/{counter.pk}/case/scan/", {"text": payload}).content.decode()
+    assert message in html and counts() == before
