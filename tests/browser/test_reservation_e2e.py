@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..live_server import STARTUP_TIMEOUT, Server, _wait_healthy, free_port, server_env, stop
-from .helpers import KIOSK, SMALL_PHONE, counters, open_counter, shot
+from .helpers import KIOSK, SMALL_PHONE, assert_accessible, counters, open_counter, shot
 
 pytestmark = pytest.mark.browser
 
@@ -78,11 +78,12 @@ def test_book_on_the_phone_check_in_at_the_kiosk_called_first_with_the_case(cloc
     # ---- the phone, in English, 360 px wide
     phone = new_page(viewport=SMALL_PHONE, locale="en-US", device_scale_factor=2)
     phone.goto("/o/demo/reserve/")
-    expect(phone.locator("h1")).to_have_text("来庁予約")  # TODO en
+    expect(phone.locator("h1")).to_have_text("Book a visit")
     shot(phone, artifacts, "reserve-1-types")
     phone.locator("[data-type=onestop]").click()
     phone.locator("[data-reserve-days] a").first.click()
     expect(phone.locator("[data-reserve-times]")).to_be_visible()
+    assert_accessible(phone, "the booking's days and times")
     shot(phone, artifacts, "reserve-2-times")
     # The navigator was run on this phone before (its draft: a move-in, no dog to register).
     phone.evaluate("""localStorage.setItem('madoguchi.navi.demo', JSON.stringify({v: 1, saved_at: Date.now(),
@@ -93,9 +94,11 @@ def test_book_on_the_phone_check_in_at_the_kiosk_called_first_with_the_case(cloc
     # The widget fetches a challenge and solves it in the phone; the form carries the solution.
     phone.wait_for_function(
         "() => { const w = document.querySelector('altcha-widget'); return w && w.getState && w.getState() === 'verified'; }")
+    assert_accessible(phone, "the booking's confirmation page")
     shot(phone, artifacts, "reserve-3-confirm")
     phone.locator("[data-reserve-submit]").click()
-    expect(phone.locator("[data-reserve-done]")).to_be_visible()  # TODO en
+    expect(phone.locator("[data-reserve-done]")).to_contain_text("Your visit is booked")
+    assert_accessible(phone, "the booking's page with its code and QR")
     shot(phone, artifacts, "reserve-4-booked")
     code = phone.locator("[data-reservation]").get_attribute("data-reservation")
     scanned = read_qr(phone.locator("[data-reserve-qr] svg"))

@@ -75,6 +75,8 @@ def test_the_kiosk_says_plainly_when_too_late(booking, clock):
     html = kiosk.post("/o/demo/kiosk/check-in/", {"reservation": booking.code}).content.decode()
     assert 'data-checkin="late"' in html
     assert "通常の番号札を発行しました" in html and "10:00" in html
+    english = kiosk.post("/o/demo/kiosk/check-in/?lang=en", {"reservation": booking.code}).content.decode()
+    assert "This is an ordinary ticket" in english  # read again: the same ticket, in English
 
 
 def test_the_kiosk_refuses_early_with_the_time(booking, clock):
