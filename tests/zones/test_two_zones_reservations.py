@@ -174,3 +174,31 @@ def test_the_pull_answers_only_a_signed_request_and_the_internal_side_takes_no_p
     # The internal side serves no zone endpoint at all.
     assert httpx.post(f"{internal}/zone/v1/reservations", content=body, headers=good,
                       timeout=10).status_code == 404
+
+
+def test_the_phone_page_books_outside_and_the_kiosk_inside_knows_the_code(zones):
+    """The citizen's pages on the public side (no API client): the steps, the form with its
+    ALTCHA solution, the booking's page with the QR; pulled in, the kiosk inside finds it."""
+    import re
+
+    public = zones["public"].url
+    start = free_slot(public, "general", skip=3)
+    with httpx.Client(base_url=public, timeout=20) as phone:
+        assert 'data-type="general"' in phone.get("/o/demo/reserve/").text
+        confirm = phone.get("/o/demo/reserve/general/confirm/", params={"start": start})
+        assert confirm.status_code == 200 and "<altcha-widget" in confirm.text
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', confirm.text).group(1)
+        challenge = phone.get("/api/v1/altcha/challenge").json()
+        done = phone.post("/o/demo/reserve/general/confirm/", data={
+            "start": start, "altcha": altcha.solve(challenge), "csrfmiddlewaretoken": token},
+            headers={"Referer": f"{public}/o/demo/reserve/general/confirm/"})
+        assert done.status_code == 302, done.text[:2000]
+        page = phone.get(done.headers["Location"])
+        code = re.search(r'data-reservation="([0-9A-Z]{8})"', page.text).group(1)
+        assert "<svg" in page.text and 'data-status="booked"' in page.text
+    assert wait_until(lambda: inside(zones, code))["status"] == "booked"
+    # Inside, the kiosk reads it: known, but not today (bookings start tomorrow).
+    internal = zones["internal"]().url
+    answer = httpx.post(f"{internal}/api/v1/offices/demo/check-in", json={"reservation": f"RSV:{code}"},
+                        headers={"Authorization": "Bearer demo-kiosk"}, timeout=10)
+    assert answer.status_code == 409 and answer.json()["code"] == "checkin_not_today", answer.text
