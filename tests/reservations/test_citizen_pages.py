@@ -113,6 +113,8 @@ def test_a_slot_taken_meanwhile_is_said_plainly(availability, at_monday, client)
 
 
 def test_a_onestop_booking_takes_the_navigators_answers(onestop, at_monday, client):
+    page = client.get(confirm_url(onestop, jst(TUESDAY, 9))).content.decode()
+    assert "最長 90 分" in page  # three 30-minute slots at most: the procedures decide
     done = book(client, onestop, start=jst(TUESDAY, 9), life_event="tennyu", answers="{}")
     assert done.status_code == 302, done.content.decode()[:2000]
     reservation = Reservation.objects.get()
