@@ -150,6 +150,7 @@ def _reservations_banner(base: str, booking) -> list[str]:
            "  Booking DEMO-R1 is for the current half hour: type DEMO-R1 at the kiosk for a fast-lane ticket."]
           if start else []),
         f"  カード受取の見本 / sample card notice: 交付通知書番号 {DEMO_CARD[0]}, 生年月日 {DEMO_CARD[1]}",
+        f"  予約 (スマートフォン) {base}/o/demo/reserve/",
         f"  予約の種類 (API)     {base}/api/v1/offices/demo/reservation-types",
         f"  空き枠 (API)         {base}/api/v1/offices/demo/slots?type=general&days=7",
         "",
