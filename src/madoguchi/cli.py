@@ -308,6 +308,11 @@ def cmd_purge(args: argparse.Namespace) -> int:
     print(f"来庁予約: 来庁日から {booking_days} 日を過ぎた {cleared} 件の連絡先などを消去しました。 "
           f"(bookings more than {booking_days} days past: e-mail, card hash and link token of {cleared} "
           "cleared)", flush=True)
+    from madoguchi.reservations.staff_services import card_notices_purge
+
+    cards = card_notices_purge(actor=SYSTEM, days=booking_days)
+    print(f"カード交付通知: 交付から {booking_days} 日を過ぎた {cards} 件を削除しました。 "
+          f"(card notices handed over more than {booking_days} days ago: {cards} deleted)", flush=True)
     return 0
 
 
