@@ -150,6 +150,7 @@ def _reservations_banner(base: str, booking) -> list[str]:
            "  Booking DEMO-R1 is for the current half hour: type DEMO-R1 at the kiosk for a fast-lane ticket."]
           if start else []),
         f"  カード受取の見本 / sample card notice: 交付通知書番号 {DEMO_CARD[0]}, 生年月日 {DEMO_CARD[1]}",
+        f"  予約 (スマートフォン) {base}/o/demo/reserve/",
         f"  予約の種類 (API)     {base}/api/v1/offices/demo/reservation-types",
         f"  空き枠 (API)         {base}/api/v1/offices/demo/slots?type=general&days=7",
         "",
@@ -307,6 +308,11 @@ def cmd_purge(args: argparse.Namespace) -> int:
     print(f"来庁予約: 来庁日から {booking_days} 日を過ぎた {cleared} 件の連絡先などを消去しました。 "
           f"(bookings more than {booking_days} days past: e-mail, card hash and link token of {cleared} "
           "cleared)", flush=True)
+    from madoguchi.reservations.staff_services import card_notices_purge
+
+    cards = card_notices_purge(actor=SYSTEM, days=booking_days)
+    print(f"カード交付通知: 交付から {booking_days} 日を過ぎた {cards} 件を削除しました。 "
+          f"(card notices handed over more than {booking_days} days ago: {cards} deleted)", flush=True)
     return 0
 
 

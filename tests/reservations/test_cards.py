@@ -210,3 +210,20 @@ def test_a_card_handed_over_is_marked_and_cannot_be_booked_again(client, staff_u
     # Not a card booking: refused plainly.
     other = client.post(f"/o/demo/reservations/{hanako.code[:4]}XXXX/hand-over/")
     assert other.status_code == 404
+
+
+def test_handed_over_notices_go_after_the_retention_period(imported):
+    from madoguchi.reservations.staff_services import card_notices_purge
+
+    CardNotice.objects.filter(number="2026000101").update(picked_up_at=AT - dt.timedelta(days=31))
+    CardNotice.objects.filter(number="2026000102").update(picked_up_at=AT - dt.timedelta(days=29))
+    with pytest.raises(Forbidden):
+        card_notices_purge(actor=actor_for_user(imported_supervisor()), days=30, at=AT)
+    assert card_notices_purge(actor=SYSTEM, days=30, at=AT) == 1
+    assert set(CardNotice.objects.values_list("number", flat=True)) == {"2026000102", "2026000103", "2026000104"}
+
+
+def imported_supervisor():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="kacho")

@@ -204,3 +204,28 @@ def test_system_cancel_of_an_unknown_code_is_a_clear_refusal(general):
 
     with pytest.raises(NotFound):
         reservation_cancel(actor=SYSTEM, code="ZZZZ-ZZZZ")
+
+
+def test_a_staff_booking_made_inside_goes_out_and_is_counted_there(general, office, staff):
+    inside = reservation_book(actor=staff, office="demo", type_code="general", start=jst(TUESDAY, 11),
+                              email="phone@example.jp", at=AT)
+    part = zone.outgoing(office, at=AT)
+    assert [b["code"] for b in part["bookings"]] == [inside.code]
+    assert "email" not in part["bookings"][0] and "manage_token" not in part["bookings"][0]
+    outside = {"code": "pub", "name": "公開側の庁舎"}
+    zone.incoming_apply(office=outside, part=part, at=AT)
+    zone.incoming_apply(office=outside, part=part, at=AT)
+    # Same code, same database in this test: the row is the inside one, so the count on "pub" is
+    # checked through a copy under another code.
+    part["bookings"][0]["code"] = "OUTSIDE1"
+    zone.incoming_apply(office=outside, part=part, at=AT)
+    zone.incoming_apply(office=outside, part=part, at=AT)
+    copy = Reservation.objects.get(code="OUTSIDE1")
+    assert copy.origin == "internal" and copy.email == "" and copy.office.code == "pub"
+    assert SlotCount.objects.get(type=copy.type, start=jst(TUESDAY, 11)).booked == 1
+    # A booking pulled in is marked as made outside, and is not sent back out.
+    rows = [dict(r, code="PULLED01") for r in zone.changes_since(offices=["demo"], since=None)["reservations"]
+            if r["code"] == inside.code]
+    zone.pulled_apply(rows=rows)
+    assert Reservation.objects.get(code="PULLED01").origin == "public"
+    assert [b["code"] for b in zone.outgoing(office, at=AT)["bookings"]] == [inside.code]

@@ -3,6 +3,7 @@ the internal side pushes the schedule and the card hashes out, citizens book on 
 side, and the internal side pulls the bookings in (it opens the connection; nothing connects
 to it). The public side keeps booking while the internal side is down; nothing is lost."""
 
+import contextlib
 import datetime as dt
 import json
 import time
@@ -78,6 +79,15 @@ def book(public: str, type_code: str, start: str, **extra) -> httpx.Response:
     return httpx.post(f"{public}/api/v1/offices/demo/reservations", json=body, timeout=20)
 
 
+@contextlib.contextmanager
+def logged_in(url: str, username: str):
+    with httpx.Client(base_url=url, timeout=10) as client:
+        client.get("/accounts/login/")
+        client.post("/accounts/login/", data={"username": username, "password": username,
+                                              "csrfmiddlewaretoken": client.cookies.get("csrftoken")})
+        yield client
+
+
 def inside(zones, code: str) -> dict | None:
     r = httpx.get(f"{zones['internal']().url}/api/v1/reservations/{code}", timeout=10)
     return r.json() if r.status_code == 200 else None
@@ -110,7 +120,15 @@ def test_a_card_pickup_is_checked_outside_against_the_keyed_hashes_only(zones):
     # The hashes may follow the schedule by a push; a refused attempt books nothing.
     made = wait_until(lambda: (r := book(public, "card", start, notice_number=DEMO_CARD[0],
                                          birth_date=DEMO_CARD[1])).status_code == 201 and r)
-    assert wait_until(lambda: inside(zones, made.json()["code"]))
+    code = made.json()["code"]
+    assert wait_until(lambda: inside(zones, code))
+    # Inside, the preparation list names the card holder from the internal list (the booking
+    # itself crossed with the keyed hash only).
+    with logged_in(zones["internal"]().url, "staff") as staff:
+        listing = staff.get("/o/demo/reservations/cards/preparation.csv", params={"date": start[:10]})
+        assert listing.status_code == 200
+        line = next(row for row in listing.content.decode("utf-8-sig").splitlines() if code[:4] in row)
+        assert "123456789012,窓口 花子,1990-04-01,予約中" in line
     for number, birth in ((DEMO_CARD[0], "1990-04-02"), ("1234-5678-9013", DEMO_CARD[1])):
         wrong = book(public, "card", start, notice_number=number, birth_date=birth)
         assert wrong.status_code == 422 and wrong.json()["code"] == "card_notice_unknown"
@@ -140,11 +158,7 @@ def test_a_slot_closed_inside_is_closed_outside_and_its_booking_cancelled(zones)
     assert made.status_code == 201, made.text
     code = made.json()["code"]
     wait_until(lambda: inside(zones, code))
-    with httpx.Client(base_url=internal, timeout=10) as admin:
-        login = admin.get("/accounts/login/")
-        token = login.cookies.get("csrftoken")
-        admin.post("/accounts/login/", data={"username": "admin", "password": "admin",
-                                             "csrfmiddlewaretoken": token})
+    with logged_in(internal, "admin") as admin:
         r = admin.post("/o/demo/reservations/slot/", data={
             "type": "general", "start": start, "action": "close", "note": "点検",
             "date": start[:10], "csrfmiddlewaretoken": admin.cookies.get("csrftoken")})
@@ -174,3 +188,31 @@ def test_the_pull_answers_only_a_signed_request_and_the_internal_side_takes_no_p
     # The internal side serves no zone endpoint at all.
     assert httpx.post(f"{internal}/zone/v1/reservations", content=body, headers=good,
                       timeout=10).status_code == 404
+
+
+def test_the_phone_page_books_outside_and_the_kiosk_inside_knows_the_code(zones):
+    """The citizen's pages on the public side (no API client): the steps, the form with its
+    ALTCHA solution, the booking's page with the QR; pulled in, the kiosk inside finds it."""
+    import re
+
+    public = zones["public"].url
+    start = free_slot(public, "general", skip=3)
+    with httpx.Client(base_url=public, timeout=20) as phone:
+        assert 'data-type="general"' in phone.get("/o/demo/reserve/").text
+        confirm = phone.get("/o/demo/reserve/general/confirm/", params={"start": start})
+        assert confirm.status_code == 200 and "<altcha-widget" in confirm.text
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', confirm.text).group(1)
+        challenge = phone.get("/api/v1/altcha/challenge").json()
+        done = phone.post("/o/demo/reserve/general/confirm/", data={
+            "start": start, "altcha": altcha.solve(challenge), "csrfmiddlewaretoken": token},
+            headers={"Referer": f"{public}/o/demo/reserve/general/confirm/"})
+        assert done.status_code == 302, done.text[:2000]
+        page = phone.get(done.headers["Location"])
+        code = re.search(r'data-reservation="([0-9A-Z]{8})"', page.text).group(1)
+        assert "<svg" in page.text and 'data-status="booked"' in page.text
+    assert wait_until(lambda: inside(zones, code))["status"] == "booked"
+    # Inside, the kiosk reads it: known, but not today (bookings start tomorrow).
+    internal = zones["internal"]().url
+    answer = httpx.post(f"{internal}/api/v1/offices/demo/check-in", json={"reservation": f"RSV:{code}"},
+                        headers={"Authorization": "Bearer demo-kiosk"}, timeout=10)
+    assert answer.status_code == 409 and answer.json()["code"] == "checkin_not_today", answer.text

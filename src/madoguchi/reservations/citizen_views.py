@@ -154,6 +154,7 @@ def book_confirm(request, code, type_code):
     return render(request, "reservations/book_confirm.html", {
         "office": office, "rtype": rtype, "type_name": selectors.type_name(rtype), "start": to_jst(start),
         "end": to_jst(end), "error": error, "form": form, "kinds": ReservationKind,
+        "onestop_minutes": _slot_minutes(rtype) // max(1, rtype.slots_needed or 1) * max(1, rtype.max_slots),
         "life_events": _life_events() if rtype.kind == ReservationKind.ONESTOP else [],
         "navi_url": _navi_url(office.code),
         "challenge_url": reverse("api-v1:altcha_challenge"), "altcha_lang": _altcha_language(),

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from madoguchi.core.actors import SYSTEM, Actor
 from madoguchi.core.audit import audit_record
 from madoguchi.core.db import atomic_with_retry
-from madoguchi.core.errors import Conflict, NotFound, ServiceError
+from madoguchi.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from madoguchi.core.models import Role
 from madoguchi.core.timeutil import JST, now
 
@@ -126,6 +126,21 @@ def card_notice_hand_over(*, actor: Actor, code: str, at: dt.datetime | None = N
         office = reservation.office
         transaction.on_commit(lambda: hooks.emit(hooks.SCHEDULE, office))
     return notice
+
+
+def card_notices_purge(*, actor: Actor, days: int | None = None, at: dt.datetime | None = None) -> int:
+    """Notices whose card was handed over more than ``days`` days ago (the reservations' retention)
+    go: the card system keeps its own record; the counter needs the name only until the card is
+    given. Returns how many (``madoguchi purge``)."""
+    if actor.kind != "system":
+        raise Forbidden()
+    days = services.retention_days() if days is None else max(0, days)
+    old = CardNotice.objects.filter(picked_up_at__lt=(at or now()) - dt.timedelta(days=days))
+    count, _ = old.delete()
+    if count:
+        audit_record(actor=actor, action="card_notices_purge", target="card_notices",
+                     detail={"days": days, "deleted": count})
+    return count
 
 
 # ------------------------------------------------------------------ 準備済

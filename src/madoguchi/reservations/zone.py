@@ -21,7 +21,7 @@ import hashlib
 import json
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
 from madoguchi.core.actors import SYSTEM
@@ -52,6 +52,8 @@ TIME_FIELDS = {"start_time", "end_time"}
 # What the pull carries of a booking: no manage token (the citizen's secret stays outside).
 PULLED_FIELDS = ("code", "start", "end", "slots", "status", "email", "lang", "life_event", "procedures",
                  "notice_hash", "created_at", "cancelled_at")
+SENT_FIELDS = ("code", "start", "end", "slots", "status", "lang", "life_event", "procedures", "notice_hash",
+               "created_at")
 CANCELLED_SENT_DAYS = 14
 PAGE = 500
 
@@ -84,6 +86,11 @@ def outgoing(office, *, known_card_version: str | None = None, at: dt.datetime |
              "closed": o.closed, "note": o.note}
             for o in SlotOverride.objects.filter(office=office, start__gte=since).order_by("start")],
         "card_hashes_version": version,
+        # Bookings made inside (staff, by phone): the public side counts them in its slots. Without
+        # the e-mail address or the manage token.
+        "bookings": [{f: _plain(getattr(r, f)) for f in SENT_FIELDS} | {"type": codes[r.type_id]}
+                     for r in Reservation.objects.filter(office=office, origin="", status=ReservationStatus.BOOKED,
+                                                         end__gt=at)],
         "cancelled": list(Reservation.objects.filter(
             office=office, status=ReservationStatus.CANCELLED, start__gt=at,
             cancelled_at__gte=at - dt.timedelta(days=CANCELLED_SENT_DAYS)).values_list("code", flat=True)),
@@ -128,6 +135,7 @@ def incoming_apply(*, office: dict, part: dict, at: dt.datetime | None = None) -
         CardNoticeHash.objects.filter(office=row, digest__in=have - wanted).delete()
         CardNoticeHash.objects.bulk_create([CardNoticeHash(office=row, digest=d) for d in wanted - have],
                                            batch_size=500, ignore_conflicts=True)
+    _apply_bookings(row, types, part.get("bookings", []))
     cancelled = []
     for code in part.get("cancelled", []):
         if Reservation.objects.filter(code=code, office=row, status=ReservationStatus.BOOKED).exists():
@@ -138,6 +146,26 @@ def incoming_apply(*, office: dict, part: dict, at: dt.datetime | None = None) -
     for rtype, start in changed:
         cancelled += [r.code for r in slot_override_enforce(rtype=rtype, start=start, at=at)]
     return {"cancelled": cancelled}
+
+
+def _apply_bookings(office, types, incoming: list[dict]) -> None:
+    """Bookings staff made inside: added once, counted in their slots (staff may book beyond the
+    capacity, as inside); their later cancellation comes in the ``cancelled`` list."""
+    known = set(Reservation.objects.filter(code__in=[b["code"] for b in incoming]).values_list("code", flat=True))
+    for data in incoming:
+        rtype = types.get(data.get("type"))
+        if rtype is None or data["code"] in known:
+            continue
+        fields = {f: data[f] for f in SENT_FIELDS if f in data}
+        for f in ("start", "end", "created_at"):
+            fields[f] = dt.datetime.fromisoformat(fields[f])
+        try:
+            with transaction.atomic():
+                reservation = Reservation.objects.create(office=office, type=rtype, origin="internal", **fields)
+        except IntegrityError:  # e.g. the same card booked outside meanwhile: outside's booking stands
+            log.warning("zone: staff booking %s not taken outside (conflicts with a booking there)", data["code"])
+            continue
+        _count(reservation, +1)
 
 
 def _office_row(office: dict) -> Office:
@@ -251,7 +279,7 @@ def pulled_apply(*, rows: list[dict]) -> dict:
             fields = {f: data[f] for f in PULLED_FIELDS}
             for f in ("start", "end", "created_at", "cancelled_at"):
                 fields[f] = dt.datetime.fromisoformat(fields[f]) if fields[f] else None
-            local = Reservation.objects.create(office=office, type=rtype, **fields)
+            local = Reservation.objects.create(office=office, type=rtype, origin="public", **fields)
             existing[local.code] = local
             if local.status == ReservationStatus.BOOKED:
                 _count(local, +1)

@@ -9,6 +9,8 @@
     var target = e.target;
     if (e.ctrlKey || e.metaKey || e.altKey || e.key.length !== 1) return;
     if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    // Space on a focused button or link activates it (keyboard users); a scan has no spaces.
+    if (e.key === " " && target && target !== document.body) return;
     if (document.body.classList.contains("showing-ticket")) return;  // a ticket is on the screen
     field.focus();  // the key itself lands in the field
   }, true);
