@@ -333,7 +333,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         print(f"{len(rows)} events ({args.scenario}, seed {args.seed}) -> {out / 'EVENTS.csv'}, "
               f"{out / 'OFFICE.json'}")
         return 0
-    from madoguchi.forecasting.backtest import run_cli
+    from madoguchi.forecasting.estimate_backtest import run_cli
 
     return run_cli(args.office, args.events, args.out, runs=args.runs, seed=args.seed)
 
@@ -343,6 +343,28 @@ def cmd_manage(argv: list[str]) -> int:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["madoguchi manage", *argv])
+    return 0
+
+
+def cmd_forecast_backtest(args: argparse.Namespace) -> int:
+    """Hourly forecasts of held-out days from COUNTS.csv (docs/forecast.md); no database needed."""
+    import datetime as dt
+
+    from madoguchi.forecasting.backtest import CountsError, backtest, print_scores, read_counts
+
+    try:
+        train_until = dt.date.fromisoformat(args.train_until)
+        thresholds = (tuple(float(t) for t in args.thresholds.split(","))
+                      if args.thresholds else None)
+        with open(args.counts, encoding="utf-8", newline="") as handle:
+            counts = read_counts(handle)
+        with open(args.out, "w", encoding="utf-8", newline="") as out:
+            scores = backtest(counts, train_until=train_until, days=args.days,
+                              country=args.country, tz=args.tz, thresholds=thresholds, out=out)
+    except (CountsError, ValueError, OSError) as exc:
+        print(f"エラー / error: {exc}", file=sys.stderr)
+        return 2
+    print_scores(scores)
     return 0
 
 
@@ -408,6 +430,19 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--days", type=int, default=None, help="business days (default: the scenario's)")
     sim.add_argument("--out-dir", default=".", help="where EVENTS.csv and OFFICE.json go")
     est.set_defaults(func=cmd_estimate)
+
+    forecast = sub.add_parser("forecast", help="混雑予想 (congestion forecast): backtest")
+    forecast_sub = forecast.add_subparsers(dest="forecast_command", required=True)
+    fb = forecast_sub.add_parser("backtest", help="時間別の来庁者数から予測し、実績があれば MASE を表示")
+    fb.add_argument("--counts", required=True, help="COUNTS.csv: series,hour,count")
+    fb.add_argument("--train-until", required=True, help="学習の最終日 YYYY-MM-DD")
+    fb.add_argument("--days", type=int, required=True, help="予測する日数")
+    fb.add_argument("--country", default="JP", help="祝日の国 (ISO 3166, default JP)")
+    fb.add_argument("--tz", default=None, help="時間帯 (e.g. Pacific/Auckland; JP: Asia/Tokyo)")
+    fb.add_argument("--thresholds", default=None,
+                    help="5 段階の境界 4 つ (a,b,c,d; default: 繁忙時の 20/40/60/80%%)")
+    fb.add_argument("--out", required=True, help="PRED.csv: series,hour,predicted,level")
+    fb.set_defaults(func=cmd_forecast_backtest)
 
     sub.add_parser("manage", help="Django の管理コマンド (e.g. madoguchi manage createsuperuser)",
                    add_help=False)

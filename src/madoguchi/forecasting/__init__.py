@@ -1,1 +1,1 @@
-"""Wait estimates, the congestion calendar (混雑予想) and places (issue 12)."""
+"""Wait estimates, the congestion forecast calendar (混雑予想) and places (tourist sites)."""

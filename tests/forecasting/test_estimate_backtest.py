@@ -5,7 +5,7 @@ import dataclasses
 import json
 
 from madoguchi.cli import main
-from madoguchi.forecasting.backtest import backtest, read_events
+from madoguchi.forecasting.estimate_backtest import backtest, read_events
 from madoguchi.forecasting.simulate import SCENARIOS, office_json, simulate, write_events
 
 OFFICE = {"categories": [{"code": "moving", "fast_lane": False, "prior_service_minutes": 10},
