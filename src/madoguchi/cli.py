@@ -316,6 +316,28 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_estimate(args: argparse.Namespace) -> int:
+    if args.estimate_command == "simulate":
+        from pathlib import Path
+
+        from madoguchi.forecasting import simulate
+
+        scenario = simulate.SCENARIOS[args.scenario]
+        if args.days:
+            scenario.days = args.days
+        out = Path(args.out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        rows = simulate.simulate(scenario, seed=args.seed)
+        simulate.write_events(rows, out / "EVENTS.csv")
+        simulate.write_office(out / "OFFICE.json")
+        print(f"{len(rows)} events ({args.scenario}, seed {args.seed}) -> {out / 'EVENTS.csv'}, "
+              f"{out / 'OFFICE.json'}")
+        return 0
+    from madoguchi.forecasting.estimate_backtest import run_cli
+
+    return run_cli(args.office, args.events, args.out, runs=args.runs, seed=args.seed)
+
+
 def cmd_manage(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "madoguchi.settings.base")
     from django.core.management import execute_from_command_line
@@ -391,6 +413,23 @@ def build_parser() -> argparse.ArgumentParser:
         purge.add_argument("--form-days", type=int, default=None,
                            help="届出内容の保存日数 (default: MADOGUCHI_FORM_RETENTION_DAYS, 30)")
         purge.set_defaults(func=cmd_purge)
+
+    est = sub.add_parser("estimate", help="待ち時間の予測 (wait estimates): backtest | simulate")
+    est_sub = est.add_subparsers(dest="estimate_command", required=True)
+    bt = est_sub.add_parser("backtest", help="イベントログを再生し、発券時点の予測を評価 "
+                            "(replay EVENTS.csv, predict each wait at its issue, score against the baselines)")
+    bt.add_argument("--office", required=True, help="OFFICE.json (categories, counters)")
+    bt.add_argument("--events", required=True, help="EVENTS.csv (at,ticket,kind,category,counter)")
+    bt.add_argument("--out", required=True, help="PRED.csv (ticket,issued_at,p50_minutes,p80_minutes)")
+    bt.add_argument("--runs", type=int, default=120, help="Monte-Carlo runs per prediction (default 120)")
+    bt.add_argument("--seed", type=int, default=0)
+    sim = est_sub.add_parser("simulate", help="市役所の窓口のシミュレーション (simulated city-hall days "
+                             "-> EVENTS.csv, OFFICE.json)")
+    sim.add_argument("--scenario", default="ordinary", choices=["ordinary", "march-peak"])
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--days", type=int, default=None, help="business days (default: the scenario's)")
+    sim.add_argument("--out-dir", default=".", help="where EVENTS.csv and OFFICE.json go")
+    est.set_defaults(func=cmd_estimate)
 
     forecast = sub.add_parser("forecast", help="混雑予想 (congestion forecast): backtest")
     forecast_sub = forecast.add_subparsers(dest="forecast_command", required=True)
