@@ -109,3 +109,17 @@ def test_instant_services_still_count_each_person_ahead():
     last = estimate_queue(now=0.0, queue=q, counters=counters(busy_since=0.0), history=h, priors=PRIORS,
                           runs=30)[-1]
     assert last.people_ahead == 8 and last.p50 == pytest.approx(8 * MIN_MINUTES_PER_PERSON)
+
+
+def test_a_slow_clerk_makes_the_wait_longer():
+    h = history()
+    for _ in range(40):  # the category's services: counter 1 takes twice as long as counter 2
+        h.add_service("moving", 20.0, counter="1")
+        h.add_service("moving", 10.0, counter="2")
+    q = [WaitingTicket((True, i, i), "moving") for i in range(4)]
+
+    def wait_at(counter_id):
+        one = [CounterState(counter_id, frozenset({"moving"}))]
+        return estimate_queue(now=0.0, queue=q, counters=one, history=h, priors=PRIORS, runs=60)[-1].p50
+
+    assert wait_at("1") > 1.4 * wait_at("2")

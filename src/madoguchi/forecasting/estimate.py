@@ -6,7 +6,8 @@ runs ``runs`` Monte-Carlo continuations of the queue. Each run draws the service
 ticket ahead from the recent service times of its category (how long a call occupied a
 counter: a service, a no-show's recalls, a hold) and the remaining time of every busy counter,
 and lets the counters call by the one call rule. The call time of a ticket in a run is its wait;
-the runs give its distribution.
+the runs give its distribution. A counter whose clerk has been slower or faster than the
+category's usual takes that much longer or shorter (its pace, learned from its services).
 
 Calling by the rule is done exactly by one pass in the call order: each ticket goes to the
 counter, among those serving its category, that becomes free first (every ticket ahead of it in
@@ -48,6 +49,7 @@ CALIBRATION_SIZE = 400
 MIN_MINUTES_PER_PERSON = 0.25
 DEFAULT_PAUSE_MINUTES = 60.0
 RUNS = 120
+PACE_PRIOR = 10  # services' worth of weight on a clerk's pace being the usual one
 
 
 @dataclass
@@ -78,11 +80,25 @@ class History:
 
     service: dict[str, deque] = field(default_factory=lambda: defaultdict(lambda: deque(maxlen=HISTORY_SIZE)))
     pauses: deque = field(default_factory=lambda: deque(maxlen=50))
+    # per counter, its services' minutes over their category's mean at the time: the clerk's pace
+    pace: dict[str, deque] = field(default_factory=lambda: defaultdict(lambda: deque(maxlen=100)))
     pits: deque = field(default_factory=lambda: deque(maxlen=CALIBRATION_SIZE))
 
-    def add_service(self, category: str, minutes: float) -> None:
-        if minutes >= 0:
-            self.service[category].append(minutes)
+    def add_service(self, category: str, minutes: float, counter: str | None = None) -> None:
+        if minutes < 0:
+            return
+        samples = self.service[category]
+        if counter is not None and len(samples) >= MIN_HISTORY:
+            mean = statistics.fmean(samples)
+            if mean > 0:
+                self.pace[counter].append(minutes / mean)
+        samples.append(minutes)
+
+    def pace_of(self, counter: str) -> float:
+        """How much longer than usual this counter's services take (1.0: as usual), shrunk
+        towards 1 with few services."""
+        ratios = self.pace.get(counter, ())
+        return (sum(ratios) + PACE_PRIOR) / (len(ratios) + PACE_PRIOR)
 
     def add_pause(self, minutes: float) -> None:
         if 0 < minutes <= 180:
@@ -154,12 +170,14 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
     for c in counters:
         if c.is_open and c.busy_category is not None:
             elapsed = max(now - (c.busy_since if c.busy_since is not None else now), 0.0)
-            free.append([now + r for r in sampler.remaining(c.busy_category, elapsed, runs)])
+            pace = history.pace_of(c.id)
+            free.append([now + r * pace for r in sampler.remaining(c.busy_category, elapsed / pace, runs)])
         elif c.is_open:
             free.append([now] * runs)
         else:
             back = (c.paused_since if c.paused_since is not None else now) + pause
             free.append([max(back, now + 1.0)] * runs)
+    paces = [history.pace_of(c.id) for c in counters]
     by_category: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(counters):
         for category in c.categories:
@@ -187,7 +205,7 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
                 if t < start:
                     best, start = i, t
             waits.append(start - now)
-            free[best][r] = start + service[r]
+            free[best][r] = start + service[r] * paces[best]
         waits.sort()
         out.append(waits)
     return out

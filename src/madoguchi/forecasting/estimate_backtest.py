@@ -127,7 +127,7 @@ class Replay:
         state = self.counters[counter]
         if ticket is not None:
             category = state.busy_category or self.tickets[ticket].category
-            self.history.add_service(category, now - since)
+            self.history.add_service(category, now - since, counter)
             self.recent[category].append((now, now - since))
         state.busy_category = state.busy_since = None
 
