@@ -15,6 +15,7 @@ from ninja.responses import NinjaJSONEncoder
 from madoguchi.core import permissions
 from madoguchi.core.errors import ServiceError
 from madoguchi.core.timeutil import to_jst
+from madoguchi.forecasting.api import router as forecast_router
 from madoguchi.forms.postcode_api import router as postcodes_router
 from madoguchi.handover.api import router as handover_router
 from madoguchi.notices.api import router as notices_router
@@ -132,6 +133,7 @@ api.add_router("/", procedures_router)
 api.add_router("/", postcodes_router)
 api.add_router("/", reservations_router)
 api.add_router("/", checkin_router)
+api.add_router("/", forecast_router)
 if settings.ROLE != "public":  # cases hold personal data: never on the internet side
     from madoguchi.cases.api import router as cases_router
     from madoguchi.forms.api import router as forms_router

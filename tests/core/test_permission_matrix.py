@@ -190,6 +190,7 @@ MATRIX: dict[str, Row] = {
     "api-v1:case_form_pdf": Row("GET", f"{B}/cases/{{case}}/forms/juumin_idou.pdf", api_staff(409)),
     "api-v1:stats_csv": Row("GET", f"{B}/offices/demo/stats.csv", everyone(200)),
     "api-v1:stats_json": Row("GET", f"{B}/offices/demo/stats.json", everyone(200)),
+    "api-v1:office_forecast": Row("GET", f"{B}/offices/demo/forecast", everyone(200)),
     "api-v1:public_key": Row("GET", f"{B}/push/public-key", everyone(200)),
     "api-v1:notices_status": Row("GET", f"{B}/tickets/{{waiting}}/notices", everyone(200)),
     "api-v1:push_subscribe": Row("POST", f"{B}/tickets/{{waiting}}/notices/push", everyone(422), {}),

@@ -145,6 +145,7 @@ API: dict[str, Audience] = {
     # open data
     "stats_csv": A.ANYONE,
     "stats_json": A.ANYONE,
+    "office_forecast": A.ANYONE,  # 混雑予想 JSON feed (forecasting/api.py)
     # notices (the ticket's unguessable id is the authority)
     "public_key": A.ANYONE,
     "notices_status": A.ANYONE,
