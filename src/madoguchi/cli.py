@@ -370,6 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="届出内容の保存日数 (default: MADOGUCHI_FORM_RETENTION_DAYS, 30)")
         purge.set_defaults(func=cmd_purge)
 
+    from madoguchi.dx.commands import add_parser as add_dx_parser
+
+    add_dx_parser(sub)  # madoguchi dx import-devices FILE | madoguchi dx poll
+
     sub.add_parser("manage", help="Django の管理コマンド (e.g. madoguchi manage createsuperuser)",
                    add_help=False)
     return parser
