@@ -11,6 +11,7 @@ import datetime as dt
 import io
 
 import httpx
+import pytest
 import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
@@ -20,6 +21,8 @@ from madoguchi.core.timeutil import JST
 from madoguchi.handover import envelope, keystore
 
 from .helpers import assert_accessible, counter_action, counters, issue, login, open_counter, shot
+
+pytestmark = pytest.mark.browser
 
 
 def counter_number(base_url: str, number: int) -> str:
