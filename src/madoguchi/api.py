@@ -21,6 +21,8 @@ from madoguchi.notices.api import router as notices_router
 from madoguchi.opendata.api import router as opendata_router
 from madoguchi.procedures.api import router as procedures_router
 from madoguchi.queueing.api import router as queue_router
+from madoguchi.reservations.api import router as reservations_router
+from madoguchi.reservations.checkin_api import router as checkin_router
 
 logger = logging.getLogger("django.request")
 
@@ -128,6 +130,8 @@ api.add_router("/", notices_router)
 api.add_router("/", handover_router)
 api.add_router("/", procedures_router)
 api.add_router("/", postcodes_router)
+api.add_router("/", reservations_router)
+api.add_router("/", checkin_router)
 if settings.ROLE != "public":  # cases hold personal data: never on the internet side
     from madoguchi.cases.api import router as cases_router
     from madoguchi.forms.api import router as forms_router

@@ -54,6 +54,11 @@ def _start_background_workers() -> None:
     sender = get_sender()
     if sender is not None:
         sender.start()
+    from madoguchi.zones.pull import get_puller
+
+    puller = get_puller()  # bookings made on the public side come in by this pull
+    if puller is not None:
+        puller.start()
     if settings.ROLE != "internal":
         worker.wake()
 

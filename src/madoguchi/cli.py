@@ -51,7 +51,8 @@ def port_problem(host: str, port: int) -> str | None:
 
 
 def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str | None = None,
-                       cases: list[str] | None = None, form_case: str | None = None) -> None:
+                       cases: list[str] | None = None, form_case: str | None = None,
+                       booking=None) -> None:
     from madoguchi.queueing.demo import HUMAN_COUNTER
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -90,6 +91,7 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
         f"  対応中の案件 (super.) {base}/o/demo/cases/         (ログイン: admin / admin)",
         "",
         *(_forms_banner(base, form_case) if form_case else []),
+        *_reservations_banner(base, booking),
         "整理券の画面 / A ticket page (what a citizen's phone shows):",
         "  発券機でボタンを押すと番号札が出ます。番号札の QR コードを読み取るか、印刷されたアドレスを開いてください。",
         "  Take a ticket at the kiosk, then scan its QR code or open the address printed on it.",
@@ -128,9 +130,29 @@ def _forms_banner(base: str, _code: str) -> list[str]:
         "書かない窓口: 記入済みの帳票 / Pre-filled forms (case DEMO-1: 転入, 4 people, 髙・﨑・𠮷):",
         f"  窓口画面の「QR・案件番号を読み取り」欄に {DEMO_NAME} と入力すると、印刷ボタンが並びます。",
         f"  Type {DEMO_NAME} into the counter screen's scan field (key C): its print buttons appear.",
+        "  E で届出内容の確認・訂正。案件のない来庁者は E で聞き取り（スマートフォンのない方）。",
+        "  Key E: the case's form data to check and correct; with no case, 聞き取り (opens a case).",
         f"  案件 {DEMO_NAME} (case page)   {base}/o/demo/cases/{DEMO_NAME}/   (ログイン: staff / staff)",
         *[f"  {base}/api/v1/cases/{DEMO_NAME}/forms/{f['code']}.pdf  {f['name']}" for f in forms],
         f"  {base}/api/v1/forms  様式の一覧 (API, Bearer demo-staff)",
+        "",
+    ]
+
+
+def _reservations_banner(base: str, booking) -> list[str]:
+    from madoguchi.core.timeutil import JST
+    from madoguchi.reservations.demo import DEMO_CARD
+
+    start = booking.start.astimezone(JST) if booking else None
+    return [
+        "来庁予約 / Reservations (転入・転出ワンストップ, マイナンバーカード受取, 一般相談):",
+        *([f"  予約 DEMO-R1 ({start:%H:%M}～, 一般相談): 発券機で DEMO-R1 と入力するとファストレーンの番号札が出ます。",
+           "  Booking DEMO-R1 is for the current half hour: type DEMO-R1 at the kiosk for a fast-lane ticket."]
+          if start else []),
+        f"  カード受取の見本 / sample card notice: 交付通知書番号 {DEMO_CARD[0]}, 生年月日 {DEMO_CARD[1]}",
+        f"  予約 (スマートフォン) {base}/o/demo/reserve/",
+        f"  予約の種類 (API)     {base}/api/v1/offices/demo/reservation-types",
+        f"  空き枠 (API)         {base}/api/v1/offices/demo/slots?type=general&days=7",
         "",
     ]
 
@@ -178,12 +200,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from madoguchi.forms.render import warm_up
 
     form_case = seed_form_case(office)  # 「DEMO-1」: a household with its form data, forms to print
+    from madoguchi.reservations.demo import seed_reservations
+
+    demo_booking = seed_reservations(office)  # the three booking types and DEMO-R1 (this half hour)
     threading.Thread(target=warm_up, name="font-warm-up", daemon=True).start()  # the first print is fast
     if args.simulate:
         Simulator(DEMO_OFFICE, tick=args.tick).start()
     _print_demo_banner(args.host, args.port, args.simulate, sample_ticket=sample_ticket_id(office),
                        cases=[c.display_code for c in demo_cases],
-                       form_case=form_case.code if form_case else None)
+                       form_case=form_case.code if form_case else None, booking=demo_booking)
     return _run_uvicorn(args.host, args.port, workers=1)
 
 
@@ -254,15 +279,40 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     """Delete what is past its retention period: closed one-stop cases (来庁案件) closed more
-    than MADOGUCHI_CASE_RETENTION_DAYS days ago (or --days). Run it daily (cron, systemd timer)."""
+    than MADOGUCHI_CASE_RETENTION_DAYS days ago (or --days), the form data (届出内容: names,
+    addresses, birth dates) stored more than MADOGUCHI_FORM_RETENTION_DAYS days ago (or
+    --form-days), also of open cases, and bookings' e-mail addresses, card hashes and link tokens
+    MADOGUCHI_RESERVATION_RETENTION_DAYS after the visit. Run it daily (cron, systemd timer)."""
     _setup()
-    from madoguchi.cases.services import case_purge, retention_days
+    from madoguchi.cases.services import (
+        case_form_purge,
+        case_purge,
+        form_retention_days,
+        retention_days,
+    )
     from madoguchi.core.actors import SYSTEM
 
     days = retention_days() if args.days is None else args.days
     deleted = case_purge(actor=SYSTEM, days=days)
     print(f"来庁案件: 終了から {days} 日を過ぎた {deleted} 件を削除しました。 "
           f"(one-stop cases closed more than {days} days ago: {deleted} deleted)", flush=True)
+    form_days = form_retention_days() if args.form_days is None else args.form_days
+    forms = case_form_purge(actor=SYSTEM, days=form_days)
+    print(f"届出内容: 保存から {form_days} 日を過ぎた {forms} 版を削除しました。 "
+          f"(form data stored more than {form_days} days ago: {forms} versions deleted)", flush=True)
+    from madoguchi.reservations.services import reservation_purge
+    from madoguchi.reservations.services import retention_days as reservation_days
+
+    booking_days = reservation_days()
+    cleared = reservation_purge(actor=SYSTEM, days=booking_days)
+    print(f"来庁予約: 来庁日から {booking_days} 日を過ぎた {cleared} 件の連絡先などを消去しました。 "
+          f"(bookings more than {booking_days} days past: e-mail, card hash and link token of {cleared} "
+          "cleared)", flush=True)
+    from madoguchi.reservations.staff_services import card_notices_purge
+
+    cards = card_notices_purge(actor=SYSTEM, days=booking_days)
+    print(f"カード交付通知: 交付から {booking_days} 日を過ぎた {cards} 件を削除しました。 "
+          f"(card notices handed over more than {booking_days} days ago: {cards} deleted)", flush=True)
     return 0
 
 
@@ -313,9 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     cases = sub.add_parser("cases", help="来庁案件 (one-stop cases): purge")
     cases_sub = cases.add_subparsers(dest="cases_command", required=True)
     for parent in (sub, cases_sub):
-        purge = parent.add_parser("purge", help="保存期間 (MADOGUCHI_CASE_RETENTION_DAYS) を過ぎた終了済みの来庁案件を削除")
+        purge = parent.add_parser("purge", help="保存期間を過ぎた終了済みの来庁案件 (MADOGUCHI_CASE_RETENTION_DAYS) と届出内容 (MADOGUCHI_FORM_RETENTION_DAYS) を削除")
         purge.add_argument("--days", type=int, default=None,
                            help="保存日数 (default: MADOGUCHI_CASE_RETENTION_DAYS, 90)")
+        purge.add_argument("--form-days", type=int, default=None,
+                           help="届出内容の保存日数 (default: MADOGUCHI_FORM_RETENTION_DAYS, 30)")
         purge.set_defaults(func=cmd_purge)
 
     sub.add_parser("manage", help="Django の管理コマンド (e.g. madoguchi manage createsuperuser)",

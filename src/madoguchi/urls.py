@@ -10,6 +10,8 @@ from madoguchi.api import api
 from madoguchi.procedures import urls as procedure_urls
 from madoguchi.queueing.urls import internal_urlpatterns, public_urlpatterns
 from madoguchi.queueing.views import public as public_views
+from madoguchi.reservations import urls as reservation_urls
+from madoguchi.zones import pull as zone_pull
 from madoguchi.zones import receiver
 
 admin.site.site_header = "Madoguchi 管理"
@@ -33,13 +35,16 @@ if settings.ROLE in ("all", "internal"):
         # One-stop cases: personal data, inside only (before the counter's /<action>/ routes).
         path("", include("madoguchi.cases.urls")),
         path("", include("madoguchi.forms.urls")),
+        path("", include("madoguchi.reservations.staff_urls")),  # bookings by slot, card list
         *internal_urlpatterns,
         *procedure_urls.internal_urlpatterns,
+        *reservation_urls.internal_urlpatterns,
     ]
 if settings.ROLE == "public":
     urlpatterns.append(path("zone/v1/sync", receiver.sync, name="zone-sync"))
+    urlpatterns.append(path("zone/v1/reservations", zone_pull.reservations_feed, name="zone-reservations"))
 
-urlpatterns += public_urlpatterns + procedure_urls.public_urlpatterns
+urlpatterns += public_urlpatterns + procedure_urls.public_urlpatterns + reservation_urls.public_urlpatterns
 urlpatterns.append(path("", include("madoguchi.forms.public_urls")))  # the citizen's form
 
 # Error pages of the site (JSON under /api/): madoguchi.core.errorpages.

@@ -54,7 +54,7 @@ def test_open_read_update_and_route_a_case(client, office):
     assert [h["kind"] for h in after["history"]] == ["opened", "procedure", "note", "ticket", "routed"]
 
 
-def test_a_scanned_handover_opens_a_case_once(client, office):
+def test_a_scanned_handover_opens_a_case_once_a_second_scan_is_409(client, office):
     from madoguchi.core.actors import SYSTEM
     from madoguchi.handover import services as handover
 
@@ -65,8 +65,8 @@ def test_a_scanned_handover_opens_a_case_once(client, office):
     first = post(client, "/api/v1/cases", {"payload": payload})
     assert first.status_code == 201, first.content
     assert (first.json()["source"], first.json()["life_event"]) == ("handover", "tennyu")
-    second = post(client, "/api/v1/cases", {"payload": payload})
-    assert second.status_code == 200 and second.json()["code"] == first.json()["code"]
+    second = assert_error(post(client, "/api/v1/cases", {"payload": payload}), 409, "handover_replayed")
+    assert second["detail"] == {"case": first.json()["code"]}
 
 
 def test_a_bad_handover_payload_opens_no_case(client, office):

@@ -6,7 +6,7 @@ import pytest
 
 from madoguchi.cases import selectors, services
 from madoguchi.cases.demo import seed_cases
-from madoguchi.cases.models import Case
+from madoguchi.cases.models import Case, CaseForm
 from madoguchi.cli import main
 from madoguchi.core.actors import SYSTEM
 from madoguchi.core.timeutil import now
@@ -58,6 +58,20 @@ def test_purge_from_the_command_line(office, staff, settings, capsys, argv):
     assert "1 件を削除しました" in capsys.readouterr().out
     assert main([*argv, "--days", "0"]) == 0
     assert not Case.objects.exists()
+
+
+def test_purge_deletes_the_form_data_past_its_own_retention(office, staff, settings, capsys):
+    settings.FORM_RETENTION_DAYS = 30
+    case = services.case_open(actor=staff, office=office, life_event="tennyu", answers=FAMILY)
+    services.case_attach_form(actor=staff, case_code=case.code, form_data={"kind": "tennyu"})
+    services.case_attach_form(actor=staff, case_code=case.code, form_data={"kind": "tenkyo"})
+    CaseForm.objects.filter(case=case, version=1).update(at=now() - dt.timedelta(days=31))
+    assert main(["purge"]) == 0
+    assert "届出内容: 保存から 30 日を過ぎた 1 版を削除しました" in capsys.readouterr().out
+    assert list(CaseForm.objects.values_list("version", flat=True)) == [2]
+    assert Case.objects.filter(pk=case.pk).exists()  # the open case stays
+    assert main(["cases", "purge", "--form-days", "0"]) == 0
+    assert not CaseForm.objects.exists()
 
 
 def test_with_the_simulator_the_demo_cases_wait_held_at_counter_1(office, staff, sample_catalogue):

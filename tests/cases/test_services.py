@@ -6,7 +6,14 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from madoguchi.cases import codes, selectors, services
-from madoguchi.cases.models import Case, CaseEntry, CaseProcedure, CaseTicket, ProcedureStatus
+from madoguchi.cases.models import (
+    Case,
+    CaseEntry,
+    CaseForm,
+    CaseProcedure,
+    CaseTicket,
+    ProcedureStatus,
+)
 from madoguchi.core.actors import SYSTEM, actor_for_user
 from madoguchi.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from madoguchi.core.models import AuditLog, Role
@@ -223,7 +230,41 @@ def test_closed_cases_are_purged_after_the_retention_period(office, staff, setti
     assert services.case_purge(actor=admin, at=in_91_days + dt.timedelta(days=90)) == 1
 
 
-def test_a_scanned_handover_opens_one_case_however_often_it_is_scanned(office, staff):
+def test_form_data_is_deleted_after_its_retention_also_of_open_cases(office, staff, settings):
+    """MADOGUCHI_FORM_RETENTION_DAYS: the names and addresses go, the case and a contentless
+    line in its history stay; each version on its own age."""
+    settings.FORM_RETENTION_DAYS = 30
+    case = services.case_open(actor=staff, office=office, life_event="tennyu", answers=FAMILY)
+    other = services.case_open(actor=staff, office=office, life_event="tennyu", answers=FAMILY)
+    data = {"kind": "tennyu", "members": [{"family_name": "髙橋", "given_name": "𠮷男"}]}
+    for _ in range(2):
+        services.case_attach_form(actor=staff, case_code=case.code, form_data=data)
+    services.case_attach_form(actor=staff, case_code=other.code, form_data=data)
+    in_31_days = now() + dt.timedelta(days=31)
+    # Version 2 of the case was stored later (a correction 5 days before the purge): it stays.
+    CaseForm.objects.filter(case=case, version=2).update(at=in_31_days - dt.timedelta(days=5))
+    assert services.case_form_purge(actor=SYSTEM, at=in_31_days) == 2
+    assert list(CaseForm.objects.values_list("case_id", "version")) == [(case.pk, 2)]
+    case.refresh_from_db()
+    assert case.is_open and selectors.case_form(case).version == 2
+    gone = CaseEntry.objects.get(case=other, kind="form", detail__deleted="retention")
+    assert gone.detail == {"version": 1, "deleted": "retention"} and gone.actor == SYSTEM.label
+    assert CaseEntry.objects.filter(case=case, detail__deleted="retention").count() == 1
+    audit = AuditLog.objects.get(action="case.form.purge")
+    assert audit.detail["deleted"] == 2 and audit.detail["cases"] == 2 and audit.detail["days"] == 30
+    assert "髙橋" not in str(audit.detail) and "髙橋" not in str(gone.detail)
+    # The history says what went, with no content.
+    from django.template.loader import render_to_string
+
+    assert render_to_string("cases/_entry_detail.html", {"e": gone}).strip() == ": 第1版を保存期間の経過により削除"
+    # The purge is the system's (madoguchi purge) or an administrator's.
+    with pytest.raises(Forbidden):
+        services.case_form_purge(actor=staff, at=in_31_days)
+    assert services.case_form_purge(actor=SYSTEM, days=0, at=in_31_days) == 1
+    assert not CaseForm.objects.exists()
+
+
+def test_a_scanned_handover_opens_one_case_a_second_scan_is_refused(office, staff):
     from madoguchi.handover import services as handover
 
     from ..handover.helpers import navigator_content, seal_for
@@ -235,10 +276,12 @@ def test_a_scanned_handover_opens_one_case_however_often_it_is_scanned(office, s
     assert (case.source, case.life_event, case.answers) == ("handover", "tennyu", FAMILY)
     assert set(statuses(case)) == {"tennyu_todoke", "jidou_teate", "kodomo_iryou", "kaigo_hoken"}
     assert selectors.case_for_ticket(visitor.public_id) == case
-    # The next counter scans the same QR: the same case, nothing doubled.
-    again = services.case_open(actor=staff, office=office, payload=payload)
-    assert again.pk == case.pk and again.already_open
-    assert Case.objects.count() == 1 and CaseProcedure.objects.count() == 4
+    # The next counter scans the same QR: refused as a new intake, naming the case; nothing doubled.
+    with pytest.raises(ServiceError) as replayed:
+        services.case_open(actor=staff, office=office, payload=payload, ticket_id=issue("moving").public_id)
+    assert (replayed.value.status, replayed.value.code) == (409, "handover_replayed")
+    assert replayed.value.detail == {"case": case.code} and case.display_code in replayed.value.message
+    assert Case.objects.count() == 1 and CaseProcedure.objects.count() == 4 and CaseTicket.objects.count() == 1
 
 
 def test_a_tampered_handover_opens_nothing(office, staff):
@@ -270,7 +313,7 @@ def test_answers_read_as_a_clerk_reads_them():
     ]
 
 
-def test_the_same_qr_brings_back_its_case_after_it_expired_a_new_one_is_refused(office, staff, clock):
+def test_the_same_qr_names_its_case_after_it_expired_a_new_one_is_refused(office, staff, clock):
     from madoguchi.handover import services as handover
 
     from ..handover.helpers import navigator_content, seal_for
@@ -281,9 +324,9 @@ def test_the_same_qr_brings_back_its_case_after_it_expired_a_new_one_is_refused(
     case = services.case_open(actor=staff, office=office, payload=payload)
     services.case_close(actor=staff, case_code=case.code)
     clock.advance(days=3)  # the visitor comes back with the same, now expired, QR
-    visitor = issue("moving")
-    again = services.case_open(actor=staff, office=office, payload=payload, ticket_id=visitor.public_id)
-    assert again.pk == case.pk and (again.status, again.visits) == ("open", 2)
+    with pytest.raises(ServiceError) as replayed:  # "read before" (not "expired"): the clerk reopens it
+        services.case_open(actor=staff, office=office, payload=payload)
+    assert replayed.value.code == "handover_replayed" and replayed.value.detail == {"case": case.code}
     stale = seal_for(key, navigator_content(answers=FAMILY, ttl=ttl, created_at=now() - dt.timedelta(days=3)))
     with pytest.raises(ServiceError) as refused:
         services.case_open(actor=staff, office=office, payload=stale)

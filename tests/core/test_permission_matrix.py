@@ -95,6 +95,12 @@ MATRIX: dict[str, Row] = {
     "board-events": Row("GET", "/api/v1/offices/nowhere/board/events", everyone(404)),
     "navigator": Row("GET", "/o/demo/navi/", everyone(200)),
     "citizen-form": Row("GET", "/o/demo/form/", everyone(200)),
+    "reserve": Row("GET", "/o/demo/reserve/", everyone(200)),
+    "reserve-time": Row("GET", "/o/demo/reserve/nothing/", everyone(404)),
+    "reserve-confirm": Row("GET", "/o/demo/reserve/nothing/confirm/", everyone(404)),
+    "reservation-page": Row("GET", "/r/ZZZZZZZZ/", everyone(404)),
+    "reservation-cancel": Row("POST", "/r/ZZZZZZZZ/cancel/", everyone(404)),
+    "reservation-ics": Row("GET", "/r/ZZZZZZZZ/calendar.ics", everyone(404)),
     # ---- inside: log-in, devices
     "login": Row("GET", "/accounts/login/", everyone(200)),
     "logout": Row("POST", "/accounts/logout/", everyone(302)),
@@ -102,6 +108,7 @@ MATRIX: dict[str, Row] = {
     "kiosk-issue": Row("POST", "/o/demo/kiosk/issue/", kiosk_page(201), {"category": "moving"}),
     "display": Row("GET", "/o/demo/display/", everyone(200)),
     "navi-kiosk": Row("GET", "/o/demo/kiosk/navi/", kiosk_page(200)),
+    "kiosk-check-in": Row("POST", "/o/demo/kiosk/check-in/", kiosk_page(404), {"reservation": "ZZZZ-ZZZZ"}),
     "navi-kiosk-issue": Row("POST", "/o/demo/kiosk/navi/issue/", kiosk_page(201),
                             {"life_event": "tennyu", "answers": "{{}}"}),
     # ---- staff screens
@@ -121,10 +128,23 @@ MATRIX: dict[str, Row] = {
     "case-form-print": Row("GET", "/o/demo/cases/{case}/forms/juumin_idou.pdf", staff_page(409)),
     "case-forms-print-all": Row("GET", "/o/demo/cases/{case}/forms.pdf", staff_page(409)),
     "case-page": Row("GET", "/o/demo/cases/{case}/", staff_page()),
+    "form-editor": Row("GET", "/o/demo/counter/{idle}/form/", staff_page()),
+    "form-editor-case": Row("GET", "/o/demo/counter/{busy}/form/{case}/", staff_page()),
+    "form-postcode": Row("GET", "/o/demo/counter/{busy}/postcode/?which=new_address&new_address.postcode=9200961",
+                         staff_page()),
     "case-counter-part": Row("GET", "/o/demo/counter/{busy}/case/", staff_page()),
     "case-scan": Row("POST", "/o/demo/counter/{busy}/case/scan/", staff_page(), {"text": "{case}"}),
     "case-action": Row("POST", "/o/demo/counter/{busy}/case/{case}/note/", staff_page(),
                        {"text": "書類待ち"}),
+    # ---- reservations, staff side (internal only)
+    "reservations-day": Row("GET", "/o/demo/reservations/", staff_page()),
+    "reservations-prepare": Row("POST", "/o/demo/reservations/NOTF0UND/prepare/", staff_page(404)),
+    "reservations-hand-over": Row("POST", "/o/demo/reservations/NOTF0UND/hand-over/", staff_page(404)),
+    "reservations-slot": Row("POST", "/o/demo/reservations/slot/", supervisor_page(404),
+                             {"action": "close", "type": "none", "start": "2026-12-08T10:00:00+09:00"}),
+    "reservations-cards": Row("GET", "/o/demo/reservations/cards/", supervisor_page()),
+    "reservations-preparation-pdf": Row("GET", "/o/demo/reservations/cards/preparation.pdf", staff_page()),
+    "reservations-preparation-csv": Row("GET", "/o/demo/reservations/cards/preparation.csv", staff_page()),
     # ---- the admin site (every admin:* route is in this group; its log-in is open to all)
     "admin:*": Row("GET", "/admin/", admin_site()),
     "admin:login": Row("GET", "/admin/login/", {**everyone(200), ADMIN: 302}),  # in: to the index
@@ -138,6 +158,9 @@ MATRIX: dict[str, Row] = {
     "api-v1:list_counters": Row("GET", f"{B}/offices/demo/counters", everyone(200)),
     "api-v1:office_calendar": Row("GET", f"{B}/offices/demo/calendar", everyone(200)),
     "api-v1:ticket_status": Row("GET", f"{B}/tickets/{{waiting}}", everyone(200)),
+    # a booking code nobody holds: the kiosk (and staff) get as far as "not found"
+    "api-v1:reservation_check_in": Row("POST", f"{B}/offices/demo/check-in", api_kiosk(404),
+                                       {"reservation": "ZZZZ-ZZZZ"}),
     "api-v1:issue_ticket": Row("POST", f"{B}/offices/demo/tickets", api_kiosk(201),
                                {"category": "moving"}),
     "api-v1:resume": Row("POST", f"{B}/tickets/{{held}}/resume", api_staff()),
@@ -181,9 +204,19 @@ MATRIX: dict[str, Row] = {
                             {"life_event": "tennyu", "answers": {}}),
     "api-v1:catalogue": Row("GET", f"{B}/procedures/catalogue", everyone(200)),
     "api-v1:postcode_lookup": Row("GET", f"{B}/postcodes/9200961", everyone(200)),
+    # reservations: anyone (the code is the authority; booking needs ALTCHA, here missing)
+    "api-v1:reservation_types": Row("GET", f"{B}/offices/demo/reservation-types", everyone(200)),
+    "api-v1:reservation_slots": Row("GET", f"{B}/offices/demo/slots?type=none", everyone(404)),
+    "api-v1:altcha_challenge": Row("GET", f"{B}/altcha/challenge", everyone(200)),
+    "api-v1:book_reservation": Row("POST", f"{B}/offices/demo/reservations", everyone(422),
+                                   {"type": "none", "start": "2026-12-08T10:00:00+09:00"}),
+    "api-v1:get_reservation": Row("GET", f"{B}/reservations/AAAA-BBBB", everyone(404)),
+    "api-v1:cancel_reservation": Row("POST", f"{B}/reservations/AAAA-BBBB/cancel", everyone(404), {}),
+    "api-v1:free_slots_json": Row("GET", f"{B}/offices/demo/reservation-slots.json", everyone(200)),
+    "api-v1:free_slots_csv": Row("GET", f"{B}/offices/demo/reservation-slots.csv", everyone(200)),
 }
 # Declared for the public side only (ROLE=public); not in this URLconf.
-OTHER_ZONE = {"zone-sync"}
+OTHER_ZONE = {"zone-sync", "zone-reservations"}
 
 
 # ---------------------------------------------------------------- the URLconf's routes

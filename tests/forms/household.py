@@ -1,27 +1,18 @@
 """The form data of one household (the §A MoveForm shape), as the phone form or the interview
-gives it: a family of four moving in, names with 髙, 﨑 and 𠮷 (U+20BB7)."""
+gives it: the demo's family of four moving in (forms/demo.py), names with 髙, 﨑 and 𠮷
+(U+20BB7), on fixed dates: the spouse born 1989-01-08 (平成元年, the era's first day) and the
+child born 2019-05-01 (令和元年) put the 和暦 boundaries on the printed forms."""
 
 import copy
+import datetime as dt
 
-HOUSEHOLD = {
-    "kind": "tennyu",
-    "move_date": "2026-11-20",
-    "old_address": {"postcode": "1500001", "prefecture": "東京都", "city": "渋谷区", "town": "神宮前",
-                    "banchi": "一丁目2番3号", "building": "神宮前ハイツ505号室"},
-    "new_address": {"postcode": "9200961", "prefecture": "石川県", "city": "金沢市", "town": "香林坊",
-                    "banchi": "一丁目1番1号", "building": "香林坊マンション201"},
-    "members": [
-        {"family_name": "髙橋", "given_name": "𠮷男", "family_kana": "タカハシ", "given_kana": "ヨシオ",
-         "birth_date": "1985-04-02", "sex": "male", "relationship": "head", "is_head": True},
-        {"family_name": "髙橋", "given_name": "美﨑", "family_kana": "タカハシ", "given_kana": "ミサキ",
-         "birth_date": "1989-01-08", "sex": "female", "relationship": "spouse", "is_head": False},
-        {"family_name": "髙橋", "given_name": "陽菜", "family_kana": "タカハシ", "given_kana": "ヒナ",
-         "birth_date": "2019-05-01", "sex": "female", "relationship": "child", "is_head": False},
-        {"family_name": "山﨑", "given_name": "𠮷子", "family_kana": "ヤマザキ", "given_kana": "ヨシコ",
-         "birth_date": "1956-01-10", "sex": "female", "relationship": "parent", "is_head": False},
-    ],
-    "phone": "0762201111",
-}
+from madoguchi.forms.demo import demo_form_data
+
+# The same family on a fixed day: the tests read fixed 和暦 dates off the printed forms.
+HOUSEHOLD = demo_form_data(dt.date(2026, 11, 23))
+HOUSEHOLD["members"][1]["birth_date"] = "1989-01-08"
+HOUSEHOLD["members"][2]["birth_date"] = "2019-05-01"
+assert HOUSEHOLD["move_date"] == "2026-11-20"
 
 
 def household(**changes) -> dict:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 import pytest
 
 from madoguchi.forms import data, normalise
@@ -96,9 +99,43 @@ class TestMoveForm:
                                        new_address={"building": "Rua Augusta 100, São Paulo"}))
         assert form.new_address.city == ""
 
+    @pytest.mark.parametrize("old", [{"building": "Rua Augusta 100"}, {"postcode": "9200961", "prefecture": "石川県"}])
+    def test_a_move_within_the_city_needs_both_addresses_whole(self, old):
+        # 転居 stays in this city: the old address is no foreign one (as the phone's form says).
+        with pytest.raises(data.FormInvalid) as caught:
+            data.validate(move_form(1, kind="tenkyo", old_address=old))
+        assert {"field": "old_address", "label": "前の住所", "message": "都道府県・市区町村・町名を入力してください。"} \
+            in caught.value.detail["errors"]
+
     def test_two_heads_are_refused(self):
         two = move_form(2)
         two["members"][1].update(relationship="head", is_head=True)
         with pytest.raises(data.FormInvalid) as caught:
             data.validate(two)
         assert caught.value.message == "世帯主は1人だけ選んでください。"
+
+
+class TestDatesAreJapaneseDates:
+    """At 01:00 in Japan a UTC server's date is still yesterday: a baby born today (JST) and a
+    move a year from today (JST) are both accepted, whatever the server's zone."""
+
+    AT = dt.datetime(2026, 11, 28, 16, 0, tzinfo=dt.UTC)  # 2026-11-29 01:00 JST
+
+    @pytest.fixture(autouse=True)
+    def _clock(self, monkeypatch):
+        monkeypatch.setattr("madoguchi.core.timeutil.now", lambda: self.AT)
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
+        yield
+        monkeypatch.undo()
+        time.tzset()
+
+    def test_a_birth_on_the_japanese_tomorrow_of_utc_is_not_in_the_future(self):
+        members = [member(0), dict(member(1), relationship="child", birth_date="2026-11-30")]
+        form = data.validate(move_form(2, members=members))
+        assert form.members[1].birth_date == dt.date(2026, 11, 30)
+
+    def test_a_move_one_year_from_the_japanese_today(self):
+        assert data.validate(move_form(1, move_date="2027-11-30")).move_date == dt.date(2027, 11, 30)
+        with pytest.raises(data.FormInvalid):
+            data.validate(move_form(1, move_date="2027-12-01"))

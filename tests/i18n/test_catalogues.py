@@ -22,6 +22,10 @@ CITIZEN_FILES = (
     "procedures/templates/procedures/_kiosk_",
     # the citizen's move form (forms/: the printed forms and the counter's screens are staff)
     "forms/citizen.py", "forms/templates/forms/citizen_form.html",
+    # booking a visit (phone), its e-mails and calendar file, and the kiosk's check-in
+    "reservations/citizen_views.py", "reservations/kiosk_views.py", "reservations/mail.py",
+    "reservations/calendar_file.py", "reservations/templates/reservations/book_",
+    "reservations/templates/reservations/reservation", "reservations/templates/reservations/_kiosk_",
 )
 # Citizen-facing strings that live in mixed files.
 CITIZEN_MSGIDS = {

@@ -10,6 +10,8 @@ import pytest
 from madoguchi.core.timeutil import JST
 from madoguchi.reservations.models import Availability, ReservationKind, ReservationType
 
+from ..live.conftest import shared_postgres  # noqa: F401 (a throw-away PostgreSQL database)
+
 # Monday 2026-12-07 09:00 JST; the schedule is bookable from tomorrow.
 AT = dt.datetime(2026, 12, 7, 9, 0, tzinfo=JST)
 TUESDAY = dt.date(2026, 12, 8)
@@ -45,3 +47,26 @@ def onestop(office):
         office=office, type=rtype, weekdays=[0, 1, 2, 3, 4], valid_from=dt.date(2026, 12, 1),
         start_time=dt.time(9, 0), end_time=dt.time(11, 0), slot_minutes=30, capacity=1)
     return rtype
+
+
+@pytest.fixture
+def card_type(office):
+    """マイナンバーカード受取: Tuesday to Thursday mornings, two pickups a slot."""
+    rtype = ReservationType.objects.create(
+        office=office, code="card", name="マイナンバーカード受取", name_en="My Number Card pickup",
+        kind=ReservationKind.CARD_PICKUP)
+    Availability.objects.create(
+        office=office, type=rtype, weekdays=[1, 2, 3], valid_from=dt.date(2026, 12, 1),
+        start_time=dt.time(9, 0), end_time=dt.time(11, 0), slot_minutes=30, capacity=2)
+    return rtype
+
+
+@pytest.fixture
+def supervisor(office):
+    from django.contrib.auth import get_user_model
+
+    from madoguchi.core.models import Role, StaffMembership
+
+    user = get_user_model().objects.create_user(username="kacho", password="kacho-password")
+    StaffMembership.objects.create(user=user, office=office, role=Role.SUPERVISOR)
+    return user

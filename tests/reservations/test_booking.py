@@ -74,3 +74,34 @@ def test_multi_slot_booking_takes_consecutive_slots_or_none(onestop):
     reservation_cancel(actor=CITIZEN, code=made.code, at=AT)
     assert set(SlotCount.objects.filter(type=onestop).values_list("start", "booked")) == {
         (jst(TUESDAY, 9), 0), (jst(TUESDAY, 9, 30), 0), (jst(TUESDAY, 10), 1), (jst(TUESDAY, 10, 30), 1)}
+
+
+def test_sections_to_gather_follow_the_procedures(onestop, office):
+    from madoguchi.queueing.models import Section
+    from madoguchi.reservations.selectors import sections_to_gather
+
+    onestop.sections.set([Section.objects.filter(office=office).first()])
+    made = book(onestop, jst(TUESDAY, 9), answers={
+        "life_event": "tennyu", "move_date": "2026-12-01",
+        "household": [{"relationship": "head", "birth_date": "1985-04-02"},
+                      {"relationship": "child", "birth_date": "2023-05-05"}]})
+    groups = sections_to_gather(made)
+    assert groups[0]["procedures"] == []  # the type's own section comes first
+    codes = [p["code"] for g in groups for p in g["procedures"]]
+    assert sorted(codes) == sorted(made.procedures) and len(groups) >= 2
+    assert all(g["name"] for g in groups)
+
+
+def test_purge_clears_what_the_visit_needed(availability):
+    from madoguchi.core.actors import SYSTEM
+    from madoguchi.reservations.services import reservation_purge
+
+    made = book(availability.type, jst(TUESDAY, 10), email="hanako@example.jp")
+    assert reservation_purge(actor=SYSTEM, days=30, at=jst(TUESDAY, 12) + dt.timedelta(days=29)) == 0
+    assert reservation_purge(actor=SYSTEM, days=30, at=jst(TUESDAY, 12) + dt.timedelta(days=31)) == 1
+    cleared = Reservation.objects.get(pk=made.pk)
+    assert (cleared.email, cleared.manage_token, cleared.code, cleared.start) == ("", "", made.code, made.start)
+    from madoguchi.core.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        reservation_purge(actor=CITIZEN, days=0)

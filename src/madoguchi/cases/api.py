@@ -22,9 +22,10 @@ def _internal_only() -> None:
         raise NotFound("見つかりません。", code="not_found")
 
 
-@router.post("/cases", response={201: CaseOut, 200: CaseOut, **ERRORS},
+@router.post("/cases", response={201: CaseOut, **ERRORS},
              summary="来庁案件を開く (staff): {payload} a scanned hand-over, or {life_event, answers}; "
-                     "200 when the same hand-over already opened a case")
+                     "409 handover_replayed (detail.case names the case) when this office already "
+                     "opened the same hand-over: nothing is stored")
 def open_case(request, payload: CaseOpenIn):
     _internal_only()
     office = payload.office or _office_of(request.actor)
@@ -35,7 +36,7 @@ def open_case(request, payload: CaseOpenIn):
         case = services.case_open(actor=request.actor, office=office, life_event=payload.life_event,
                                   answers=payload.answers, on=payload.on,
                                   source=payload.source or "interview", ticket_id=payload.ticket)
-    return Status(200 if getattr(case, "already_open", False) else 201, selectors.case_detail(case))
+    return Status(201, selectors.case_detail(case))
 
 
 def _office_of(actor):

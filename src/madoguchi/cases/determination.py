@@ -26,6 +26,17 @@ def determine(*, life_event: str, answers: dict, on: dt.date) -> dict:
     return selectors.determine(life_event=life_event, answers=answers, on=on, lang="ja")
 
 
+def handover_digest(payload: str) -> str | None:
+    """The id of one sealed QR code (``handover.selectors.handover_digest``: the same however
+    a scanner typed it, its parts in any order), so a second reading is known as such; None
+    when the text is no hand-over (opening it then says why)."""
+    try:
+        from madoguchi.handover import selectors
+    except ImportError:
+        raise _unavailable("引継ぎQRの読み取り", "handover_unavailable") from None
+    return selectors.handover_digest(str(payload or ""))
+
+
 def open_handover(*, actor, payload: str) -> dict:
     if not str(payload or "").strip():
         raise ServiceError("引継ぎQRの内容が空です。もう一度読み取ってください。", code="handover_truncated",

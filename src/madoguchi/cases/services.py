@@ -12,7 +12,6 @@ the ticket). The queue never locks a case, so the two cannot deadlock.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 
 from django.conf import settings
@@ -150,42 +149,33 @@ def _parse_on(on) -> dt.date:
 # ------------------------------------------------------------------ open
 
 
-def payload_digest(payload: str) -> str:
-    return hashlib.sha256(str(payload).strip().encode()).hexdigest()
-
-
 @atomic_with_retry()
 def case_open(*, actor: Actor, office, life_event: str | None = None, answers: dict | None = None,
               on=None, source: str = CaseSource.INTERVIEW, ticket_id: str | None = None,
-              payload: str | None = None, counter_id=None, lang: str = "ja", code: str | None = None) -> Case:
+              payload: str | None = None, counter_id=None, lang: str = "ja", code: str | None = None,
+              procedures: list[str] | None = None) -> Case:
     """Open a case from the visitor's answers (interview mode, the kiosk in the office) or from
     a scanned hand-over ``payload`` (the citizen's QR), determining its procedures now.
 
-    A hand-over scanned again opens the same case (its digest is kept), so a second scan at
-    the next counter does not split the visitor's record. ``ticket_id`` links the visitor's
-    ticket, so any counter that calls it sees the case. ``code`` names the case (the demo's
-    「DEMO-1」; it must be a free case code) instead of a random one.
+    A hand-over this office already opened is refused as a new intake (``handover_replayed``,
+    409, ``detail.case`` names its case) and nothing is stored: the visitor's record stays
+    whole, and a copied or re-shown QR cannot open a second case or add a form version. The
+    counter screen then shows that case (its clerk may link the called ticket or reopen it
+    for a revisit with the case's own buttons). ``ticket_id`` links the visitor's ticket, so
+    any counter that calls it sees the case. ``code`` names the case (the demo's 「DEMO-1」;
+    it must be a free case code) instead of a random one.
     """
     office = _office(office)
     actor.require_staff(office.pk)
     digest = ""
     form_data = None
     if payload is not None:
-        digest = payload_digest(payload)
-        existing = Case.objects.filter(office=office, payload_digest=digest).first()
-        # The exact text this office already opened leads back to its case, also once the QR
-        # has expired (the visitor comes back with it): nothing new is read from it.
-        if existing is None:
-            content = determination.open_handover(actor=actor, payload=payload)  # refuses a bad one
-        if existing is not None:
-            if ticket_id:
-                ticket = _ticket_of_office(existing, ticket_id)
-                if existing.status == CaseStatus.CLOSED:
-                    return case_reopen_for_revisit(actor=actor, case_code=existing.code,
-                                                   ticket_id=ticket.public_id, counter_id=counter_id)
-                _attach(existing, ticket, actor, counter_id)
-            existing.already_open = True
-            return existing
+        digest = determination.handover_digest(payload) or ""
+        existing = Case.objects.filter(office=office, payload_digest=digest).first() if digest else None
+        if existing is not None:  # checked before opening: an expired copy is still "read before"
+            raise Conflict(f"この引継ぎQRは読み取り済みです（案件 {existing.display_code}）。",
+                           code="handover_replayed", detail={"case": existing.code})
+        content = determination.open_handover(actor=actor, payload=payload)  # refuses a bad one
         life_event, answers = content.get("life_event"), content.get("answers")
         form_data = content.get("form")  # the citizen's move form (issue 10), already checked
         lang = str(content.get("lang") or lang)[:10]
@@ -212,8 +202,11 @@ def case_open(*, actor: Actor, office, life_event: str | None = None, answers: d
     except IntegrityError as exc:
         exc.retryable = True  # the same hand-over opened meanwhile, or a code collision: run again
         raise
+    entries = result.get("procedures", [])
+    if procedures is not None:
+        entries = _booked_entries(entries, procedures)
     rows = [CaseProcedure(case=case, position=i, updated_at=at, **determination.snapshot(entry, on_date))
-            for i, entry in enumerate(result.get("procedures", []))]
+            for i, entry in enumerate(entries)]
     CaseProcedure.objects.bulk_create(rows)
     _entry(case, EntryKind.OPENED, actor, counter_id, source=source, life_event=life_event,
            procedures=len(rows))
@@ -225,8 +218,17 @@ def case_open(*, actor: Actor, office, life_event: str | None = None, answers: d
         _audit(actor, "case.form", case, version=row.version, source=row.source)
     if ticket_id:
         _attach(case, _ticket_of_office(case, ticket_id), actor, counter_id)
-    case.already_open = False
     return case
+
+
+def _booked_entries(determined: list[dict], codes_booked: list[str]) -> list[dict]:
+    """The determined entries of the booked procedures (as applying: the booking's answers said
+    so), then any booked code the determination without answers did not list."""
+    wanted = [str(c) for c in codes_booked]
+    by_code = {str(entry["code"]): entry for entry in determined}
+    kept = [{**by_code[c], "status": "applies"} for c in by_code if c in wanted]
+    kept += [{"code": c, "status": "applies"} for c in dict.fromkeys(wanted) if c not in by_code]
+    return kept
 
 
 # ------------------------------------------------------------------ procedures, notes
@@ -449,6 +451,37 @@ def case_purge(*, actor: Actor, days: int | None = None, at: dt.datetime | None 
     audit_record(actor=actor, action="case.purge", target="cases",
                  detail={"deleted": count, "days": days, "cutoff": cutoff.isoformat()})
     return count
+
+
+def form_retention_days() -> int:
+    return int(getattr(settings, "FORM_RETENTION_DAYS", 30))
+
+
+@atomic_with_retry()
+def case_form_purge(*, actor: Actor, days: int | None = None, at: dt.datetime | None = None) -> int:
+    """Delete the form data (``CaseForm``: names, addresses, birth dates) kept more than ``days``
+    (MADOGUCHI_FORM_RETENTION_DAYS) ago, also of cases still open: the decrypted data lives on
+    the internal side no longer than needed. Each version is deleted on its own age (a recent
+    correction stays). The case's history keeps one line per deleted version (its number, no
+    content); the audit log one row per run. Administrators and the system only."""
+    if not (actor.kind == "system" or (actor.kind == "staff" and actor.roles is None)):
+        raise Forbidden("保存期間を過ぎた届出内容の削除は、システム管理者だけが行えます。", code="forbidden_role")
+    days = form_retention_days() if days is None else int(days)
+    if days < 0:
+        raise ServiceError("保存日数は0以上にしてください。", code="invalid_days", status=422)
+    cutoff = (at or now()) - dt.timedelta(days=days)
+    doomed = list(CaseForm.objects.filter(at__lt=cutoff).order_by("case_id", "version")
+                  .values_list("pk", "case_id", "version"))
+    by_case: dict[int, list[int]] = {}
+    for _pk, case_id, version in doomed:
+        by_case.setdefault(case_id, []).append(version)
+    for case in Case.objects.select_for_update(of=("self",)).select_related("office").filter(pk__in=by_case):
+        for version in by_case[case.pk]:
+            _entry(case, EntryKind.FORM, actor, version=version, deleted="retention")
+    CaseForm.objects.filter(pk__in=[pk for pk, _case, _version in doomed]).delete()
+    audit_record(actor=actor, action="case.form.purge", target="cases",
+                 detail={"deleted": len(doomed), "cases": len(by_case), "days": days, "cutoff": cutoff.isoformat()})
+    return len(doomed)
 
 
 # ------------------------------------------------------------------ looking at a case

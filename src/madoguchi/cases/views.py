@@ -55,6 +55,21 @@ def _flash(request, counter, message=None, error=None) -> None:
     request.session[_flash_key(counter)] = {"message": message, "error": error, "at": time.time()}
 
 
+def _remember_seen(request, counter, seen: str) -> None:
+    """Note that this showing was audited. A live redraw (GET) that writes the session would
+    save the copy it read when it started: an action answered meanwhile (a scan's pin and
+    「案件 … を開きました」) would be undone. So a redraw takes the stored session again first
+    and adds only its mark (public API: the items, not the store's cache)."""
+    session = request.session
+    if request.method == "GET" and session.session_key:
+        fresh = session.__class__(session.session_key).load()
+        for key in [k for k in session.keys() if k not in fresh]:
+            del session[key]
+        for key, value in fresh.items():
+            session[key] = value
+    session[_seen_key(counter)] = seen
+
+
 def life_event_names() -> dict[str, str]:
     try:
         from madoguchi.procedures import selectors as procedures
@@ -88,7 +103,7 @@ def side_context(request, office, counter, current) -> dict:
     seen = f"{case.code}:{current.public_id if current else ''}"
     if request.session.get(_seen_key(counter)) != seen:
         services.case_view(actor=request.actor, case_code=case.code, counter_id=counter.pk, via="counter")
-        request.session[_seen_key(counter)] = seen
+        _remember_seen(request, counter, seen)
     ticket = current if current is not None else selectors.current_ticket(case)
     linked = current is not None and selectors.case_for_ticket(current.public_id) is not None
     # The sections this counter serves are marked (the clerk's own procedures); the order stays
@@ -153,6 +168,12 @@ def scan(request, code, counter_id):
     except ServiceError as exc:
         _flash(request, counter, error=exc.message)
         status = exc.status
+        if exc.code == "handover_replayed":
+            # Refused as a new intake, nothing stored; the case it opened before is shown
+            # (with 「紐付ける」 for the called ticket, or 「再来庁として再開」 once closed).
+            replayed = selectors.case_by_code((exc.detail or {}).get("case", ""))
+            if replayed is not None and replayed.office_id == office.pk:
+                _pin(request, counter, replayed, current.public_id if current else None)
     else:
         _pin(request, counter, case, current.public_id if current else None)
         _flash(request, counter, message=_("案件 {code} を開きました。").format(code=case.display_code))
@@ -162,8 +183,8 @@ def scan(request, code, counter_id):
 def _scanned_case(actor, office, counter, current, text):
     if not text:
         raise ServiceError(_("QRコードを読み取るか、案件番号を入力してください。"), code="empty_scan", status=422)
-    ticket_url = _TICKET_URL.search(text)
-    if ticket_url:
+    ticket_url = None if text[:4].upper().startswith("MD1") else _TICKET_URL.search(text)
+    if ticket_url:  # (a hand-over typed in lower case, Caps Lock on, may hold "/t/…" by chance)
         case = selectors.case_for_ticket(ticket_url.group(1))
         if case is None or case.office_id != office.pk:
             raise ServiceError(_("この整理券には案件がありません。"), code="ticket_without_case", status=404)
@@ -293,3 +314,16 @@ def case_list(request, code):
                "life_events": life_event_names()}
     template = "cases/_case_list.html" if request.GET.get("panel") else "cases/case_list.html"
     return render(request, template, context)
+
+
+# ------------------------------------------------------------------ handed over by other screens
+
+
+def show_on_counter(request, counter, case, message=None) -> None:
+    """Another staff screen (the form editor: forms/views.py) sends the clerk back to the counter
+    screen with ``case`` shown beside the called ticket and ``message`` in the case side."""
+    current = _current(counter)
+    if current is None or selectors.case_for_ticket(current.public_id) is None:
+        _pin(request, counter, case, current.public_id if current else None)
+    if message:
+        _flash(request, counter, message=message)

@@ -69,7 +69,14 @@ PAGES: dict[str, Audience] = {
     "notices-email-form": A.ANYONE,
     "navigator": A.ANYONE,         # 手続きナビ: the answers stay in the browser (sealed QR)
     "citizen-form": A.ANYONE,      # 住所異動の事前入力: typed data stays in the browser (sealed QR)
+    "reserve": A.ANYONE,           # 来庁予約: ALTCHA + per-address limit on the booking itself
+    "reserve-time": A.ANYONE,
+    "reserve-confirm": A.ANYONE,
+    "reservation-page": A.ANYONE,  # the booking's code is the authority (as in the API)
+    "reservation-cancel": A.ANYONE,
+    "reservation-ics": A.ANYONE,
     "zone-sync": A.ZONE_PEER,
+    "zone-reservations": A.ZONE_PEER,  # the internal side's signed pull of bookings (zones/pull.py)
     # inside the office
     "login": A.ANYONE,
     "logout": A.ANYONE,
@@ -79,6 +86,7 @@ PAGES: dict[str, Audience] = {
     "interview": A.STAFF,          # 聞き取り (北見方式)
     "interview-case": A.STAFF,     # 「案件を作成」
     "navi-kiosk-issue": A.KIOSK,   # a ticket for the first counter and a case on it
+    "kiosk-check-in": A.KIOSK,     # ご予約の方: a booking's QR or code → its ticket
     "display": A.ANYONE,         # shows only what the public board shows; no device key needed
     "counter-pick": A.STAFF,
     "counter-screen": A.STAFF,
@@ -94,6 +102,17 @@ PAGES: dict[str, Audience] = {
     "case-list": A.SUPERVISOR,
     "case-form-print": A.STAFF,   # the print buttons (PDF, or a Japanese page saying what is missing)
     "case-forms-print-all": A.STAFF,  # 「まとめて印刷」: every form the case needs, one PDF
+    "form-editor": A.STAFF,       # 聞き取り: the move form typed by the clerk (opens the case)
+    "form-editor-case": A.STAFF,  # 届出内容: the case's form data, checked and corrected
+    "form-postcode": A.STAFF,     # postcode → address for the editor (internal side)
+    # reservations (来庁予約), staff side: the day's bookings, 準備済, slot changes, the card list
+    "reservations-day": A.STAFF,
+    "reservations-prepare": A.STAFF,
+    "reservations-hand-over": A.STAFF,         # 交付済: the card was handed over
+    "reservations-slot": A.SUPERVISOR,
+    "reservations-cards": A.SUPERVISOR,        # the card system's CSV (names, birth dates)
+    "reservations-preparation-pdf": A.STAFF,   # the cards to take out of the safe, to print
+    "reservations-preparation-csv": A.STAFF,
     "admin:login": A.ANYONE,
     "admin:logout": A.ANYONE,
     "admin:*": A.ADMIN,
@@ -110,6 +129,7 @@ API: dict[str, Audience] = {
     "list_counters": A.ANYONE,
     "ticket_status": A.ANYONE,
     "issue_ticket": A.KIOSK,
+    "reservation_check_in": A.KIOSK,  # a booking's QR read at the kiosk → its ticket
     "office_calendar": A.ANYONE,
     "resume": A.STAFF,
     "reinstate": A.STAFF,
@@ -140,6 +160,15 @@ API: dict[str, Audience] = {
     "catalogue": A.ANYONE,
     # postcode → address (Japan Post's data shipped with the server; a postcode is not personal)
     "postcode_lookup": A.ANYONE,
+    # reservations (来庁予約): anyone books (ALTCHA + per-address limit); the code is the authority
+    "reservation_types": A.ANYONE,
+    "reservation_slots": A.ANYONE,
+    "altcha_challenge": A.ANYONE,
+    "book_reservation": A.ANYONE,
+    "get_reservation": A.ANYONE,
+    "cancel_reservation": A.ANYONE,
+    "free_slots_json": A.ANYONE,   # open data: aggregates per day and type
+    "free_slots_csv": A.ANYONE,
     # one-stop cases (internal side only; the service checks the case's office)
     "open_case": A.STAFF,
     "get_case": A.STAFF,

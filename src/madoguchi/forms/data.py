@@ -40,6 +40,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from madoguchi.core.errors import ServiceError
+from madoguchi.core.timeutil import business_date
 
 from . import normalise
 
@@ -96,9 +97,6 @@ class Address(BaseModel):
             raise _error("form_postcode", "郵便番号は7桁の数字で入力してください。")
         return value
 
-    def is_empty(self) -> bool:
-        return not any((self.postcode, self.prefecture, self.city, self.town, self.banchi))
-
     def one_line(self) -> str:
         return "".join((self.prefecture, self.city, self.town, self.banchi)) + (
             f"　{self.building}" if self.building else "")
@@ -143,7 +141,7 @@ class Member(BaseModel):
     @field_validator("birth_date")
     @classmethod
     def _birth(cls, value: dt.date) -> dt.date:
-        if value < dt.date(1890, 1, 1) or value > dt.date.today() + dt.timedelta(days=1):
+        if value < dt.date(1890, 1, 1) or value > business_date() + dt.timedelta(days=1):
             raise _error("form_birth_date", "生年月日が正しくありません。")
         return value
 
@@ -185,7 +183,7 @@ class MoveForm(BaseModel):
     @field_validator("move_date")
     @classmethod
     def _move_date(cls, value: dt.date) -> dt.date:
-        today = dt.date.today()
+        today = business_date()  # the day in Japan, whatever the server's zone
         if not today - dt.timedelta(days=366) <= value <= today + dt.timedelta(days=366):
             raise _error("form_move_date", "異動日（引越しの日）は前後1年以内の日付を入力してください。")
         return value
@@ -194,16 +192,16 @@ class MoveForm(BaseModel):
     def _household(self) -> MoveForm:
         if sum(m.is_head for m in self.members) > 1:
             raise _error("form_two_heads", "世帯主は1人だけ選んでください。")
-        # The address in this city must be complete; the other one may be abroad (転入 from
-        # abroad, 転出 to abroad): then its prefecture and city stay empty.
-        here = self.old_address if self.kind == "tenshutsu" else self.new_address
-        if not (here.prefecture and here.city and here.town):
-            field = "old_address" if self.kind == "tenshutsu" else "new_address"
-            raise PydanticCustomError("form_address", "{field}: 都道府県・市区町村・町名を入力してください。",
-                                      {"field": field})
-        if self.kind == "tenkyo" and self.old_address.is_empty():
-            raise PydanticCustomError("form_address", "{field}: 都道府県・市区町村・町名を入力してください。",
-                                      {"field": "old_address"})
+        # The address in this city must be complete (both of them for 転居, a move within the
+        # city); the other one may be abroad (転入 from abroad, 転出 to abroad): then its
+        # prefecture and city stay empty. The phone's form (citizen.js) checks the same.
+        here = {"tennyu": ("new_address",), "tenshutsu": ("old_address",),
+                "tenkyo": ("old_address", "new_address")}[self.kind]
+        for field in here:
+            address = getattr(self, field)
+            if not (address.prefecture and address.city and address.town):
+                raise PydanticCustomError("form_address", "{field}: 都道府県・市区町村・町名を入力してください。",
+                                          {"field": field})
         return self
 
 

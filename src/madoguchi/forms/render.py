@@ -477,3 +477,27 @@ def _overlay(template: FormTemplate, overlay: bytes, page_sources: list[int]) ->
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+# ------------------------------------------------------------------ other printed lists
+
+
+def new_document(*, title: str, orientation: str = "P"):
+    """An A4 fpdf2 document with the forms' font attached as ``FONT_FAMILY``, for other apps'
+    printed lists (the card preparation list). Finish it with ``finish_document``."""
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
+    pdf.set_title(title)
+    pdf.set_lang("ja")
+    pdf.set_creator("Madoguchi")
+    pdf.set_producer("Madoguchi (fpdf2)")
+    _attach_font(pdf)
+    pdf.set_font(FONT_FAMILY, size=10)
+    return pdf
+
+
+def finish_document(pdf) -> bytes:
+    data = bytes(pdf.output())
+    _forget_document_glyphs()
+    return data

@@ -15,6 +15,7 @@ from madoguchi.cases import selectors as case_selectors
 from madoguchi.cases import services as case_services
 from madoguchi.core.actors import Actor
 from madoguchi.core.audit import audit_record
+from madoguchi.core.db import atomic_with_retry
 from madoguchi.core.errors import Conflict, NotFound
 from madoguchi.core.timeutil import business_date, now
 
@@ -105,3 +106,41 @@ def _record(actor, case, template, row, rendered, counter_id, via) -> FormPrint:
     case_services.case_record_print(actor=actor, case_code=case.code, form=template.code,
                                     name=template.name, pages=rendered.pages, counter_id=counter_id)
     return record
+
+
+# ------------------------------------------------------------------ the counter's form editor
+
+
+def form_data_view(*, actor: Actor, case_code: str, counter_id=None):
+    """The case and its latest form data for the correction screen (届出内容). Showing it is a
+    view of personal data: audited as a view of the case (``via="form"``)."""
+    case = case_services.case_view(actor=actor, case_code=case_code, counter_id=counter_id, via="form")
+    return case, case_selectors.case_form(case)
+
+
+def form_correct(*, actor: Actor, case_code: str, form, counter_id=None):
+    """Keep the corrected data (``data.MoveForm``, checked) as the case's next version; the
+    printed forms use it from now on. The same data again keeps no new version (None)."""
+    case = _case(actor, case_code)
+    data = form.model_dump(mode="json")
+    latest = case_selectors.case_form(case)
+    if latest is not None and latest.data == data:
+        return None
+    return case_services.case_attach_form(actor=actor, case_code=case.code, form_data=data,
+                                          source="interview", counter_id=counter_id)
+
+
+@atomic_with_retry()
+def form_interview_open(*, actor: Actor, office, form, ticket_id: str | None = None, counter_id=None):
+    """聞き取り for a visitor without a case yet: the case is opened as the navigator's interview
+    opens one (``case_open``, source interview, the life event from the form's kind, the answers
+    the form already gives: household and move date), with the form as its version 1, and
+    linked to the ticket being called. Both or neither."""
+    from .data import navigator_answers
+
+    case = case_services.case_open(actor=actor, office=office, life_event=form.kind,
+                                   answers=navigator_answers(form), source="interview",
+                                   ticket_id=ticket_id, counter_id=counter_id)
+    case_services.case_attach_form(actor=actor, case_code=case.code, form_data=form.model_dump(mode="json"),
+                                   source="interview", counter_id=counter_id)
+    return case

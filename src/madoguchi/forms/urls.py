@@ -9,4 +9,9 @@ urlpatterns = [
          name="case-forms-print-all"),
     path("o/<slug:code>/cases/<str:case_code>/forms/<slug:form>.pdf", views.case_form_print,
          name="case-form-print"),
+    # The counter's form editor (届出内容・聞き取り); under counter/ so the screen is staff Japanese.
+    path("o/<slug:code>/counter/<int:counter_id>/form/", views.form_editor, name="form-editor"),
+    path("o/<slug:code>/counter/<int:counter_id>/form/<str:case_code>/", views.form_editor,
+         name="form-editor-case"),
+    path("o/<slug:code>/counter/<int:counter_id>/postcode/", views.form_postcode, name="form-postcode"),
 ]

@@ -8,6 +8,9 @@ Dates before 大正 (1912-07-30) are not expected on a living resident's form an
 from __future__ import annotations
 
 import datetime as dt
+import re
+
+import jaconv
 
 # (first day, name, initial) newest first.
 ERAS: tuple[tuple[dt.date, str, str], ...] = (
@@ -60,3 +63,42 @@ def as_date(value: dt.date | str) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value))
+
+
+# ------------------------------------------------------------------ reading what a clerk types
+
+_ERA_WORDS = {"令和": 0, "r": 0, "平成": 1, "h": 1, "昭和": 2, "s": 2, "大正": 3, "t": 3}
+_TYPED = re.compile(r"^(?P<era>令和|平成|昭和|大正|[rhst])?\s*(?P<year>\d{1,4}|元)\s*[年./-]\s*(?P<month>\d{1,2})"
+                    r"\s*[月./-]\s*(?P<day>\d{1,2})\s*日?$", re.IGNORECASE)
+_COMPACT = re.compile(r"^(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})$")
+
+
+def parse(text: str) -> dt.date:
+    """A date as a clerk types it: 和暦 (``昭和60年4月2日``, ``S60.4.2``, ``令和元年5月1日``,
+    ``R1/5/1``) or 西暦 (``1985-04-02``, ``1985/4/2``, ``1985年4月2日``, ``19850402``); full-width
+    digits accepted. Raises ``WarekiError`` with a Japanese message for the clerk."""
+    value = jaconv.z2h(str(text or "").strip(), kana=False, ascii=True, digit=True)
+    value = value.replace("ー", "-").replace("−", "-")
+    if not value:
+        raise WarekiError("日付を入力してください。")
+    match = _TYPED.match(value) or _COMPACT.match(value)
+    if match is None:
+        raise WarekiError("日付を読み取れません（例: 昭和60年4月2日、S60.4.2、1985-04-02）。")
+    parts = match.groupdict()
+    era = parts.get("era")
+    year = 1 if parts["year"] == "元" else int(parts["year"])
+    if era:
+        index = _ERA_WORDS[era.lower()]
+        start = ERAS[index][0]
+        year += start.year - 1
+    elif parts["year"] == "元" or year < 1000:
+        raise WarekiError("元号を付けて入力してください（例: 昭和60年4月2日、S60.4.2）。")
+    try:
+        day = dt.date(year, int(parts["month"]), int(parts["day"]))
+    except ValueError:
+        raise WarekiError("日付が正しくありません（その月にない日です）。") from None
+    if era:
+        end = ERAS[index - 1][0] if index else None
+        if day < start or (end is not None and day >= end):
+            raise WarekiError("この元号にない日付です。元号と年を確かめてください。")
+    return day

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from madoguchi.core.actors import Actor
 from madoguchi.core.audit import audit_record
-from madoguchi.core.errors import Conflict, NotFound, ServiceError
+from madoguchi.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from madoguchi.core.models import Role
 from madoguchi.core.timeutil import now
 from madoguchi.queueing.models import Office
@@ -132,7 +132,15 @@ def _open(actor: Actor, payload: str) -> dict:
     office = Office.objects.filter(code=key.office_code).first()
     if office is None:
         raise HandoverRefused("handover_unknown_key", detail={"kid": sealed.kid})
-    actor.require_staff(office.pk)
+    try:
+        actor.require_staff(office.pk)
+    except Forbidden as exc:
+        if exc.code != "forbidden_office":
+            raise
+        # The citizen chose another office on their phone: say so, not just "not your office".
+        raise Forbidden(f"この引継ぎQRコードは「{office.name}」向けに作成されているため、この庁舎では開けません。"
+                        "市民の方に、来庁した庁舎を選んで作成し直してもらってください。",
+                        code="handover_other_office", detail={"office": office.code}) from None
     if selectors.key_state(key) == "expired" or key.private_key is None:
         raise HandoverRefused("handover_expired", detail={"kid": sealed.kid, "reason": "key_retired"},
                               message="この引継ぎQRコードは古い鍵で作成されたため、有効期限が切れています。"

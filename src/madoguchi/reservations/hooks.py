@@ -14,6 +14,9 @@ log = logging.getLogger(__name__)
 BOOKED = "booked"
 CANCELLED = "cancelled"
 CHANGED = "changed"  # checked in, no-show, prepared, moved by a slot change
+# Not a booking but an office (called with it): its schedule, slot changes or card list changed,
+# so the internal side sends them out now (zones subscribes).
+SCHEDULE = "schedule"
 
 _subscribers: dict[str, list[Callable]] = {}
 
@@ -28,4 +31,4 @@ def emit(event: str, reservation) -> None:
         try:
             fn(reservation)
         except Exception:  # noqa: BLE001 - a subscriber's failure never undoes a booking
-            log.exception("reservation hook %s failed for %s", event, reservation.code)
+            log.exception("reservation hook %s failed for %s", event, getattr(reservation, "code", reservation))

@@ -212,6 +212,12 @@ class Reservation(models.Model):
     prepared_at = models.DateTimeField(_("準備済"), null=True, blank=True)
     prepared_by = models.CharField(_("準備した職員"), max_length=150, blank=True)
     reminded_at = models.DateTimeField(_("前日のお知らせ送信"), null=True, blank=True)
+    # When the row last changed (wall clock): the internal side pulls bookings changed since its
+    # cursor from the public side (zones/pull.py). Saves with update_fields must name it.
+    changed_at = models.DateTimeField(auto_now=True, db_index=True, editable=False)
+    # Where the booking was made, when not here: "public" (pulled in), "internal" (a staff booking
+    # sent out, so the public side counts it). Blank: made on this side.
+    origin = models.CharField(max_length=8, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("来庁予約")

@@ -15,15 +15,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from madoguchi.core.actors import Actor
+from madoguchi.core.actors import SYSTEM, Actor
 from madoguchi.core.audit import audit_record
 from madoguchi.core.db import atomic_with_retry
 from madoguchi.core.errors import Conflict, Forbidden, NotFound, ServiceError
-from madoguchi.core.timeutil import JST, now
+from madoguchi.core.timeutil import JST, business_date, now
 from madoguchi.queueing.models import Office
 
 from . import cards, codes, hooks, slots
@@ -124,14 +126,28 @@ def _card_digest(office: Office, rtype: ReservationType, notice_number, birth_da
     return digest
 
 
+def _off_schedule_run(rtype: ReservationType, start: dt.datetime, needed: int) -> list[slots.Slot]:
+    """Slots of the type's length and capacity from any ``start`` (staff booking outside the
+    published schedule, and the demo's booking for the current half hour)."""
+    from .models import Availability
+
+    schedule = Availability.objects.filter(type=rtype).order_by("-capacity").first()
+    minutes = schedule.slot_minutes if schedule else 30
+    capacity = schedule.capacity if schedule else 1
+    step = dt.timedelta(minutes=minutes)
+    return [slots.Slot(start + i * step, start + (i + 1) * step, capacity, 0) for i in range(max(1, needed))]
+
+
 def _run_for(rtype: ReservationType, start: dt.datetime, needed: int, *, window: bool,
-             at: dt.datetime) -> list[slots.Slot]:
+             at: dt.datetime, off_schedule: bool = False) -> list[slots.Slot]:
     """The consecutive slots a booking from ``start`` takes (422 if ``start`` is not a slot)."""
     local = start.astimezone(JST)
     day = slots.type_slots(rtype, first=local.date(), days=1, at=at, window=window)
     for slot, run in slots.runs(day, needed):
         if slot.start == start:
             return run
+    if off_schedule:
+        return _off_schedule_run(rtype, start, needed)
     raise _invalid("選択した日時は予約を受け付けていません。空いている時間から選んでください。",
                    "slot_unavailable", {"start": local.isoformat()})
 
@@ -178,11 +194,14 @@ def _audit(actor: Actor, action: str, reservation: Reservation, **detail) -> Non
 def reservation_book(*, actor: Actor, office, type_code: str, start: dt.datetime,
                      email: str | None = None, lang: str | None = None, answers: dict | None = None,
                      notice_number: str | None = None, birth_date: dt.date | str | None = None,
-                     code: str | None = None, at: dt.datetime | None = None) -> Reservation:
+                     code: str | None = None, off_schedule: bool = False,
+                     at: dt.datetime | None = None) -> Reservation:
     """Book ``start`` (and the consecutive slots the type or the answers need).
 
     Citizens book within the bookable window; staff of the office and the system (the demo) may
-    book any slot of the schedule. ``code`` fixes the code (the demo's DEMO-R1). Refusals:
+    book any slot of the schedule, and with ``off_schedule`` any start at all (a visit agreed on
+    the phone; the demo's booking for the current half hour), in slots of the schedule's length
+    and capacity. ``code`` fixes the code (the demo's DEMO-R1). Refusals:
     404 office/type, 422 ``slot_unavailable`` / ``card_notice_unknown`` / ``invalid_answers``,
     409 ``slot_full`` / ``card_already_booked``.
     """
@@ -193,19 +212,19 @@ def reservation_book(*, actor: Actor, office, type_code: str, start: dt.datetime
     staff = actor.kind in {"staff", "system"}
     if staff:
         actor.require_staff(office.pk)
-    elif code is not None:
+    elif code is not None or off_schedule:
         raise Forbidden()
     life_event, procedures, needed = _determine(rtype, answers, start.astimezone(JST).date())
     digest = _card_digest(office, rtype, notice_number, birth_date)
     return _book(actor=actor, office=office, rtype=rtype, start=start, needed=needed, window=not staff,
-                 at=at, email=(email or "").strip(), lang=(lang or "ja")[:10], life_event=life_event,
-                 procedures=procedures, digest=digest, code=code)
+                 off_schedule=off_schedule, at=at, email=(email or "").strip(), lang=(lang or "ja")[:10],
+                 life_event=life_event, procedures=procedures, digest=digest, code=code)
 
 
 @atomic_with_retry()
-def _book(*, actor, office, rtype, start, needed, window, at, email, lang, life_event, procedures,
-          digest, code) -> Reservation:
-    run = _run_for(rtype, start, needed, window=window, at=at)
+def _book(*, actor, office, rtype, start, needed, window, off_schedule, at, email, lang, life_event,
+          procedures, digest, code) -> Reservation:
+    run = _run_for(rtype, start, needed, window=window, at=at, off_schedule=off_schedule)
     _take(rtype, run)
     try:
         with transaction.atomic():
@@ -255,7 +274,210 @@ def reservation_cancel(*, actor: Actor, code: str, token: str | None = None,
     _release(reservation)
     reservation.status = ReservationStatus.CANCELLED
     reservation.cancelled_at = at
-    reservation.save(update_fields=["status", "cancelled_at"])
+    reservation.save(update_fields=["status", "cancelled_at", "changed_at"])
     _audit(actor, "reservation_cancel", reservation)
     transaction.on_commit(lambda: hooks.emit(hooks.CANCELLED, reservation))
     return reservation
+
+
+# ------------------------------------------------------------------ check-in, no-shows
+
+
+@dataclass
+class CheckIn:
+    """What the kiosk shows after a booking was read: the ticket, whether it is a fast-lane one
+    (``late`` False) or an ordinary one because the booking's window had passed, the one-stop
+    case opened on it, and ``replayed`` when the booking had already been checked in."""
+
+    reservation: Reservation
+    ticket: object
+    late: bool
+    case: object | None
+    replayed: bool
+
+
+def _save(reservation: Reservation, fields: list[str]) -> None:
+    """Save these fields, and the change time the zone pull follows where the model has one."""
+    if any(f.name == "changed_at" for f in Reservation._meta.concrete_fields):
+        fields = [*fields, "changed_at"]
+    reservation.save(update_fields=fields)
+
+
+def _case_opener(actor: Actor) -> Actor:
+    """A kiosk may not open cases; the check-in it was allowed opens the booking's on its behalf
+    (the case history and the audit log name the kiosk), as the kiosk's navigator does."""
+    if actor.kind != "kiosk":
+        return actor
+    return replace(SYSTEM, label=f"発券機 {actor.label}")
+
+
+def _open_case(actor: Actor, reservation: Reservation, ticket):
+    """The booking's procedures as a one-stop case on the ticket (inside only; the public side
+    has no cases). A case that cannot be opened does not keep the visitor from the queue."""
+    if reservation.type.kind != ReservationKind.ONESTOP or not reservation.life_event:
+        return None
+    if settings.ROLE == "public":
+        return None
+    from madoguchi.cases import services as case_services
+
+    try:
+        return case_services.case_open(
+            actor=_case_opener(actor), office=reservation.office, life_event=reservation.life_event,
+            answers={}, source="kiosk", ticket_id=ticket.public_id, lang=reservation.lang,
+            procedures=list(reservation.procedures or []))
+    except ServiceError:
+        log.exception("check-in of %s: the one-stop case could not be opened", reservation.code)
+        return None
+
+
+def _not_today(reservation: Reservation) -> Conflict:
+    start = reservation.start.astimezone(JST)
+    return Conflict(f"この予約は {start:%Y年%m月%d日 %H:%M} です。予約の日にお越しください。",
+                    code="checkin_not_today", detail={"start": start.isoformat()})
+
+
+@atomic_with_retry()
+def reservation_check_in(*, actor: Actor, office, code: str, at: dt.datetime | None = None) -> CheckIn:
+    """The kiosk read a booking's QR (or the code was typed): a ticket for the visitor.
+
+    Within the window (checkin.window) a fast-lane ticket; later, an ordinary one and the
+    booking is a no-show; before it (or on another day) 409 ``checkin_too_early`` /
+    ``checkin_not_today``. A booking read again answers its first ticket (``replayed``).
+    Refusals: 404 ``reservation_not_found`` (also a booking of another office), 409
+    ``reservation_cancelled``.
+    """
+    from madoguchi.queueing import selectors as queue_selectors
+    from madoguchi.queueing import services as queue_services
+
+    from . import checkin
+
+    office = office_by_code(office)
+    if actor.kind == "kiosk":
+        if actor.device_office_id != office.pk:
+            raise Forbidden("この発券機はこの庁舎の受付に使えません。", code="forbidden_device")
+    else:
+        actor.require_staff(office.pk)
+    at = at or now()
+    reservation = _lock(code)
+    if reservation.office_id != office.pk:
+        raise NotFound("指定された予約が見つかりません。予約番号を確かめてください。", code="reservation_not_found")
+    if reservation.ticket_public_id:
+        ticket = queue_selectors.get_ticket(reservation.ticket_public_id)
+        if ticket is not None:
+            case = None
+            if settings.ROLE != "public":
+                from madoguchi.cases import selectors as case_selectors
+
+                case = case_selectors.case_for_ticket(ticket.public_id)
+            return CheckIn(reservation, ticket, late=not ticket.is_fast_lane, case=case, replayed=True)
+    if reservation.status == ReservationStatus.CANCELLED:
+        raise Conflict("この予約は取り消されています。番号札を取ってお待ちください。", code="reservation_cancelled")
+    if business_date(at) != business_date(reservation.start):
+        raise _not_today(reservation)
+    window = checkin.window(reservation)
+    if at < window.opens:
+        opens = window.opens.astimezone(JST)
+        raise Conflict(f"受付は {opens:%H:%M} からです。時間になってからもう一度読み取ってください。",
+                       code="checkin_too_early", detail={"opens": opens.isoformat()})
+    late = at > window.closes or reservation.status == ReservationStatus.NO_SHOW
+    category = checkin.ordinary_category(reservation) if late else checkin.fast_lane_category(reservation)
+    if category is None and not late:  # no fast lane configured: the visitor still gets a ticket
+        category = checkin.ordinary_category(reservation)
+    if category is None:
+        raise Conflict("この予約の番号札を発行できる受付区分がありません。職員にお声がけください。",
+                       code="no_category")
+    ticket = queue_services.ticket_issue(actor=actor, office_code=office.code, category_code=category.code)
+    case = _open_case(actor, reservation, ticket)
+    reservation.status = ReservationStatus.NO_SHOW if late else ReservationStatus.CHECKED_IN
+    reservation.checked_in_at = at
+    reservation.ticket_public_id = ticket.public_id
+    _save(reservation, ["status", "checked_in_at", "ticket_public_id"])
+    _audit(actor, "reservation_check_in", reservation, ticket=ticket.public_id, late=late,
+           category=category.code, case=getattr(case, "code", ""))
+    transaction.on_commit(lambda: hooks.emit(hooks.CHANGED, reservation))
+    return CheckIn(reservation, ticket, late=late, case=case, replayed=False)
+
+
+@atomic_with_retry()
+def reservation_mark_no_shows(*, actor: Actor, office=None, at: dt.datetime | None = None) -> int:
+    """Bookings still open after their check-in window become no-shows (来庁なし); their slot
+    counts stay (the desk was kept for them). Run after closing (``madoguchi manage
+    reservations_no_shows``); the counts (selectors.day_counts) do not wait for it."""
+    at = at or now()
+    rows = (Reservation.objects.select_for_update(of=("self",)).select_related("office", "type")
+            .filter(status=ReservationStatus.BOOKED,
+                    start__lt=at - dt.timedelta(minutes=settings.RESERVATION_CHECKIN_LATE_MINUTES)))
+    if office is not None:
+        office = office_by_code(office)
+        actor.require_staff(office.pk)
+        rows = rows.filter(office=office)
+    elif actor.kind != "system":
+        raise Forbidden()
+    marked = list(rows)
+    for reservation in marked:
+        reservation.status = ReservationStatus.NO_SHOW
+        _save(reservation, ["status"])
+        _audit(actor, "reservation_no_show", reservation)
+        transaction.on_commit(lambda r=reservation: hooks.emit(hooks.CHANGED, r))
+    return len(marked)
+
+
+def reservation_remind_due(*, actor: Actor, at: dt.datetime | None = None) -> int:
+    """Send the day-before reminder (mail.send_reminder) to each booking of tomorrow (JST) that
+    gave an address and has not had it; ``reminded_at`` marks it sent, so running this every
+    hour (``madoguchi manage reservations_remind``) sends each reminder once."""
+    from . import mail
+
+    if actor.kind != "system":
+        raise Forbidden()
+    at = at or now()
+    tomorrow = business_date(at) + dt.timedelta(days=1)
+    first = dt.datetime.combine(tomorrow, dt.time(), tzinfo=JST)
+    due = list(Reservation.objects.select_related("office", "type")
+               .filter(status=ReservationStatus.BOOKED, reminded_at__isnull=True, start__gte=first,
+                       start__lt=first + dt.timedelta(days=1)).exclude(email=""))
+    sent = 0
+    for reservation in due:
+        with transaction.atomic():
+            claimed = (Reservation.objects.filter(pk=reservation.pk, reminded_at__isnull=True)
+                       .update(reminded_at=at))
+        if not claimed:  # another runner took it
+            continue
+        try:
+            mail.send_reminder(reservation)
+        except Exception:  # noqa: BLE001 - SMTP down: try again next round
+            log.exception("reminder for %s could not be sent", reservation.code)
+            Reservation.objects.filter(pk=reservation.pk).update(reminded_at=None)
+            continue
+        _audit(actor, "reservation_remind", reservation)
+        sent += 1
+    return sent
+
+
+# ------------------------------------------------------------------ retention
+
+
+def retention_days() -> int:
+    return max(0, int(getattr(settings, "RESERVATION_RETENTION_DAYS", 30)))
+
+
+@atomic_with_retry()
+def reservation_purge(*, actor: Actor, days: int | None = None, at: dt.datetime | None = None) -> int:
+    """What a booking kept for the visit goes once the visit is ``days`` days past (the e-mail
+    address, the card notice's keyed hash, the change/cancel link's token); the code, type,
+    time and status stay for the counts. Used ALTCHA challenges past their expiry go too.
+    Returns how many bookings were cleared (``madoguchi purge``)."""
+    if actor.kind != "system":
+        raise Forbidden()
+    at = at or now()
+    days = retention_days() if days is None else max(0, days)
+    from .models import UsedChallenge
+
+    UsedChallenge.objects.filter(expires_at__lt=at).delete()
+    old = (Reservation.objects.filter(end__lt=at - dt.timedelta(days=days))
+           .exclude(email="", notice_hash="", manage_token=""))
+    count = old.update(email="", notice_hash="", manage_token="")
+    if count:
+        audit_record(actor=actor, action="reservation_purge", target="reservations",
+                     detail={"days": days, "cleared": count})
+    return count

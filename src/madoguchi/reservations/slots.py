@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from madoguchi.core.timeutil import JST, business_date, now
-from madoguchi.queueing import calendar
+from madoguchi.queueing import calendar, public_state
 
 from .models import Availability, ReservationType, SlotCount, SlotOverride
 
@@ -85,6 +85,25 @@ def _raw_slots(availabilities, cal, date: dt.date, *, today: dt.date | None) -> 
     return out
 
 
+def office_calendar(office, first: dt.date) -> calendar.Calendar:
+    """The office calendar. On the public side the queue's calendar rows are not there: the copy
+    the internal side pushes (``public_state.get_calendar``: each day's reception hours, from
+    today on) becomes a calendar of dated ranges; a day beyond the copy is closed."""
+    if not public_state.is_public():
+        return calendar.office_calendar(office, since=first)
+    days = public_state.get_calendar(office.code, first, MAX_DAYS + 1) or []
+    specials = {dt.date.fromisoformat(d["date"]): (tuple((_hhmm(a), _hhmm(b)) for a, b in d["hours"]),
+                                                   d.get("note") or "")
+                for d in days}
+    rows = calendar.CalendarRows(weekly={}, closures={}, specials=specials, cutoffs={}, loaded_from=first)
+    return calendar.Calendar(enforced=True, closed_on_holidays=False, closed_year_end=False, rows=rows)
+
+
+def _hhmm(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 3600 + int(minutes) * 60
+
+
 def type_slots(rtype: ReservationType, *, first: dt.date, days: int, at: dt.datetime | None = None,
                window: bool = True) -> list[Slot]:
     """Every slot of ``rtype`` on ``days`` dates from ``first``, in order, with its capacity
@@ -96,7 +115,7 @@ def type_slots(rtype: ReservationType, *, first: dt.date, days: int, at: dt.date
     availabilities = list(Availability.objects.filter(type=rtype))
     if not availabilities or days == 0:
         return []
-    cal = calendar.office_calendar(rtype.office, since=first)
+    cal = office_calendar(rtype.office, first)
     raw: dict[dt.datetime, tuple[dt.datetime, int]] = {}
     for offset in range(days):
         raw.update(_raw_slots(availabilities, cal, first + dt.timedelta(days=offset),

@@ -184,6 +184,10 @@ ZONE_SECRET = env("ZONE_SECRET") or ""
 ZONE_HEARTBEAT_SECONDS = env_int("ZONE_HEARTBEAT_SECONDS", 15)
 ZONE_STALE_SECONDS = env_int("ZONE_STALE_SECONDS", 60)
 ZONE_MAX_SKEW_SECONDS = env_int("ZONE_MAX_SKEW_SECONDS", 120)
+# The internal side pulls bookings from the public side this often (zones/pull.py).
+ZONE_PULL_SECONDS = env_int("ZONE_PULL_SECONDS", 5)
+# Each pull starts this far before its cursor: a booking committed late is still fetched.
+ZONE_PULL_LOOKBACK_SECONDS = env_int("ZONE_PULL_LOOKBACK_SECONDS", 120)
 if ROLE == "public" and not ZONE_SECRET:
     raise ImproperlyConfigured(
         "MADOGUCHI_ROLE=public には MADOGUCHI_ZONE_SECRET（内部側と同じ共有鍵）が必要です。")
@@ -193,9 +197,26 @@ if ROLE == "internal" and PUBLIC_URL and not ZONE_SECRET:
 RECALL_LIMIT = env_int("RECALL_LIMIT", 3)
 # One-stop cases (来庁案件) are deleted this many days after they were closed (`madoguchi purge`).
 CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 90)
+# A case's form data (names, addresses, birth dates from the hand-over or the interview) is deleted
+# this many days after it was stored, even while the case stays open (`madoguchi purge`).
+FORM_RETENTION_DAYS = env_int("FORM_RETENTION_DAYS", 30)
+# Check-in of a booking at the kiosk (reservations.services.reservation_check_in): from this many
+# minutes before the booked time to this many after it the visitor gets a fast-lane ticket;
+# later, an ordinary one (and the booking counts as a no-show).
+RESERVATION_CHECKIN_EARLY_MINUTES = env_int("RESERVATION_CHECKIN_EARLY_MINUTES", 30)
+RESERVATION_CHECKIN_LATE_MINUTES = env_int("RESERVATION_CHECKIN_LATE_MINUTES", 15)
 # Reservations (madoguchi.reservations): the key of the card-pickup notices' keyed hashes
 # (both sides; unset: derived from MADOGUCHI_ZONE_SECRET, else MADOGUCHI_SECRET_KEY).
 CARD_HASH_KEY = env("CARD_HASH_KEY") or ""
+# A booking's e-mail address, card hash and change/cancel token are cleared this many days after
+# the visit (`madoguchi purge`); its code, type, time and status stay for the counts.
+RESERVATION_RETENTION_DAYS = env_int("RESERVATION_RETENTION_DAYS", 30)
+# ALTCHA proof of work on bookings (reservations/altcha.py): a phone tries on average half of
+# ALTCHA_MAX_NUMBER hashes of ALTCHA_COST rounds each; a challenge is good for this long.
+ALTCHA_HMAC_KEY = env("ALTCHA_HMAC_KEY") or ""
+ALTCHA_MAX_NUMBER = env_int("ALTCHA_MAX_NUMBER", 50_000)
+ALTCHA_COST = env_int("ALTCHA_COST", 1)
+ALTCHA_EXPIRES_SECONDS = env_int("ALTCHA_EXPIRES_SECONDS", 600)
 # A city's own form templates (YAML, and blank PDFs beside them): docs/forms.md. Same code as a
 # built-in template replaces it.
 FORM_TEMPLATES_DIR = env("FORM_TEMPLATES_DIR") or ""
@@ -219,6 +240,9 @@ THROTTLE = {
               "address": env("THROTTLE_ISSUE_ADDRESS", "120/m")},
     "notices": {"device": env("THROTTLE_NOTICES_TICKET", "10/10m"),
                 "address": env("THROTTLE_NOTICES_ADDRESS", "60/m")},
+    # Bookings (POST …/reservations) per client address: a family books a few visits, a
+    # reseller's script hundreds (an address may stand for many phones behind a carrier's NAT).
+    "reserve": {"address": env("THROTTLE_RESERVE_ADDRESS", "20/h")},
 }
 SSE_MAX_STREAMS_PER_ADDRESS = env_int("SSE_MAX_STREAMS_PER_ADDRESS", 200)
 SSE_RETRY_AFTER_SECONDS = env_int("SSE_RETRY_AFTER_SECONDS", 30)

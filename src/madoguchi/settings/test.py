@@ -29,7 +29,10 @@ LIVE_INLINE = True
 # The suite sends thousands of requests from 127.0.0.1 with the same demo tokens: the limits
 # apply only where a test sets them (tests/core/test_throttle.py), counted in this process.
 THROTTLE = {"issue": {"device": "100000/m", "address": "100000/m"},
-            "notices": {"device": "100000/m", "address": "100000/m"}}
+            "notices": {"device": "100000/m", "address": "100000/m"},
+            "reserve": {"address": "100000/m"}}
+# Small proofs of work: the tests solve hundreds of challenges.
+ALTCHA_MAX_NUMBER = 200
 SSE_MAX_STREAMS_PER_ADDRESS = 100000
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
           "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -60,3 +60,19 @@ class ZoneReceipt(models.Model):
 
     def __str__(self):
         return f"{self.sender}: {self.last_sequence}"
+
+
+class PullCursor(models.Model):
+    """Internal side: how far the pull of one kind of data from the public side has come."""
+
+    name = models.CharField(max_length=64, unique=True)
+    since = models.DateTimeField(null=True, blank=True)
+    code = models.CharField(max_length=32, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("取込の位置")
+        verbose_name_plural = _("取込の位置")
+
+    def __str__(self):
+        return f"{self.name}: {self.since}"

@@ -96,6 +96,10 @@ def apply_payload(payload: dict, *, sender: str, sequence: int) -> None:
             from madoguchi.handover.services import public_keys_receive
 
             public_keys_receive(office_code=office["code"], keys=payload["handover_keys"])
+        if "reservations" in payload:
+            from madoguchi.reservations.zone import incoming_apply
+
+            incoming_apply(office=office, part=payload["reservations"], at=at)
         stats = payload.get("stats")
         if stats:
             from madoguchi.opendata.services import stats_publish

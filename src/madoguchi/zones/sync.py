@@ -22,7 +22,7 @@ import time
 import urllib.request
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 
 from madoguchi.core.timeutil import business_date, now, to_jst
 from madoguchi.handover.selectors import served_keys
@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 SYNC_PATH = "/zone/v1/sync"
 
 
-def office_payload(office: Office, board: dict, *, with_stats: bool = False) -> dict:
+def office_payload(office: Office, board: dict, *, with_stats: bool = False,
+                   card_version: str | None = None) -> dict:
     categories = Category.objects.filter(office=office, is_active=True).order_by("display_order", "range_start")
     payload = {
         "office": {"code": office.code, "name": office.name, "name_en": office.name_en,
@@ -59,6 +60,11 @@ def office_payload(office: Office, board: dict, *, with_stats: bool = False) -> 
 
         today = business_date()
         payload["stats"] = {"date": today.isoformat(), "rows": stats_compute(office, today)}
+        # Reservations (reservations/zone.py): the schedule, slot changes, the card list's keyed
+        # hashes (only when their version is not the one the public side has) and staff cancellations.
+        from madoguchi.reservations.zone import outgoing
+
+        payload["reservations"] = outgoing(office, known_card_version=card_version)
     return payload
 
 
@@ -76,6 +82,7 @@ class ZoneSender:
     """Pushes offices to the public side from one daemon thread, never from a request."""
 
     STATS_EVERY = 60.0  # seconds between open-data aggregates per office
+    CARD_LIST_EVERY = 600.0  # seconds between full card-hash lists (else only when changed)
 
     def __init__(self, public_url: str, secret: str, *, heartbeat: float, sender: str = "internal"):
         self.url = public_url.rstrip("/") + SYNC_PATH
@@ -87,6 +94,9 @@ class ZoneSender:
         self._cv = threading.Condition()
         self._thread: threading.Thread | None = None
         self._last_stats: dict[int, float] = {}
+        # The card hashes the public side has, per office: (version, when the whole list went).
+        self._card_versions: dict[int, tuple[str, float]] = {}
+        self._forced: dict[int, bool] = {}  # offices whose reservation part must go with the next push
         self.sent = 0
         self.failures = 0
 
@@ -102,6 +112,13 @@ class ZoneSender:
             self._dirty[office_id] = board
             self._cv.notify()
         self.start()
+
+    def push_soon(self, office_id: int) -> None:
+        """Send the office's slow-changing part (schedule, slot changes, card hashes) now, not at
+        the next minute: a supervisor closed a slot, a card list was imported."""
+        with self._cv:
+            self._forced[office_id] = True
+        self.mark(office_id)
 
     def _loop(self) -> None:
         next_heartbeat = time.monotonic()
@@ -137,12 +154,28 @@ class ZoneSender:
         from madoguchi.queueing.selectors import board_snapshot
 
         close_old_connections()
+        with self._cv:
+            forced = self._forced.pop(office_id, False)
         office = Office.objects.get(pk=office_id)
-        stats_due = time.monotonic() - self._last_stats.get(office_id, -1e9) >= self.STATS_EVERY
-        payload = office_payload(office, board or board_snapshot(office), with_stats=stats_due)
-        self.post(payload)
+        started = time.monotonic()
+        stats_due = forced or started - self._last_stats.get(office_id, -1e9) >= self.STATS_EVERY
+        known = self._card_versions.get(office_id)
+        # The whole card list again now and then: the public side's copy may have been rebuilt.
+        card_version = known[0] if known and started - known[1] < self.CARD_LIST_EVERY else None
+        try:
+            payload = office_payload(office, board or board_snapshot(office), with_stats=stats_due,
+                                     card_version=card_version)
+            self.post(payload)
+        except Exception:
+            if forced:
+                with self._cv:
+                    self._forced[office_id] = True
+            raise
         if stats_due:
-            self._last_stats[office_id] = time.monotonic()
+            self._last_stats[office_id] = started
+            version = payload["reservations"]["card_hashes_version"]
+            if "card_hashes" in payload["reservations"] or known is None:
+                self._card_versions[office_id] = (version, started)
         self.sent += 1
 
     def post(self, payload: dict) -> None:
@@ -156,6 +189,24 @@ class ZoneSender:
 
 _sender: ZoneSender | None = None
 _sender_lock = threading.Lock()
+
+
+def on_schedule_changed(office) -> None:
+    """Reservations hook (``hooks.SCHEDULE``): the internal side sends the change at once."""
+    sender = get_sender()
+    if sender is not None:
+        sender.push_soon(office.pk)
+
+
+def on_schedule_row_saved(sender, instance, **kwargs) -> None:
+    """A reservation type, schedule, slot change or card hash was saved or deleted (the admin,
+    the demo): the internal side sends the office's reservation part after the commit."""
+    if settings.ROLE != "internal":
+        return
+    office_id = instance.office_id
+    zone_sender = get_sender()
+    if zone_sender is not None:
+        transaction.on_commit(lambda: zone_sender.push_soon(office_id))
 
 
 def get_sender() -> ZoneSender | None:
