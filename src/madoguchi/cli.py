@@ -316,11 +316,55 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_estimate(args: argparse.Namespace) -> int:
+    if args.estimate_command == "simulate":
+        from pathlib import Path
+
+        from madoguchi.forecasting import simulate
+
+        scenario = simulate.SCENARIOS[args.scenario]
+        if args.days:
+            scenario.days = args.days
+        out = Path(args.out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        rows = simulate.simulate(scenario, seed=args.seed)
+        simulate.write_events(rows, out / "EVENTS.csv")
+        simulate.write_office(out / "OFFICE.json")
+        print(f"{len(rows)} events ({args.scenario}, seed {args.seed}) -> {out / 'EVENTS.csv'}, "
+              f"{out / 'OFFICE.json'}")
+        return 0
+    from madoguchi.forecasting.estimate_backtest import run_cli
+
+    return run_cli(args.office, args.events, args.out, runs=args.runs, seed=args.seed)
+
+
 def cmd_manage(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "madoguchi.settings.base")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["madoguchi manage", *argv])
+    return 0
+
+
+def cmd_forecast_backtest(args: argparse.Namespace) -> int:
+    """Hourly forecasts of held-out days from COUNTS.csv (docs/forecast.md); no database needed."""
+    import datetime as dt
+
+    from madoguchi.forecasting.backtest import CountsError, backtest, print_scores, read_counts
+
+    try:
+        train_until = dt.date.fromisoformat(args.train_until)
+        thresholds = (tuple(float(t) for t in args.thresholds.split(","))
+                      if args.thresholds else None)
+        with open(args.counts, encoding="utf-8", newline="") as handle:
+            counts = read_counts(handle)
+        with open(args.out, "w", encoding="utf-8", newline="") as out:
+            scores = backtest(counts, train_until=train_until, days=args.days,
+                              country=args.country, tz=args.tz, thresholds=thresholds, out=out)
+    except (CountsError, ValueError, OSError) as exc:
+        print(f"エラー / error: {exc}", file=sys.stderr)
+        return 2
+    print_scores(scores)
     return 0
 
 
@@ -369,6 +413,40 @@ def build_parser() -> argparse.ArgumentParser:
         purge.add_argument("--form-days", type=int, default=None,
                            help="届出内容の保存日数 (default: MADOGUCHI_FORM_RETENTION_DAYS, 30)")
         purge.set_defaults(func=cmd_purge)
+
+    est = sub.add_parser("estimate", help="待ち時間の予測 (wait estimates): backtest | simulate")
+    est_sub = est.add_subparsers(dest="estimate_command", required=True)
+    bt = est_sub.add_parser("backtest", help="イベントログを再生し、発券時点の予測を評価 "
+                            "(replay EVENTS.csv, predict each wait at its issue, score against the baselines)")
+    bt.add_argument("--office", required=True, help="OFFICE.json (categories, counters)")
+    bt.add_argument("--events", required=True, help="EVENTS.csv (at,ticket,kind,category,counter)")
+    bt.add_argument("--out", required=True, help="PRED.csv (ticket,issued_at,p50_minutes,p80_minutes)")
+    bt.add_argument("--runs", type=int, default=120, help="Monte-Carlo runs per prediction (default 120)")
+    bt.add_argument("--seed", type=int, default=0)
+    sim = est_sub.add_parser("simulate", help="市役所の窓口のシミュレーション (simulated city-hall days "
+                             "-> EVENTS.csv, OFFICE.json)")
+    sim.add_argument("--scenario", default="ordinary", choices=["ordinary", "march-peak"])
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--days", type=int, default=None, help="business days (default: the scenario's)")
+    sim.add_argument("--out-dir", default=".", help="where EVENTS.csv and OFFICE.json go")
+    est.set_defaults(func=cmd_estimate)
+
+    forecast = sub.add_parser("forecast", help="混雑予想 (congestion forecast): backtest")
+    forecast_sub = forecast.add_subparsers(dest="forecast_command", required=True)
+    fb = forecast_sub.add_parser("backtest", help="時間別の来庁者数から予測し、実績があれば MASE を表示")
+    fb.add_argument("--counts", required=True, help="COUNTS.csv: series,hour,count")
+    fb.add_argument("--train-until", required=True, help="学習の最終日 YYYY-MM-DD")
+    fb.add_argument("--days", type=int, required=True, help="予測する日数")
+    fb.add_argument("--country", default="JP", help="祝日の国 (ISO 3166, default JP)")
+    fb.add_argument("--tz", default=None, help="時間帯 (e.g. Pacific/Auckland; JP: Asia/Tokyo)")
+    fb.add_argument("--thresholds", default=None,
+                    help="5 段階の境界 4 つ (a,b,c,d; default: 繁忙時の 20/40/60/80%%)")
+    fb.add_argument("--out", required=True, help="PRED.csv: series,hour,predicted,level")
+    fb.set_defaults(func=cmd_forecast_backtest)
+
+    from madoguchi.dx.commands import add_parser as add_dx_parser
+
+    add_dx_parser(sub)  # madoguchi dx import-devices FILE | madoguchi dx poll
 
     sub.add_parser("manage", help="Django の管理コマンド (e.g. madoguchi manage createsuperuser)",
                    add_help=False)

@@ -82,9 +82,16 @@ def test_a_scanned_handover_case_follows_the_visitor_to_the_next_counter(new_pag
     # Two procedures done with the keyboard: 1 D, ↓ D.
     rows = clerk.locator("#case-side [data-case-procedure]")
     one, two = rows.nth(0).get_attribute("data-case-procedure"), rows.nth(1).get_attribute("data-case-procedure")
+    # After the scan the keys go to the case's first procedure (not back into the scan field).
+    expect(rows.nth(0).locator("button.case-status.current")).to_be_focused()
     clerk.keyboard.press("1")
     clerk.keyboard.press("d")
     expect(clerk.locator(f'#case-side [data-case-procedure="{one}"]')).to_have_attribute("data-status", "done")
+    expect(clerk.locator(f'#case-side [data-case-procedure="{one}"] button.case-status.current')).to_be_focused()
+    # The queue changes meanwhile (a busy morning) and the screen is re-rendered: the status
+    # buttons have no id, yet the focus stays on the row the clerk is on.
+    arrived = issue(demo_url, "moving")
+    expect(clerk.get_by_text(str(arrived["number"]), exact=True)).to_be_visible()
     expect(clerk.locator(f'#case-side [data-case-procedure="{one}"] button.case-status.current')).to_be_focused()
     # A fast clerk presses G between htmx's swap and its settle (stretched here to 1.5 s so that
     # the key surely falls inside it): the row's refocus after the settle must not take G's focus.

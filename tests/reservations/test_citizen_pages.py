@@ -147,3 +147,14 @@ def test_the_reminder_goes_the_day_before_once(availability, at_monday, mailoutb
     assert mailoutbox[0].attachments[0][0].endswith(".ics")
     with_mail.refresh_from_db()
     assert with_mail.reminded_at == AT
+
+
+def test_a_booking_by_the_api_mails_the_link_of_the_server_it_was_made_on(availability, at_monday, client, mailoutbox,
+                                                                          django_capture_on_commit_callbacks):
+    body = {"type": availability.type.code, "start": TEN.isoformat(), "email": "visitor@example.org",
+            "altcha": altcha.solve(altcha.challenge())}
+    with django_capture_on_commit_callbacks(execute=True):
+        made = client.post("/api/v1/offices/demo/reservations", body, content_type="application/json")
+    assert made.status_code == 201, made.content
+    code = made.json()["code"]
+    assert f"http://testserver/r/{code}/?token=" in mailoutbox[0].body

@@ -23,7 +23,10 @@ def test_demo_types_schedule_and_demo_r1(office):
     assert later.start == dt.datetime(2026, 12, 5, 4, 30, tzinfo=JST)
     assert Reservation.objects.filter(code=later.code).count() == 1
     assert SlotCount.objects.get(type=booking.type, start=booking.start).booked == 0
-    assert seed_reservations(office, at=at + dt.timedelta(hours=1, minutes=10)).pk == later.pk
+    assert seed_reservations(office, at=at + dt.timedelta(minutes=55)).pk == later.pk  # 4:35: the same
+    # Started at 4:49 (no longer 4:30's to check in: 15 minutes late at most), it is 5:00's.
+    ahead = seed_reservations(office, at=at + dt.timedelta(hours=1, minutes=9))
+    assert ahead.start == dt.datetime(2026, 12, 5, 5, 0, tzinfo=JST)
     # Monday has bookable weekday slots for each type.
     general = ReservationType.objects.get(office=office, code="general")
     monday = slots.bookable(general, first=dt.date(2026, 12, 7), days=1, at=at)

@@ -18,7 +18,7 @@ from madoguchi.core.throttle import RateLimited, check_rate, client_address
 from madoguchi.core.timeutil import JST, business_date
 from madoguchi.queueing.schemas import ErrorOut
 
-from . import altcha, selectors, services
+from . import altcha, mail, selectors, services
 from .models import Reservation
 from .schemas import (
     BookedOut,
@@ -101,6 +101,7 @@ def book_reservation(request, code: str, payload: ReservationIn):
     altcha.verify(payload.altcha)
     if payload.email:
         _check_email(payload.email)
+    mail.request_base.set(request.build_absolute_uri("/").rstrip("/"))  # the e-mail's links
     reservation = services.reservation_book(
         actor=services.CITIZEN, office=code, type_code=payload.type, start=payload.start,
         email=payload.email, lang=payload.lang or getattr(request, "LANGUAGE_CODE", None),

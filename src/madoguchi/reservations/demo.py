@@ -44,8 +44,8 @@ TYPES = [
 
 
 def seed_reservations(office: Office, *, at: dt.datetime | None = None) -> Reservation | None:
-    """The demo's types, schedules and card; DEMO-R1 booked for the current half hour (made
-    again on every start, so it is always today's)."""
+    """The demo's types, schedules and card; DEMO-R1 booked for the half hour at hand (made
+    again on every start, so it is always today's and the kiosk checks it in)."""
     at = at or now()
     fast_lane = Category.objects.filter(office=office, is_fast_lane=True).first()
     types = {}
@@ -76,8 +76,13 @@ def _seed_card(office: Office, at: dt.datetime) -> None:
 
 
 def _seed_booking(office: Office, rtype: ReservationType, at: dt.datetime) -> Reservation | None:
+    # The half hour that check-in accepts now and for a while: this one in its first ten
+    # minutes, else the next one (the kiosk takes a booking from 30 minutes before to 15 after
+    # its time); started at 1:49, a booking for 1:30 would already be "late" at the kiosk.
     local = at.astimezone(JST)
     start = local.replace(minute=0 if local.minute < 30 else 30, second=0, microsecond=0)
+    if local - start > dt.timedelta(minutes=10):
+        start += dt.timedelta(minutes=30)
     old = Reservation.objects.filter(code=DEMO_BOOKING).first()
     if old is not None:
         if old.start == start and old.status == ReservationStatus.BOOKED:

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "madoguchi.cases",  # internal side only: its screens and API are not routed when ROLE=public
     "madoguchi.forms",  # internal side only for printing (personal data)
     "madoguchi.reservations",
+    "madoguchi.forecasting",  # wait estimates, 混雑予想 (issue 12)
+    "madoguchi.dx",  # internal side only: printers' page counters, KPIs (issue 13)
 ]
 
 MIDDLEWARE = [

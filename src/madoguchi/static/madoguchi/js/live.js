@@ -191,14 +191,18 @@
         var opened = Array.prototype.map.call(current.querySelectorAll("details[open][id]"), function (d) { return d.id; });
         // So do choices the clerk made but has not sent (「次の窓口」 picked, then Tab to its
         // button), and the focus: a refresh must not put back a default the clerk changed.
-        var chosen = changedFields(current), focusId = active && current.contains(active) ? active.id : "";
+        // (An element without an id names itself with data-focus-key: a procedure's status
+        // button, so that 1 D ↓ D goes on while the clerk's own action comes back as an event.)
+        var chosen = changedFields(current), inside = active && current.contains(active);
+        var focusId = inside ? active.id : "", focusKey = inside && !focusId ? active.getAttribute("data-focus-key") : "";
         htmx.swap(current, html, {swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0});
         opened.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
         chosen.forEach(function (field) {
           var el = document.getElementById(field[0]);
           if (el && (el.tagName !== "SELECT" || el.querySelector('option[value="' + CSS.escape(field[1]) + '"]'))) el.value = field[1];
         });
-        var refocus = focusId && document.getElementById(focusId);
+        var refocus = focusId ? document.getElementById(focusId)
+          : focusKey ? document.querySelector(selector + ' [data-focus-key="' + CSS.escape(focusKey) + '"]') : null;
         if (refocus && document.activeElement !== refocus) refocus.focus({preventScroll: true});
         var box = flash && document.querySelector(selector + " .flash");
         if (box && !box.querySelector("[data-flash]")) box.appendChild(flash);

@@ -1,0 +1,98 @@
+"""The congestion forecast model: the calendar a Japanese city hall lives by, and its levels."""
+
+import datetime as dt
+import random
+
+import pytest
+
+from madoguchi.forecasting.calendar_model import (
+    day_features,
+    default_thresholds,
+    fit_series,
+    holiday_calendar,
+    hour_keys,
+    level_for,
+    mase_scale,
+    seasonal_naive,
+)
+
+JST = dt.timezone(dt.timedelta(hours=9))
+JP = holiday_calendar("JP")
+
+
+def test_the_japanese_calendar():
+    assert day_features(dt.date(2025, 5, 5), JP).holiday  # こどもの日
+    assert day_features(dt.date(2025, 5, 6), JP).holiday  # 振替休日
+    after_golden_week = day_features(dt.date(2025, 5, 7), JP)
+    assert after_golden_week.after_holiday and not after_golden_week.holiday
+    assert day_features(dt.date(2025, 1, 14), JP).after_holiday  # 成人の日 Monday → Tuesday
+    assert not day_features(dt.date(2025, 1, 15), JP).after_holiday
+    assert not day_features(dt.date(2025, 6, 9), JP).after_holiday  # an ordinary Monday
+    assert day_features(dt.date(2024, 12, 30), JP).holiday  # 年末年始: the city hall is closed
+    assert day_features(dt.date(2025, 1, 6), JP).after_holiday
+    assert day_features(dt.date(2025, 3, 31), JP).month_edge == "end"
+    assert day_features(dt.date(2025, 4, 1), JP).month_edge == "start"
+    assert day_features(dt.date(2025, 3, 25), JP).season == "mar2"
+    assert day_features(dt.date(2025, 4, 3), JP).season == "apr1"
+    assert day_features(dt.date(2025, 6, 3), JP).season == "none"
+    assert day_features(dt.date(2025, 5, 5), JP).weekday == 6  # a holiday behaves as a Sunday
+
+
+def test_other_countries_use_their_own_holidays():
+    nz = holiday_calendar("NZ")
+    assert nz(dt.date(2025, 2, 6))  # Waitangi Day
+    assert not JP(dt.date(2025, 2, 6))
+    assert not nz(dt.date(2025, 5, 5))
+
+
+def simulated_office(days: int, start: dt.date, seed: int = 7):
+    """A small city hall: open 9–17 on working days, a Monday rush, closed on holidays, the
+    年度末・年度初め doubling the crowd; Poisson-like noise from a seeded generator."""
+    rng = random.Random(seed)
+    hours, counts = [], []
+    for when in hour_keys(dt.datetime(start.year, start.month, start.day, tzinfo=JST), days, JST):
+        feats = day_features(when.date(), JP)
+        rate = 0.0
+        if feats.weekday < 5 and 9 <= when.hour < 17:
+            rate = 10.0 * (1.5 if feats.weekday == 0 else 1.0)
+            rate *= 2.0 if feats.season in ("mar2", "apr1") else 1.0  # the moving season
+        hours.append(when)
+        counts.append(float(sum(1 for _ in range(int(rate * 3)) if rng.random() < 1 / 3)))
+    return hours, counts
+
+
+def test_the_model_learns_weekday_hours_holidays_and_the_moving_season():
+    hours, counts = simulated_office(days=420, start=dt.date(2024, 1, 4))  # to 2025-02-26
+    model = fit_series(hours, counts, country="JP")
+
+    def at(day, hour):
+        return model.predict([dt.datetime(day.year, day.month, day.day, hour, tzinfo=JST)])[0]
+
+    june_tuesday = at(dt.date(2025, 6, 10), 10)
+    assert 8 < june_tuesday < 12
+    assert at(dt.date(2025, 6, 9), 10) > 1.3 * june_tuesday  # Monday
+    assert at(dt.date(2025, 6, 10), 20) < 0.5  # after closing time
+    assert at(dt.date(2025, 7, 21), 10) < 0.5  # 海の日: closed
+    assert at(dt.date(2025, 3, 25), 10) > 1.6 * june_tuesday  # 年度末, learned from March 2024
+    assert at(dt.date(2025, 3, 4), 10) < 1.3 * june_tuesday  # early March is still quiet
+
+
+def test_the_seasonal_naive_baseline_repeats_the_last_week_and_scales_the_mase():
+    utc = dt.UTC
+    start = dt.datetime(2025, 1, 6, tzinfo=utc)
+    history = {start + dt.timedelta(hours=h): float(h % 168 + 1000 * (h // 168)) for h in range(336)}
+    end = max(history)
+    target = [end + dt.timedelta(hours=1), end + dt.timedelta(hours=170)]
+    assert seasonal_naive(history, target, end) == [1000.0, 1001.0]  # week 2's hours 0 and 1
+    history.pop(start + dt.timedelta(hours=168))
+    assert seasonal_naive(history, target[:1], end) == [0.0]  # a gap: the week before
+    assert mase_scale(history) == 1000.0
+
+
+def test_levels_are_five_and_configurable():
+    cuts = default_thresholds(100.0)
+    assert cuts == (20.0, 40.0, 60.0, 80.0)
+    assert [level_for(v, cuts) for v in (0, 19.9, 20, 59, 60, 80, 500)] == [1, 1, 2, 3, 4, 5, 5]
+    assert level_for(5, (1, 2, 3, 4)) == 5
+    with pytest.raises(ValueError):
+        level_for(5, (4, 3, 2, 1))
