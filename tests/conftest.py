@@ -75,9 +75,18 @@ DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db
                "live_server"}
 
 
+BROWSER_FIXTURES = {"browser", "new_page"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """A test marked ``dbfree`` (left out of the PostgreSQL pass) must not use the database."""
+    """A test marked ``dbfree`` (left out of the PostgreSQL pass) must not use the database;
+    a test driving chromium must be marked ``browser``: its demo server runs on SQLite in
+    either pass, so tests/run.py runs it once, in the SQLite pass."""
     for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
         if item.get_closest_marker("dbfree") and (
-                DB_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("django_db")):
+                DB_FIXTURES & fixtures or item.get_closest_marker("django_db")):
             raise pytest.UsageError(f"{item.nodeid} is marked dbfree but uses the database")
+        if BROWSER_FIXTURES & fixtures and not item.get_closest_marker("browser"):
+            raise pytest.UsageError(f"{item.nodeid} drives chromium but is not marked browser "
+                                    "(pytestmark = pytest.mark.browser)")

@@ -444,6 +444,10 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("--out", required=True, help="PRED.csv: series,hour,predicted,level")
     fb.set_defaults(func=cmd_forecast_backtest)
 
+    from madoguchi.dx.commands import add_parser as add_dx_parser
+
+    add_dx_parser(sub)  # madoguchi dx import-devices FILE | madoguchi dx poll
+
     sub.add_parser("manage", help="Django の管理コマンド (e.g. madoguchi manage createsuperuser)",
                    add_help=False)
     return parser

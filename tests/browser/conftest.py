@@ -6,6 +6,8 @@ and so does any console error or uncaught page error, unless the test declared
 that exact error as expected (``allow_console_error``).
 """
 
+import contextlib
+
 import pytest
 from playwright.sync_api import expect
 
@@ -31,8 +33,9 @@ def _chromium():
 expect.set_options(timeout=15_000)
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextlib.contextmanager
+def chromium():
+    """Debian's chromium, headless, driven by Playwright's sync API."""
     executable = require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -40,6 +43,18 @@ def browser():
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="package")
+def browser():
+    """One chromium for this package's tests (each test's pages get fresh contexts).
+
+    Package-wide, not session-wide: while Playwright's sync API runs, its event loop is the
+    running loop of this thread, which Django's ORM and asyncio code elsewhere must not find
+    (tests/handover's browser module has a chromium of its own, for its module only).
+    """
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 
 import httpx
+import pytest
 import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
@@ -20,6 +21,8 @@ from madoguchi.core.timeutil import JST
 from madoguchi.handover import envelope, keystore
 
 from .helpers import assert_accessible, counter_action, counters, issue, login, open_counter, shot
+
+pytestmark = pytest.mark.browser
 
 
 def counter_number(base_url: str, number: int) -> str:
@@ -125,7 +128,8 @@ def test_a_scanned_handover_case_follows_the_visitor_to_the_next_counter(new_pag
     # The printed case sheet carries the code as a QR code the scan field reads back.
     sheet = new_page(viewport={"width": 1280, "height": 900})
     login(sheet, f"/o/demo/cases/{code}/")
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(sheet.locator("#case-qr svg").screenshot())))
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(sheet.locator("#case-qr svg").screenshot())),
+                                   formats=zxingcpp.BarcodeFormat.QRCode)
     assert [f.text for f in found] == [f"CASE:{code}"]
     sheet.emulate_media(media="print")
     shot(sheet, artifacts, "case-sheet-print")

@@ -6,9 +6,12 @@ must find the choice and the focus where they left them, or 「次の窓口へ�
 visitor to the section shown by default, which the clerk did not choose.
 """
 
+import pytest
 from playwright.sync_api import expect
 
 from .helpers import counters, issue, open_counter
+
+pytestmark = pytest.mark.browser
 
 
 def counter_number(base_url: str, number: int) -> str:

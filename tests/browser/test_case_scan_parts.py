@@ -15,6 +15,8 @@ from madoguchi.handover import envelope, keystore
 from .helpers import counter_action, counters, issue, open_counter, shot
 from .test_case_counter import sealed_handover as navigator_handover
 
+pytestmark = pytest.mark.browser
+
 
 def counter_id(base_url: str, number: int) -> str:
     return next(c["id"] for c in counters(base_url) if c["name"] == f"{number}番窓口")

@@ -20,9 +20,13 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
-    """A demo server that lets one address hold a single live stream."""
+    """A demo server that lets one address hold a single live stream.
+
+    The other demo servers of the suite start from a migrated copy (live_server.migrated_template);
+    this one migrates its new, empty SQLite file itself, as a first ``madoguchi demo`` does.
+    """
     env = server_env(MADOGUCHI_THROTTLE="1", MADOGUCHI_SSE_MAX_STREAMS_PER_ADDRESS="1")
-    with demo_server(tmp_path_factory.mktemp("reconnect-server"), env=env) as server:
+    with demo_server(tmp_path_factory.mktemp("reconnect-server"), env=env, template=False) as server:
         yield server.url
 
 

@@ -113,7 +113,7 @@ def procedure(page, code):
 
 def decode_qr(locator) -> str:
     """What a scanner reads off the screen: the QR code's text, decoded from a screenshot."""
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(locator.screenshot())))
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(locator.screenshot())), formats=zxingcpp.BarcodeFormat.QRCode)
     assert len(found) == 1, f"expected one QR code, found {len(found)}"
     return found[0].text
 

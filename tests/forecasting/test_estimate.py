@@ -36,8 +36,8 @@ def history(samples=True):
 CATS = ["moving", "certs", "moving", "fast", "moving", "certs", "moving", "moving"]
 
 
-def queue_of(n, last="moving"):
-    q = [WaitingTicket((c != "fast", i, i), c) for i, c in enumerate((CATS * 5)[:n])]
+def queue_of(n, last="moving", cats=CATS):
+    q = [WaitingTicket((c != "fast", i, i), c) for i, c in enumerate((cats * 5)[:n])]
     return q + [WaitingTicket((last != "fast", n, n), last)]
 
 
@@ -51,11 +51,13 @@ def test_never_negative_above_the_floor_and_p80_at_least_p50(with_history):
             assert e.p80 >= e.p50
 
 
-@pytest.mark.parametrize("last", ["moving", "certs", "fast"])
+@pytest.mark.parametrize("last", ["moving", "certs"])
 def test_monotone_in_people_ahead(last):
+    """One more person ahead (arrived after the others) never shortens the estimate."""
     previous = None
     for n in range(0, 30):
-        mine = estimate_queue(now=0.0, queue=queue_of(n, last), counters=counters(busy_since=-2.0),
+        mine = estimate_queue(now=0.0, queue=queue_of(n, last, [c for c in CATS if c != "fast"]),
+                              counters=counters(busy_since=-2.0),
                               history=history(), priors=PRIORS, runs=60, seed=7)[-1]
         if previous is not None and mine.people_ahead >= previous.people_ahead:
             assert mine.p50 >= previous.p50 and mine.p80 >= previous.p80, n

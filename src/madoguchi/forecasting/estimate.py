@@ -27,8 +27,11 @@ and the P50 at the level of their median. With fewer than ``MIN_CALIBRATION`` ca
 levels are 0.5 and 0.8.
 
 **Guarantees** (tests/forecasting/test_estimate.py): never negative, never below people ahead ×
-``MIN_MINUTES_PER_PERSON``, P80 ≥ P50, and not smaller with more people ahead (the runs share
-their random draws ticket by ticket, so one more ticket ahead can only delay the counters).
+``MIN_MINUTES_PER_PERSON``, P80 ≥ P50, and monotone in people ahead: in one queue a ticket
+further back in a category never gets less than one ahead of it, and one more ticket joining
+ahead of a ticket (just before it in the order) never shortens its estimate (the runs share their
+random draws ticket by ticket, so that ticket can only delay the counters). A new fast-lane
+ticket, which goes to the front, shifts the draws: its effect is right on average only.
 """
 
 from __future__ import annotations
@@ -143,7 +146,7 @@ class _Sampler:
     def draws(self, category: str, n: int) -> list[float]:
         kind, source, _ = self._source(category)
         if kind == "history":
-            return [self.rng.choice(source) for _ in range(n)]
+            return self.rng.choices(source, k=n)
         mu, sigma = source
         return [self.rng.lognormvariate(mu, sigma) for _ in range(n)]
 
@@ -196,6 +199,27 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
         service = sampler.draws(ticket.category, runs)  # drawn even if unused: runs stay aligned
         if not eligible:
             out.append(None)
+            continue
+        if len(eligible) == 1 and not pauses[eligible[0]]:  # one counter: no choice to make
+            i = eligible[0]
+            starts, pace = free[i], paces[i]
+            free[i] = [t + d * pace for t, d in zip(starts, service, strict=True)]
+            out.append(sorted(t - now for t in starts))
+            continue
+        if not any(pauses[i] for i in eligible):  # the same choice as below, without pauses
+            cols = [free[i] for i in eligible]
+            pcs = [paces[i] for i in eligible]
+            others = range(1, len(cols))
+            waits = []
+            for r in range(runs):
+                best, start = 0, cols[0][r]
+                for j in others:
+                    if cols[j][r] < start:
+                        best, start = j, cols[j][r]
+                waits.append(start - now)
+                cols[best][r] = start + service[r] * pcs[best]
+            waits.sort()
+            out.append(waits)
             continue
         waits = []
         for r in range(runs):

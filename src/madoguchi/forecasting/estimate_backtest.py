@@ -174,8 +174,10 @@ class Replay:
                 t.prediction.actual = now - t.issued
                 self.history.add_outcome(t.samples or [], now - t.issued)
         elif kind in ENDS_SERVICE:
-            if counter and self.serving.get(counter, (None,))[0] == ticket:
-                self._end_service(counter, now)
+            # The counter that was calling the ticket (a transfer from elsewhere names none).
+            at_counter = next((c for c, (t, _) in self.serving.items() if t == ticket), None)
+            if at_counter is not None:
+                self._end_service(at_counter, now)
             t = self.tickets.get(ticket)
             if t is not None and kind == "transferred":
                 t.category = category

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "madoguchi.forms",  # internal side only for printing (personal data)
     "madoguchi.reservations",
     "madoguchi.forecasting",  # wait estimates, 混雑予想 (issue 12)
+    "madoguchi.dx",  # internal side only: printers' page counters, KPIs (issue 13)
 ]
 
 MIDDLEWARE = [
