@@ -1,0 +1,102 @@
+"""The engine's view of an office from the database (not yet shown on any screen: issue 12's
+next step wires it into the board, the ticket page, the kiosk and the notices).
+
+``wait_estimates(office)``: P50/P80 of every waiting ticket of today, from today's queue, the
+counters (open, busy since the call, paused since their last 受付休止), the last
+``SERVICE_SAMPLES`` services of each category (``service_seconds`` of finished tickets, any day,
+with the counter that served them for its pace), and the pauses of the last business day with
+counter events (the lunch rota). The calibration levels stay 0.5/0.8 until predictions are stored
+(the backtest learns them from a log; see docs/estimates.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from madoguchi.core.timeutil import business_date, now
+from madoguchi.queueing import rules
+from madoguchi.queueing.models import (
+    Counter,
+    CounterCategory,
+    CounterEvent,
+    CounterEventKind,
+    Office,
+    Ticket,
+    TicketState,
+)
+
+from .estimate import HISTORY_SIZE, CounterState, Estimate, History, WaitingTicket, estimate_queue
+
+SERVICE_SAMPLES = HISTORY_SIZE
+MAX_PAUSE = dt.timedelta(hours=3)
+
+
+def _minutes(at: dt.datetime) -> float:
+    return at.timestamp() / 60
+
+
+def _pauses(events) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """Pause intervals per counter from its opened/paused events in time order."""
+    out: dict[int, list] = defaultdict(list)
+    since: dict[int, dt.datetime] = {}
+    for counter_id, kind, at in events:
+        if kind == CounterEventKind.PAUSED:
+            since[counter_id] = at
+        elif kind == CounterEventKind.OPENED and counter_id in since:
+            start = since.pop(counter_id)
+            if at - start <= MAX_PAUSE:
+                out[counter_id].append((start, at))
+    return out
+
+
+def wait_estimates(office: Office, *, at: dt.datetime | None = None, runs: int = 120) -> dict[int, Estimate]:
+    """Estimates of today's waiting tickets of ``office``, by ticket pk."""
+    at = at or now()
+    today = business_date(at)
+    waiting = list(Ticket.objects.filter(office=office, business_date=today, state=TicketState.WAITING)
+                   .values_list("pk", "category_id", "is_fast_lane", "issued_at"))
+    if not waiting:
+        return {}
+    serves: dict[int, set[int]] = defaultdict(set)
+    for counter_id, category_id in CounterCategory.objects.filter(counter__office=office).values_list(
+            "counter_id", "category_id"):
+        serves[counter_id].add(category_id)
+    called = {counter_id: (category_id, called_at) for counter_id, category_id, called_at in
+              Ticket.objects.filter(office=office, business_date=today, state=TicketState.CALLED)
+              .values_list("counter_id", "category_id", "called_at")}
+    today_events = list(CounterEvent.objects.filter(office=office, business_date=today,
+                                                    kind__in=[CounterEventKind.OPENED, CounterEventKind.PAUSED])
+                        .order_by("at", "id").values_list("counter_id", "kind", "at"))
+    last_paused = {c: a for c, kind, a in today_events if kind == CounterEventKind.PAUSED}
+    last_day = (CounterEvent.objects.filter(office=office, business_date__lt=today)
+                .order_by("-business_date").values_list("business_date", flat=True).first())
+    rota: dict[int, list] = {}
+    if last_day:
+        shift = dt.datetime.combine(today, dt.time()) - dt.datetime.combine(last_day, dt.time())
+        events = (CounterEvent.objects.filter(office=office, business_date=last_day)
+                  .order_by("at", "id").values_list("counter_id", "kind", "at"))
+        rota = {c: [(_minutes(a + shift), _minutes(b + shift)) for a, b in spans]
+                for c, spans in _pauses(events).items()}
+    counters = []
+    for pk, is_open in Counter.objects.filter(office=office).values_list("pk", "is_open"):
+        category_id, called_at = called.get(pk, (None, None))
+        counters.append(CounterState(
+            pk, frozenset(serves.get(pk, ())), is_open=is_open,
+            busy_category=category_id if is_open and called_at else None,
+            busy_since=_minutes(called_at) if called_at else None,
+            paused_since=_minutes(last_paused[pk]) if not is_open and pk in last_paused else None,
+            planned_pauses=tuple(rota.get(pk, ()))))
+    history = History()
+    priors = dict(office.categories.values_list("pk", "prior_service_minutes"))
+    for category_id in priors:
+        rows = list(Ticket.objects.filter(category_id=category_id, state=TicketState.DONE,
+                                          service_seconds__isnull=False)
+                    .order_by("-finished_at").values_list("service_seconds", "counter_id")[:SERVICE_SAMPLES])
+        for seconds, counter_id in reversed(rows):
+            history.add_service(category_id, seconds / 60, counter=counter_id)
+    queue = [WaitingTicket(rules.call_key(is_fast_lane=fast, issued_at=issued, id=pk), category_id)
+             for pk, category_id, fast, issued in waiting]
+    estimates = estimate_queue(now=_minutes(at), queue=queue, counters=counters, history=history,
+                               priors={k: float(v) for k, v in priors.items()}, runs=runs)
+    return {row[0]: e for row, e in zip(waiting, estimates, strict=True)}
