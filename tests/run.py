@@ -116,7 +116,7 @@ def main() -> int:
                 notes.append(f"WARNING: {message} It runs with the in-process broker; "
                              "set MADOGUCHI_TEST_REDIS_URL.")
             title = "PostgreSQL pass (in-process broker: no Redis)"
-        passes["PostgreSQL"] = Pass(title, ["-m", "not browser and not dbfree", *extra], env, notes)
+        passes["PostgreSQL"] = Pass(title, ["-m", "not browser and not dbfree and not sqlite_only", *extra], env, notes)
     else:
         message = f"PostgreSQL is not reachable at {PG_URL}: the PostgreSQL pass did not run."
         if IN_CI:

@@ -117,9 +117,8 @@ def _servers(tmp_path, env, db=None):
     return stack, [a.url, b.url]
 
 
+@pytest.mark.sqlite_only  # the PostgreSQL pass runs the PostgreSQL twin below
 def test_fifty_clients_against_live_servers_sqlite(tmp_path):
-    if connection.vendor != "sqlite":
-        pytest.skip("the SQLite pass runs this one")
     env = server_env(MADOGUCHI_ALTCHA_MAX_NUMBER="500")
     stack, urls = _servers(tmp_path, env, db=tmp_path / "shared.sqlite3")
     with stack:
