@@ -68,3 +68,11 @@ def test_a_file_without_the_header_is_refused(tmp_path, capsys):
     assert main(["dx", "import-devices", str(tmp_path / "x.csv")]) == 1
     assert "IPアドレス" in capsys.readouterr().err
     assert not Device.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_public_side_refuses_dx(settings, capsys):
+    settings.ROLE = "public"
+    assert main(["dx", "import-devices", str(FIXTURE)]) == 2
+    assert "内部系" in capsys.readouterr().err
+    assert not Device.objects.exists()

@@ -25,6 +25,12 @@ def run(args: argparse.Namespace) -> int:
     from madoguchi.cli import _setup
 
     _setup()
+    from django.conf import settings
+
+    if settings.ROLE == "public":  # the devices and their counters live on the internal network
+        print("dx は内部系（MADOGUCHI_ROLE=internal または all）でだけ使えます。 "
+              "(dx runs on the internal side only)", file=sys.stderr)
+        return 2
     from madoguchi.core.actors import SYSTEM
 
     from . import services
