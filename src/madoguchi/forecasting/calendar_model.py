@@ -31,7 +31,9 @@ LEVEL_FRACTIONS = (0.2, 0.4, 0.6, 0.8)
 
 RECENT_DAYS = 28
 """Counts this many days before the end of training set the current level (a growing or
-shrinking office, a street after a closure): the ``recent`` feature below."""
+shrinking office, a street after a closure): the ``recent`` feature below. Older hours get one
+level per 91 days, so a quarter of unusual counts (works, a faulty sensor) does not bend the
+calendar multipliers learned from the rest."""
 
 
 # --- the calendar -------------------------------------------------------------------------
@@ -114,7 +116,7 @@ def _rows_features(hours: Sequence[dt.datetime], is_holiday, train_end: dt.date)
         if feats is None:
             feats = cache[day] = day_features(day, is_holiday)
         age = (train_end - day).days
-        recent = "recent" if age < RECENT_DAYS else "old"
+        recent = "recent" if age < RECENT_DAYS else f"q{(age - RECENT_DAYS) // 91}"
         rows.append((
             ("wh", feats.weekday, when.hour),
             ("hol", feats.holiday, when.hour),
