@@ -96,3 +96,18 @@ def test_levels_are_five_and_configurable():
     assert level_for(5, (1, 2, 3, 4)) == 5
     with pytest.raises(ValueError):
         level_for(5, (4, 3, 2, 1))
+
+
+def test_a_faulty_quarter_does_not_bend_the_season_or_the_level():
+    """A sensor (or a ticket machine) counting triple for four months long ago: the forecast
+    keeps today's level and the moving season learned from the ordinary months around it."""
+    hours, counts = simulated_office(days=420, start=dt.date(2024, 1, 4))
+    counts = [c * 3 if dt.date(2024, 6, 1) <= h.date() <= dt.date(2024, 9, 30) else c
+              for h, c in zip(hours, counts, strict=True)]
+    model = fit_series(hours, counts, country="JP")
+
+    def at(day, hour):
+        return model.predict([dt.datetime(day.year, day.month, day.day, hour, tzinfo=JST)])[0]
+
+    assert 8 < at(dt.date(2025, 6, 10), 10) < 12
+    assert 16 < at(dt.date(2025, 3, 25), 10) < 24
