@@ -6,6 +6,20 @@ from .audit import audit_record
 from .models import ApiToken, AuditLog, StaffMembership
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through their services (audit log, tickets, prints, bookings …):
+    to look at in the admin site, never to add, edit or delete there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(StaffMembership)
 class StaffMembershipAdmin(admin.ModelAdmin):
     list_display = ("user", "office", "role")
@@ -37,16 +51,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdmin):
     list_display = ("at", "actor", "action", "target")
     list_filter = ("action",)
     search_fields = ("actor", "target")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

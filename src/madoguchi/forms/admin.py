@@ -3,21 +3,14 @@ print, per office, form and day. Nothing personal is in a record."""
 
 from django.contrib import admin
 
+from madoguchi.core.admin import ReadOnlyAdmin
+
 from .models import FormPrint
 
 
 @admin.register(FormPrint)
-class FormPrintAdmin(admin.ModelAdmin):
+class FormPrintAdmin(ReadOnlyAdmin):
     list_display = ("at", "office", "form_name", "pages", "case_code", "actor")
     list_filter = ("office", "form", "at")
     date_hierarchy = "at"
     search_fields = ("case_code", "form")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,21 +2,14 @@
 
 from django.contrib import admin
 
+from madoguchi.core.admin import ReadOnlyAdmin
+
 from .models import OfficeKey
 
 
 @admin.register(OfficeKey)
-class OfficeKeyAdmin(admin.ModelAdmin):
+class OfficeKeyAdmin(ReadOnlyAdmin):
     list_display = ("office_code", "kid", "created_at", "retired_at", "is_copy")
     list_filter = ("office_code", "is_copy")
     fields = ("office_code", "kid", "public_key", "created_at", "retired_at", "is_copy")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

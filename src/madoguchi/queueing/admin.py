@@ -6,6 +6,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core.actors import actor_for_user
+from madoguchi.core.admin import ReadOnlyAdmin
 from madoguchi.core.errors import ServiceError
 from madoguchi.core.models import Role
 
@@ -321,18 +322,6 @@ class CounterAdmin(ServiceAdminMixin, admin.ModelAdmin):
         for obj in queryset:
             self.delete_model(request, obj)
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Tickets and their events change only through the counter screens and the API."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Ticket)

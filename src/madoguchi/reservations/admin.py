@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.core.actors import actor_for_user
+from madoguchi.core.admin import ReadOnlyAdmin
 from madoguchi.core.errors import ServiceError
 from madoguchi.queueing.calendar_models import Weekday
 
@@ -67,7 +68,7 @@ class SlotOverrideAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(ReadOnlyAdmin):
     """Read-only: bookings come from citizens (or staff) through the service; 取消 frees the slots."""
 
     list_display = ("display_code", "start", "type", "office", "slots", "status", "prepared_at")
@@ -76,15 +77,6 @@ class ReservationAdmin(admin.ModelAdmin):
     search_fields = ("code",)
     exclude = ("email",)
     actions = ["cancel_selected"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("選択した予約を取り消す（枠を空ける）"))
     def cancel_selected(self, request, queryset):
