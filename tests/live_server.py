@@ -28,6 +28,19 @@ ARTIFACTS = ROOT / "test-artifacts"
 STARTUP_TIMEOUT = 60.0
 
 
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.2):
+    """Poll ``predicate`` until it gives something true (returned), or fail naming the last value:
+    what another process (a zone push, a pull) does arrives when it arrives."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -13,23 +13,12 @@ import pytest
 
 from madoguchi.zones.signing import signed_headers
 
-from ..live_server import madoguchi_server, server_env, sse_stream
+from ..live_server import madoguchi_server, server_env, sse_stream, wait_until
 
 SECRET = "two-zone-test-shared-secret-0123456789"
 KIOSK = {"Authorization": "Bearer demo-kiosk"}
 STAFF = {"Authorization": "Bearer demo-staff"}
 STALE_AFTER = 4
-
-
-def wait_until(predicate, timeout=20.0, interval=0.2):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
 
 
 @pytest.fixture(scope="module")

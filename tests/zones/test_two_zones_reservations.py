@@ -15,21 +15,15 @@ from madoguchi.reservations import altcha
 from madoguchi.zones.signing import signed_headers
 
 from ..live_server import madoguchi_server, server_env
+from ..live_server import wait_until as _wait_until
 
 SECRET = "two-zone-reservations-secret-0123456789"
 DEMO_CARD = ("1234-5678-9012", "1990-04-01")  # the demo's notice letter (reservations/demo.py)
 STAFF = {"Authorization": "Bearer demo-staff"}
 
 
-def wait_until(predicate, timeout=30.0, interval=0.3):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
+def wait_until(predicate):
+    return _wait_until(predicate, timeout=30.0, interval=0.3)  # a pull round trip or two
 
 
 @pytest.fixture(scope="module")

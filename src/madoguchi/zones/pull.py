@@ -24,14 +24,14 @@ import urllib.request
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from madoguchi.core.timeutil import now
 
 from .models import PullCursor, ZoneReceipt
-from .receiver import MAX_BODY, _refuse
+from .receiver import _refuse, verified
 from .signing import Refused, SequenceClock, signed_headers, verify
 
 log = logging.getLogger(__name__)
@@ -49,18 +49,12 @@ def reservations_feed(request):
     """``POST /zone/v1/reservations`` — one page of bookings changed since the cursor given."""
     from madoguchi.reservations.zone import changes_since
 
-    body = request.body
-    if len(body) > MAX_BODY:
-        return _refuse(413, "too_large", "送信データが大きすぎます。")
+    checked = verified(request, what="pull")
+    if isinstance(checked, JsonResponse):
+        return checked
+    sender, sequence = checked
     try:
-        sender, sequence = verify(settings.ZONE_SECRET, request.headers, body,
-                                  max_skew=settings.ZONE_MAX_SKEW_SECONDS)
-    except Refused as exc:
-        log.warning("zone pull refused (%s): %s", exc.code, exc.message)
-        return _refuse(401 if exc.code != "zone_not_configured" else 503, exc.code,
-                       "署名を確認できないため受け付けません。")
-    try:
-        query = json.loads(body or b"{}")
+        query = json.loads(request.body or b"{}")
         since = dt.datetime.fromisoformat(query["since"]) if query.get("since") else None
         after_code = str(query.get("after_code") or "")
         offices = [str(c) for c in query.get("offices") or []]

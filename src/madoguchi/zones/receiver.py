@@ -28,22 +28,30 @@ def _refuse(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"code": code, "message": message, "detail": None}, status=status)
 
 
+def verified(request, *, what: str) -> tuple[str, int] | JsonResponse:
+    """The sender and sequence of a signed zone request, or the refusal to answer with
+    (too large, not signed with the zone secret, too old, replayed)."""
+    if len(request.body) > MAX_BODY:
+        return _refuse(413, "too_large", "送信データが大きすぎます。")
+    try:
+        return verify(settings.ZONE_SECRET, request.headers, request.body,
+                      max_skew=settings.ZONE_MAX_SKEW_SECONDS)
+    except Refused as exc:
+        log.warning("zone %s refused (%s): %s", what, exc.code, exc.message)
+        return _refuse(401 if exc.code != "zone_not_configured" else 503, exc.code,
+                       "署名を確認できないため受け付けません。")
+
+
 @csrf_exempt
 @require_POST
 def sync(request):
     """``POST /zone/v1/sync`` — one office's board and ticket statuses (internal → public)."""
-    body = request.body
-    if len(body) > MAX_BODY:
-        return _refuse(413, "too_large", "送信データが大きすぎます。")
+    checked = verified(request, what="push")
+    if isinstance(checked, JsonResponse):
+        return checked
+    sender, sequence = checked
     try:
-        sender, sequence = verify(settings.ZONE_SECRET, request.headers, body,
-                                  max_skew=settings.ZONE_MAX_SKEW_SECONDS)
-    except Refused as exc:
-        log.warning("zone push refused (%s): %s", exc.code, exc.message)
-        return _refuse(401 if exc.code != "zone_not_configured" else 503, exc.code,
-                       "署名を確認できないため受け付けません。")
-    try:
-        payload = json.loads(body)
+        payload = json.loads(request.body)
         office_code = payload["office"]["code"]
     except (ValueError, KeyError, TypeError):
         return _refuse(400, "bad_payload", "送信データの形式が正しくありません。")
