@@ -118,3 +118,6 @@ class Reading(models.Model):
 
     def __str__(self):
         return f"{self.device} {self.read_at:%Y-%m-%d} {self.total}"
+
+
+from .kpi_models import Computed, Direction, Kpi, KpiActual, KpiTarget, ValueKind  # noqa: E402,F401
