@@ -60,6 +60,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"読取 {summary.read} 台、失敗 {summary.failed} 台、リセット {summary.reset} 台、交換 {summary.replaced} 台 "
           f"(read: {summary.read}, failed: {summary.failed}, reset: {summary.reset}, "
           f"replaced: {summary.replaced})", flush=True)
+    if summary.failed and not summary.read:
+        # Every device silent is not a printer switched off: the network, the community name or
+        # the SNMP keys are wrong. Exit non-zero so that cron mails it and systemd marks it failed.
+        print("どの機器からも読み取れませんでした。ネットワーク・コミュニティ名・SNMPv3 の設定を確認してください。 "
+              "(no device answered: check the network and the SNMP settings)", file=sys.stderr, flush=True)
+        return 1
     return 0
 
 
@@ -69,14 +75,14 @@ def _kpis(args: argparse.Namespace, actor) -> int:
     if args.load_seed:
         loaded = kpi_seed.load_seed(actor=actor)
         print(f"資料の KPI {len(loaded)} 件を読み込みました (loaded {len(loaded)} KPIs)", flush=True)
-    this_year = fiscal.current()
+    this_year = fiscal.current_fiscal_year()
     years = args.fy or ([this_year - 1, this_year] if args.refresh else [this_year])
     if args.refresh:
         s = kpi_services.kpis_refresh(actor=actor, fiscal_years=years)
         print(f"更新: 記録 {s.written} 件、変化なし {s.unchanged} 件、データなし {s.nothing} 件 "
               f"(written: {s.written}, unchanged: {s.unchanged}, no data: {s.nothing})", flush=True)
     for fy in years:
-        print(f"{fy}年度（{fiscal.era_long(fy)}）", flush=True)
+        print(f"{fy}年度（{fiscal.label(fy)}）", flush=True)
         for row in kpi_selectors.table(fy):
             print(f"  {row.kpi.code:20} {row.kpi.name}: 目標 {row.target_text} / {row.achievement}", flush=True)
     return 0

@@ -46,5 +46,5 @@ def seed_kpis() -> None:
     today = business_date()
     kpi_seed.load_seed(actor=SYSTEM)
     kpi_seed.load_system(actor=SYSTEM, demo_today=today)
-    this_year = fiscal.fiscal_year(today)
+    this_year = fiscal.fiscal_year_of(today)
     kpi_services.kpis_refresh(actor=SYSTEM, fiscal_years=[this_year - 1, this_year], today=today)

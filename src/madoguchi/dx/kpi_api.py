@@ -39,7 +39,7 @@ class KpiQuery(Schema):
 @router.get("/dx/kpis", response={200: list[KpiOut], **ERRORS},
             summary="KPI（成果指標）の目標値と達成状況 (DX office or admin)")
 def dx_kpis(request, query: Query[KpiQuery]):
-    fy = query.fy or fiscal.current()
-    if fy <= fiscal.current():
+    fy = query.fy or fiscal.current_fiscal_year()
+    if fy <= fiscal.current_fiscal_year():
         kpi_services.kpis_refresh(actor=request.actor, fiscal_years=[fy], max_age=REFRESH_AGE)
     return kpi_selectors.api_rows(fy)

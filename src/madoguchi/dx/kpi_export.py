@@ -40,7 +40,7 @@ def workbook_bytes(fy: int) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = f"KPI {fy}年度"
-    sheet.append([f"デジタル戦略のKPI（{fiscal.era_long(fy)}）"])
+    sheet.append([f"デジタル戦略のKPI（{fiscal.label(fy)}）"])
     sheet["A1"].font = Font(bold=True, size=14)
     headers = layout_headers(fy, fiscal.as_of_label(as_of) if as_of else "")
     for area, area_rows in kpi_selectors.by_area(rows):
@@ -74,7 +74,7 @@ def _trend_sheet(book: Workbook, items) -> None:
     trends = kpi_selectors.trends(items)
     years = sorted({p.fy for points in trends.values() for p in points})
     sheet = book.create_sheet("年度別の推移")
-    sheet.append(["KPI (成果指標)", "単位", *[f"{fiscal.era_long(y)} {kind}" for y in years
+    sheet.append(["KPI (成果指標)", "単位", *[f"{fiscal.label(y)} {kind}" for y in years
                                            for kind in ("目標値", "実績")]])
     for cell in sheet[1]:
         cell.font, cell.fill, cell.border, cell.alignment = Font(bold=True), HEAD, BOX, WRAP

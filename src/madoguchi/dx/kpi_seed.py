@@ -83,13 +83,13 @@ def load_system(*, actor: Actor, path: Path = SEED_FILE, demo_today: dt.date | N
             if settings.get("baseline") == "history_start":
                 kpi = kpi_services.kpi_define(
                     actor=actor, code=code,
-                    baseline_fy=fiscal.fiscal_year(demo_today - dt.timedelta(days=365)))
+                    baseline_fy=fiscal.fiscal_year_of(demo_today - dt.timedelta(days=365)))
             _demo_targets(actor, kpi, settings.get("targets") or {}, demo_today)
     return out
 
 
 def _demo_targets(actor: Actor, kpi: Kpi, targets: dict, today: dt.date) -> None:
-    this_year = fiscal.fiscal_year(today)
+    this_year = fiscal.fiscal_year_of(today)
     years = {"this_year": this_year, "next_year": this_year + 1}
     for key, value in targets.items():
         kpi_services.kpi_target_set(actor=actor, kpi=kpi, fiscal_year=years[key], value=_dec(value),

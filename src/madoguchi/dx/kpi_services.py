@@ -100,7 +100,7 @@ def kpi_actual_record(*, actor: Actor, kpi: Kpi, fiscal_year: int, as_of: dt.dat
     _require_dx(actor)
     first, _last = fiscal.bounds(fiscal_year)
     if as_of < first:
-        raise InvalidKpiInput(f"時点は{fiscal.era_long(fiscal_year)}の開始（{first:%Y年%-m月%-d日}）以降の日付にしてください。",
+        raise InvalidKpiInput(f"時点は{fiscal.label(fiscal_year)}の開始（{first:%Y年%-m月%-d日}）以降の日付にしてください。",
                               detail={"field": "as_of"})
     if source == KpiActual.Source.MANUAL and as_of > business_date():
         raise InvalidKpiInput("時点に未来の日付は入力できません。", detail={"field": "as_of"})
@@ -146,10 +146,10 @@ def kpis_refresh(*, actor: Actor, fiscal_years: list[int] | None = None, today: 
     _require_dx(actor)
     today = today or business_date()
     summary = RefreshSummary()
-    years = fiscal_years or [fiscal.fiscal_year(today)]
+    years = fiscal_years or [fiscal.fiscal_year_of(today)]
     computed = [k for k in kpi_selectors.kpis() if k.computed]
     for fy in years:
-        if fy > fiscal.fiscal_year(today):
+        if fy > fiscal.fiscal_year_of(today):
             continue
         period = kpi_compute.Period(fy=fy, today=today)
         for kpi in computed:

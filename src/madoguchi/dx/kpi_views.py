@@ -26,25 +26,25 @@ def _fy(request) -> int:
     try:
         fy = int(raw)
     except ValueError:
-        return fiscal.current()
-    return fy if 2000 <= fy <= 2100 else fiscal.current()
+        return fiscal.current_fiscal_year()
+    return fy if 2000 <= fy <= 2100 else fiscal.current_fiscal_year()
 
 
 def _dashboard(request, fy: int, *, actual_form=None, target_form=None, status=200):
-    if fy <= fiscal.current():
+    if fy <= fiscal.current_fiscal_year():
         kpi_services.kpis_refresh(actor=request.actor, fiscal_years=[fy], max_age=REFRESH_AGE)
     rows = kpi_selectors.table(fy)
     items = [r.kpi for r in rows]
     trends = kpi_selectors.trends(items)
-    years = sorted(set(kpi_selectors.years_with_data()) | {fiscal.current(), fy})
-    today = fiscal.current()
+    years = sorted(set(kpi_selectors.years_with_data()) | {fiscal.current_fiscal_year(), fy})
+    today = fiscal.current_fiscal_year()
     as_of = kpi_selectors.as_of_common(rows)
     context = {
-        "fy": fy, "fy_label": fiscal.era_long(fy), "fy_era": fiscal.era(fy), "next_era": fiscal.era(fy + 1),
+        "fy": fy, "fy_label": fiscal.label(fy), "fy_era": fiscal.era(fy), "next_era": fiscal.era(fy + 1),
         "as_of_label": fiscal.as_of_label(as_of) if as_of else "",
         "areas": kpi_selectors.by_area(rows),
         "trends": [(r.kpi, trends[r.kpi.pk]) for r in rows],
-        "years": [(y, fiscal.era_long(y)) for y in years],
+        "years": [(y, fiscal.label(y)) for y in years],
         "previous_fy": fy - 1, "next_fy": fy + 1 if fy < today + 1 else None,
         "actual_form": actual_form or ActualForm(kpis=items, prefix="actual", initial={
             "fiscal_year": fy, "as_of": min(fiscal.bounds(fy)[1], business_date())}),
@@ -70,13 +70,13 @@ def kpis(request):
             if which == "target":
                 kpi_services.kpi_target_set(actor=request.actor, kpi=kpi, fiscal_year=data["fiscal_year"],
                                             value=data["value"], note=data["note"])
-                done = f"「{kpi.name}」の{fiscal.era_long(data['fiscal_year'])}の目標値を設定しました。"
+                done = f"「{kpi.name}」の{fiscal.label(data['fiscal_year'])}の目標値を設定しました。"
             else:
                 kpi_services.kpi_actual_record(
                     actor=request.actor, kpi=kpi, fiscal_year=data["fiscal_year"], as_of=data["as_of"],
                     value=data["value"], numerator=data["numerator"], denominator=data["denominator"],
                     note=data["note"])
-                done = f"「{kpi.name}」の{fiscal.era_long(data['fiscal_year'])}の実績を記録しました。"
+                done = f"「{kpi.name}」の{fiscal.label(data['fiscal_year'])}の実績を記録しました。"
         except ServiceError as exc:
             field = (exc.detail or {}).get("field") if isinstance(exc.detail, dict) else None
             form.add_error(field if field in form.fields else None, exc.message)
@@ -95,7 +95,7 @@ def kpi_history(request, code: str):
               kpi_selectors.actual_figures(kpi, line.replaces) if line.replaces else "")
              for line in kpi_selectors.history(kpi)]
     context = {"kpi": kpi, "lines": lines, "targets": kpi_selectors.target_history(kpi),
-               "era_long": fiscal.era_long}
+               "era_long": fiscal.label}
     return render(request, "dx/kpi_history.html", context)
 
 

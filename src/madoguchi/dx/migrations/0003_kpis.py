@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dx', '0001_initial'),
+        ('dx', '0002_paper'),
     ]
 
     operations = [
