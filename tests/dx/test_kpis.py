@@ -267,3 +267,14 @@ def test_the_api_refuses_counter_staff_and_a_bad_year(client, dx_user):
     assert client.get("/api/v1/dx/kpis").status_code == 401
     bad = client.get("/api/v1/dx/kpis?fy=twenty", headers={"Authorization": "Bearer demo-dx"})
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_request"
+
+
+def test_counter_staff_and_strangers_cannot_post_an_actual(client, dx_user, staff_user):
+    entry = {"form": "actual", "actual-kpi": "senior_course", "actual-fiscal_year": "2021",
+             "actual-as_of": "2022-03-31", "actual-value": "99999"}
+    assert client.post("/dx/kpis/", entry).status_code == 302  # to the log-in page
+    client.force_login(staff_user)
+    refused = client.post("/dx/kpis/", entry)
+    assert refused.status_code == 403 and "情報政策課" in refused.content.decode()
+    assert client.get("/dx/kpis/export.xlsx").status_code == 403
+    assert not KpiActual.objects.filter(value=99999).exists()
