@@ -65,7 +65,7 @@ def test_ninety_percent_of_207_against_80_is_achieved_and_the_next_years_target_
     assert row.as_of_label == "R4.3時点"
     time = seed_table["counter_time"]  # a reduction of 21.5 hours against 62.5: not reached
     assert (time.target_text, time.achievement, time.next_target_text) == (
-        "62.5時間減", "未達成 (21.5時間減)", "825.0時間減")
+        "62.5時間減", "未達成 (21.5時間減)", "825時間減")
     paper = seed_table["paper_use"]    # no target for 令和3年度 (「—」): nothing to judge
     assert (paper.target_text, paper.status, paper.next_target_text, paper.next_target.note) == (
         "—", "no_data", "50%減", "600万枚減")

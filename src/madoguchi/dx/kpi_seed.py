@@ -64,14 +64,14 @@ def load_seed(*, actor: Actor, path: Path = SEED_FILE) -> list[Kpi]:
 
 
 def load_system(*, actor: Actor, path: Path = SEED_FILE, demo_today: dt.date | None = None) -> list[Kpi]:
-    """The KPIs the system computes from its own records; with ``demo_today`` also the demo's
+    """The KPIs the system computes from its own records (listed after the seed's 市民サービスの向上
+    rows, display order 51…); with ``demo_today`` also the demo's
     targets for its own years and the baseline of 窓口での対応時間 (the demo history's first year)."""
     data = read(path)
     out = []
-    start = len(data["kpis"])
     for i, entry in enumerate(data.get("system") or []):
         kpi = _define(actor, {k: v for k, v in entry.items() if k != "demo_targets"},
-                      (start + i + 1) * 10, "Madoguchi（整理券・来庁予約・来庁案件の記録）")
+                      50 + i + 1, "Madoguchi（整理券・来庁予約・来庁案件の記録）")
         if demo_today is not None:
             _demo_targets(actor, kpi, entry.get("demo_targets") or {}, demo_today)
         out.append(kpi)

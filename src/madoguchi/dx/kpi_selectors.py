@@ -40,6 +40,18 @@ def value_text(kpi: Kpi, value: Decimal | None) -> str:
     return "" if value is None else f"{number(value, kpi.decimals)}{kpi.unit}"
 
 
+def target_number(kpi: Kpi, value: Decimal | None) -> str:
+    """A target as the seed writes it: no decimals it does not have (「825時間減」, 「62.5時間減」)."""
+    if value is None:
+        return ""
+    places = max(0, -Decimal(str(value)).normalize().as_tuple().exponent)
+    return number(value, min(places, kpi.decimals))
+
+
+def target_text(kpi: Kpi, value: Decimal | None) -> str:
+    return "—" if value is None else f"{target_number(kpi, value)}{kpi.unit}"
+
+
 def _has_parts(kpi: Kpi, actual: KpiActual) -> bool:
     return kpi.kind == ValueKind.RATIO and actual.numerator is not None and actual.denominator is not None
 
@@ -87,11 +99,11 @@ class Row:
 
     @property
     def target_text(self) -> str:
-        return value_text(self.kpi, self.target.value) if self.target else "—"
+        return target_text(self.kpi, self.target.value if self.target else None)
 
     @property
     def next_target_text(self) -> str:
-        return value_text(self.kpi, self.next_target.value) if self.next_target else "—"
+        return target_text(self.kpi, self.next_target.value if self.next_target else None)
 
     @property
     def achievement(self) -> str:
@@ -163,6 +175,8 @@ class TrendPoint:
     actual: Decimal | None
     as_of: dt.date | None
     status: str
+    target_text: str = ""   # as the table shows it: 「1,500」, 「62.5」
+    actual_text: str = ""
 
 
 def trends(items: list[Kpi]) -> dict[int, list[TrendPoint]]:
@@ -183,7 +197,9 @@ def trends(items: list[Kpi]) -> dict[int, list[TrendPoint]]:
             value = actual.value if actual else None
             points.append(TrendPoint(fy=fy, target=target, actual=value,
                                      as_of=actual.as_of if actual else None,
-                                     status=status(kpi, target, value)))
+                                     status=status(kpi, target, value),
+                                     target_text=target_number(kpi, target),
+                                     actual_text=number(value, kpi.decimals)))
         out[kpi.pk] = points
     return out
 

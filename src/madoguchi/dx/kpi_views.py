@@ -39,6 +39,7 @@ def _dashboard(request, fy: int, *, actual_form=None, target_form=None, status=2
     years = sorted(set(kpi_selectors.years_with_data()) | {fiscal.current_fiscal_year(), fy})
     today = fiscal.current_fiscal_year()
     as_of = kpi_selectors.as_of_common(rows)
+    chosen = request.GET.get("kpi", "")  # 「入力」 of a row: the forms start on its KPI
     context = {
         "fy": fy, "fy_label": fiscal.label(fy), "fy_era": fiscal.era(fy), "next_era": fiscal.era(fy + 1),
         "as_of_label": fiscal.as_of_label(as_of) if as_of else "",
@@ -47,9 +48,9 @@ def _dashboard(request, fy: int, *, actual_form=None, target_form=None, status=2
         "years": [(y, fiscal.label(y)) for y in years],
         "previous_fy": fy - 1, "next_fy": fy + 1 if fy < today + 1 else None,
         "actual_form": actual_form or ActualForm(kpis=items, prefix="actual", initial={
-            "fiscal_year": fy, "as_of": min(fiscal.bounds(fy)[1], business_date())}),
+            "kpi": chosen, "fiscal_year": fy, "as_of": min(fiscal.bounds(fy)[1], business_date())}),
         "target_form": target_form or TargetForm(kpis=items, prefix="target",
-                                                 initial={"fiscal_year": fy + 1}),
+                                                 initial={"kpi": chosen, "fiscal_year": fy + 1}),
     }
     return render(request, "dx/kpis.html", context, status=status)
 

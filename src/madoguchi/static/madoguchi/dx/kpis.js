@@ -31,13 +31,13 @@
         datasets: [
           { type: "bar", label: "実績", data: actuals, backgroundColor: colours, order: 2 },
           { type: "line", label: "目標値", data: targets, borderColor: TARGET, backgroundColor: TARGET,
-            borderDash: [6, 4], pointRadius: 4, spanGaps: true, order: 1 }
+            borderDash: [6, 4], pointRadius: 4, pointStyle: "circle", spanGaps: false, order: 1 }
         ]
       },
       options: {
         responsive: true, maintainAspectRatio: false, animation: false,
         plugins: {
-          legend: { position: "bottom", labels: { boxWidth: 14 } },
+          legend: { position: "bottom", labels: { boxWidth: 14, usePointStyle: true } },
           tooltip: { callbacks: { label: function (c) {
             return c.dataset.label + ": " + (c.parsed.y === null ? "—" : c.parsed.y.toLocaleString("ja-JP") + unit);
           } } }
