@@ -19,6 +19,7 @@ from . import selectors
 router = Router(tags=["forecast"])
 
 LEVEL_WORDS = {
+    0: gettext_lazy("閉庁"),
     1: gettext_lazy("空いている"),
     2: gettext_lazy("やや空いている"),
     3: gettext_lazy("普通"),
@@ -31,7 +32,7 @@ class ForecastHourOut(Schema):
     category: str = Field(description="用件コード。空欄は庁舎全体。")
     hour: dt.datetime
     predicted: float = Field(description="予測発券数（その時間帯）")
-    level: int = Field(description="混雑レベル 1（空いている）… 5（大変混雑）")
+    level: int = Field(description="混雑レベル 1（空いている）… 5（大変混雑）。0 は閉庁（受付時間外）")
     level_text: str
 
 
