@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from madoguchi.api import api
+from madoguchi.forecasting import urls as forecasting_urls
 from madoguchi.procedures import urls as procedure_urls
 from madoguchi.queueing.urls import internal_urlpatterns, public_urlpatterns
 from madoguchi.queueing.views import public as public_views
@@ -45,6 +46,7 @@ if settings.ROLE == "public":
     urlpatterns.append(path("zone/v1/reservations", zone_pull.reservations_feed, name="zone-reservations"))
 
 urlpatterns += public_urlpatterns + procedure_urls.public_urlpatterns + reservation_urls.public_urlpatterns
+urlpatterns += forecasting_urls.public_urlpatterns  # 混雑予想 (both zones)
 urlpatterns.append(path("", include("madoguchi.forms.public_urls")))  # the citizen's form
 
 # Error pages of the site (JSON under /api/): madoguchi.core.errorpages.

@@ -26,6 +26,8 @@ CITIZEN_FILES = (
     "reservations/citizen_views.py", "reservations/kiosk_views.py", "reservations/mail.py",
     "reservations/calendar_file.py", "reservations/templates/reservations/book_",
     "reservations/templates/reservations/reservation", "reservations/templates/reservations/_kiosk_",
+    # 混雑予想: the calendar page and the feed's level words
+    "forecasting/templates/forecasting/", "forecasting/views.py", "forecasting/api.py",
 )
 # Citizen-facing strings that live in mixed files.
 CITIZEN_MSGIDS = {
