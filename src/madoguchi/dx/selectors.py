@@ -17,3 +17,12 @@ def sections_by_name() -> dict:
 
 def devices_to_poll():
     return Device.objects.filter(active=True, pollable=True).order_by("pk")
+
+
+def device_summary() -> dict:
+    """How many devices there are and how their last reading went (the DX home page)."""
+    from django.db.models import Count
+
+    counts = dict(Device.objects.filter(active=True).values_list("status").annotate(n=Count("pk")))
+    return {"total": sum(counts.values()), "by_status": {
+        label: counts.get(value, 0) for value, label in Device.Status.choices}}
