@@ -38,6 +38,7 @@ def center_history(today=TODAY, clock=None):
 def center_forecast(office, monkeypatch):
     """The centre's forecast from 2 March 2026; the clock stays at 2:15 that morning."""
     clock = {"now": dt.datetime(2026, 1, 1, tzinfo=JST)}
-    monkeypatch.setattr("madoguchi.queueing.services.now", lambda: clock["now"])
-    monkeypatch.setattr("madoguchi.core.timeutil.now", lambda: clock["now"])
+    # Django's clock, not a module's name for it: a module first imported during the test
+    # would keep a patched ``now`` for the rest of the run.
+    monkeypatch.setattr("django.utils.timezone.now", lambda: clock["now"])
     return center_history(clock=clock)

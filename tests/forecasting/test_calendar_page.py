@@ -120,8 +120,7 @@ def test_an_office_open_around_the_clock_shows_its_busy_hours_not_the_night(offi
     from madoguchi.queueing import services
 
     clock = {}
-    monkeypatch.setattr("madoguchi.queueing.services.now", lambda: clock["now"])
-    monkeypatch.setattr("madoguchi.core.timeutil.now", lambda: clock["now"])
+    monkeypatch.setattr("django.utils.timezone.now", lambda: clock["now"])
     kiosk = actor_for_token("demo-kiosk")
     for offset in range(1, 22):
         day = dt.date(2026, 3, 2) - dt.timedelta(days=offset)
