@@ -168,3 +168,20 @@ def test_event_days_raise_the_forecast_of_a_future_event(monkeypatch, tmp_path, 
     levels = dict(PlaceHourForecast.objects.filter(place=garden, hour__date__in=[future_event])
                   .values_list("hour", "level"))
     assert set(levels.values()) == {5}
+
+
+def test_the_admin_site_saves_a_place_through_the_service(office):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from madoguchi.forecasting.models import Place
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="admin"))
+    answer = client.post("/admin/forecasting/place/add/", {
+        "code": "museum", "name": "市立博物館", "name_en": "", "names": "{}", "kind": "museum",
+        "country": "jp", "time_zone": "Asia/Tokyo", "closed_weekdays": "[0]", "is_public": "on"})
+    assert answer.status_code == 302
+    assert Place.objects.get(code="museum").country == "JP"  # normalised by place_save
+    assert AuditLog.objects.filter(action="place_created", target="place:museum", actor="admin").exists()
+    assert client.get("/admin/forecasting/placecount/").status_code == 200
