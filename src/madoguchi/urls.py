@@ -36,6 +36,7 @@ if settings.ROLE in ("all", "internal"):
         path("", include("madoguchi.cases.urls")),
         path("", include("madoguchi.forms.urls")),
         path("", include("madoguchi.reservations.staff_urls")),  # bookings by slot, card list
+        path("", include("madoguchi.dx.urls")),  # the DX office: KPIs, paper use (city-wide)
         *internal_urlpatterns,
         *procedure_urls.internal_urlpatterns,
         *reservation_urls.internal_urlpatterns,
