@@ -7,7 +7,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from madoguchi.api import api
-from madoguchi.forecasting import urls as forecasting_urls
 from madoguchi.procedures import urls as procedure_urls
 from madoguchi.queueing.urls import internal_urlpatterns, public_urlpatterns
 from madoguchi.queueing.views import public as public_views
@@ -47,8 +46,8 @@ if settings.ROLE == "public":
     urlpatterns.append(path("zone/v1/reservations", zone_pull.reservations_feed, name="zone-reservations"))
 
 urlpatterns += public_urlpatterns + procedure_urls.public_urlpatterns + reservation_urls.public_urlpatterns
-urlpatterns += forecasting_urls.public_urlpatterns  # 混雑予想 (both zones)
 urlpatterns.append(path("", include("madoguchi.forms.public_urls")))  # the citizen's form
+urlpatterns.append(path("", include("madoguchi.forecasting.urls")))  # places (観光地), both zones
 
 # Error pages of the site (JSON under /api/): madoguchi.core.errorpages.
 handler400 = "madoguchi.core.errorpages.bad_request"

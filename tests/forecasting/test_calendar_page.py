@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from madoguchi.forecasting.api import LEVEL_WORDS
+from madoguchi.forecasting.api import OFFICE_LEVEL_WORDS
 
 pytestmark = pytest.mark.django_db
 LANGS = ["en", "zh-hans", "ko", "vi", "pt-br"]
@@ -75,7 +75,7 @@ def test_a_category_has_its_own_hours(center_forecast):
 def test_the_page_and_the_feed_in_every_language(center_forecast, lang):
     html = page(f"/o/center/forecast/?lang={lang}&day=2026-03-20")
     with translation.override(lang):
-        words = {level: str(word) for level, word in LEVEL_WORDS.items()}
+        words = {level: str(word) for level, word in OFFICE_LEVEL_WORDS.items()}
         title = translation.gettext("混雑予想")
         closed_day = translation.gettext("この日は閉庁日です。")
         holiday = translation.gettext("祝日") + "（春分の日）"  # the holiday's own name stays Japanese

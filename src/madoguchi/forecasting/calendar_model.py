@@ -129,8 +129,13 @@ def hour_keys(start: dt.datetime, days: int, tz: dt.tzinfo) -> list[dt.datetime]
 
 
 def _rows_features(hours: Sequence[dt.datetime], is_holiday, train_end: dt.date,
+                   event_days: frozenset[dt.date] = frozenset(),
                    kinds: DayKinds | None = None) -> list[tuple]:
-    """One tuple of categorical levels per hour (local wall-clock time of each timestamp)."""
+    """One tuple of categorical levels per hour (local wall-clock time of each timestamp).
+
+    ``event_days`` (a place's festivals, light-ups …) add one whole-day multiplier, only when
+    there are any: a series without events keeps exactly the features above. ``kinds``: the
+    office calendar (``OPENED`` / ``CLOSED`` days)."""
     cache: dict[dt.date, DayFeatures] = {}
     rows = []
     for when in hours:
@@ -149,7 +154,7 @@ def _rows_features(hours: Sequence[dt.datetime], is_holiday, train_end: dt.date,
             # no month-of-year factor: with a year or two of history it is confounded with the
             # recent level and the fit drifts between the two; the season covers 3月・4月.
             ("recent", recent),
-        ))
+        ) + ((("event", day in event_days),) if event_days else ()))
     return rows
 
 
@@ -162,12 +167,13 @@ class SeriesModel:
     base: float
     factors: dict[tuple, float] = field(default_factory=dict)
     busy_hour: float = 0.0
+    event_days: frozenset[dt.date] = frozenset()
 
     def predict(self, hours: Sequence[dt.datetime], kinds: DayKinds | None = None) -> list[float]:
         """The expected count of each hour; ``kinds`` the office calendar of those days."""
         is_holiday = holiday_calendar(self.country)
         out = []
-        for levels in _rows_features(hours, is_holiday, self.train_end, kinds):
+        for levels in _rows_features(hours, is_holiday, self.train_end, self.event_days, kinds):
             value = self.base
             for level in levels:
                 if level[0] == "recent":
@@ -187,18 +193,20 @@ class SeriesModel:
 
 def fit_series(hours: Sequence[dt.datetime], counts: Sequence[float], *, country: str = "JP",
                iterations: int = 40, prior_hours: float = 24.0,
-               kinds: DayKinds | None = None) -> SeriesModel:
+               event_days: Iterable[dt.date] = (), kinds: DayKinds | None = None) -> SeriesModel:
     """Fit one series' hourly counts (``hours`` aware, in the place's local time).
 
     ``prior_hours`` is the shrinkage: each level's multiplier is estimated as if that many extra
-    hours of mean traffic had been seen exactly at the current fit. ``kinds``: the office
+    hours of mean traffic had been seen exactly at the current fit. ``event_days``: local dates
+    with an event (past ones teach the effect, future ones receive it). ``kinds``: the office
     calendar of the training days (休日開庁 and 臨時閉庁 days), see ``OPENED`` and ``CLOSED``.
     """
     if not hours:
         raise ValueError("no training counts")
     is_holiday = holiday_calendar(country)
     train_end = max(h.date() for h in hours)
-    rows = _rows_features(hours, is_holiday, train_end, kinds)
+    events = frozenset(event_days)
+    rows = _rows_features(hours, is_holiday, train_end, events, kinds)
     n = len(counts)
     mean = sum(counts) / n
     base = max(mean, 1e-9)
@@ -228,7 +236,7 @@ def fit_series(hours: Sequence[dt.datetime], counts: Sequence[float], *, country
     positive = sorted(c for c in counts if c > 0)
     busy = positive[min(len(positive) - 1, int(0.95 * len(positive)))] if positive else 0.0
     return SeriesModel(country=country.upper(), train_end=train_end, base=base,
-                       factors=factors, busy_hour=float(busy))
+                       factors=factors, busy_hour=float(busy), event_days=events)
 
 
 # --- levels -------------------------------------------------------------------------------

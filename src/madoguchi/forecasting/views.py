@@ -1,99 +1,102 @@
-"""The citizen's 混雑予想 page: eight weeks of an office's forecast as a month calendar, and the
-hours of the day tapped. Served on both zones: the office and its calendar come through the
-queue's public-state interface, the forecast rows from this app's table (on the public side the
-copy the internal side pushes, see forecasting/zone.py)."""
+"""Citizen pages of the places (観光地): an index and one page per place with today's outlook
+(every open hour with its level, in colour and in words) and the next eight weeks as a day list.
+
+Both zones serve them from the database of the server they run on: a place's counts are anonymous
+and are imported on the side that publishes them (docs/forecast.md).
+"""
 
 from __future__ import annotations
 
-import calendar as pycalendar
 import datetime as dt
+from collections import defaultdict
+from zoneinfo import ZoneInfo
 
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext_lazy as _
 
-from madoguchi.core import i18n
-from madoguchi.core.timeutil import business_date
-from madoguchi.queueing import public_state
+from madoguchi.core import timeutil
+from madoguchi.core.i18n import category_name
 
 from . import selectors
 from .api import LEVEL_WORDS
-from .services import FORECAST_DAYS
+from .calendar_model import holiday_calendar
+from .models import Place
 
-# Shown beside the colour on every day and hour: a level is never told by colour alone.
-LEVEL_SYMBOLS = {0: "休", 1: "◎", 2: "○", 3: "△", 4: "▲", 5: "✕"}
-
-# The office calendar's own notes, said in the visitor's language (others stay as written).
-NOTE_WORDS = {"休日開庁": gettext_lazy("休日開庁"), "年末年始": gettext_lazy("年末年始"),
-              "臨時閉庁": gettext_lazy("臨時閉庁")}
-
-
-def note_text(note: str | None) -> str:
-    if not note:
-        return ""
-    if note in NOTE_WORDS:
-        return str(NOTE_WORDS[note])
-    if note.startswith("祝日（"):  # 「祝日（元日）」: the holiday's name stays Japanese
-        return _("祝日") + note[2:]
-    return note
+KIND_WORDS = {
+    "museum": _("博物館・美術館"),
+    "garden": _("庭園・公園"),
+    "shrine_temple": _("寺社"),
+    "shopping_street": _("商店街・まちなみ"),
+    "viewpoint": _("展望・景勝地"),
+    "other": _("観光地"),
+}
 
 
-def _level(level: int | None) -> dict | None:
-    if level is None:
-        return None
-    return {"value": level, "word": str(LEVEL_WORDS[level]), "symbol": LEVEL_SYMBOLS[level]}
+def place_name(place: Place) -> str:
+    return category_name({"name": place.name, "name_en": place.name_en, "names": place.names})
 
 
-def _months(days: list[dict]) -> list[dict]:
-    """Calendar months of the forecast range, weeks Sunday first (日 … 土) as Japanese calendars
-    are printed. A cell is a day of the range, ``{"date", "outside": True}`` for a day of the
-    month before or after it, or None for another month's day."""
-    by_date = {d["date"]: d for d in days}
-    first, last = days[0]["date"], days[-1]["date"]
-    weeks_of = pycalendar.Calendar(firstweekday=6)
-    months = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        weeks = [[(by_date.get(day) or {"date": day, "outside": True}) if day.month == month else None
-                  for day in week] for week in weeks_of.monthdatescalendar(year, month)]
-        months.append({"first": dt.date(year, month, 1), "weeks": weeks,
-                       "weekdays": weeks[0] and [d for d in weeks_of.monthdatescalendar(year, month)[0]]})
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+def _clock(at: dt.time) -> str:
+    return f"{at.hour}:{at.minute:02d}"
 
 
-def _day_view(day: dict) -> dict:
-    hours = [{"start": f"{h}:00", "end": f"{h + 1}:00", "level": _level(level)} for h, level, _p in day["hours"]]
-    return {**day, "level": _level(day["level"]), "note": note_text(day["note"]), "hours_list": hours}
+def _levels():
+    return [{"level": level, "text": word} for level, word in LEVEL_WORDS.items()]
 
 
-def office_forecast_page(request, code):
-    office = public_state.get_office(code)
-    if office is None:
+def place_index(request):
+    places = []
+    for place in selectors.public_places():
+        tz = ZoneInfo(place.time_zone)
+        today = timeutil.now().astimezone(tz).date()
+        rows = selectors.place_forecast(place, first=today, days=1)
+        peak = max((r.level for r in rows), default=None)
+        places.append({"place": place, "name": place_name(place), "peak": peak,
+                       "peak_text": LEVEL_WORDS[peak] if peak else ""})
+    return render(request, "forecasting/place_index.html", {"places": places, "levels": _levels()})
+
+
+def place_page(request, code):
+    place = selectors.public_place(code)
+    if place is None:
         raise Http404
-    start = business_date()
-    names = public_state.category_names(code)
-    codes = selectors.forecast_categories(code)
-    category = request.GET.get("category", selectors.OFFICE_TOTAL)
-    if category not in codes:
-        category = selectors.OFFICE_TOTAL
-    days = selectors.forecast_days(code, category_code=category, start=start, days=FORECAST_DAYS,
-                                   calendar=public_state.get_calendar(code, start, FORECAST_DAYS))
-    views = [_day_view(d) for d in days]
+    tz = ZoneInfo(place.time_zone)
+    now = timeutil.now().astimezone(tz)
+    today = now.date()
+    rows = selectors.place_forecast(place, first=today)
+    by_day: dict[dt.date, list] = defaultdict(list)
+    for row in rows:
+        local = row.hour.astimezone(tz)
+        by_day[local.date()].append({"hour": local, "level": row.level, "text": LEVEL_WORDS[row.level],
+                                     "now": local.date() == today and local.hour == now.hour})
     try:
-        chosen = dt.date.fromisoformat(request.GET.get("day", ""))
+        shown = dt.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
-        chosen = start
-    selected = next((d for d in views if d["date"] == chosen), views[0])
-    context = {
-        "office": office, "category": category, "selected": selected, "start": start,
-        "has_forecast": any(d["level"] is not None for d in views),
-        "categories": [{"code": c, "name": i18n.category_name(names.get(c), c) if c else _("庁舎全体")}
-                       for c in codes if not c or c in names],
-        "months": _months(views),
-        "legend": [_level(level) for level in (1, 2, 3, 4, 5, 0)],
-    }
-    if request.GET.get("fragment") == "day":
-        return render(request, "forecasting/_day.html", context)
-    return render(request, "forecasting/office_forecast.html", context)
+        shown = today
+    if shown < today or (by_day and shown > max(by_day)):
+        shown = today
+    last = max(by_day, default=today)
+    events = selectors.place_event_days(place, first=today, last=last)
+    is_holiday = holiday_calendar(place.country)
+    days = []
+    day = today
+    while day <= last:
+        hours = by_day.get(day, [])
+        peak = max((h["level"] for h in hours), default=None)
+        quiet = min(hours, key=lambda h: (h["level"], h["hour"]))["hour"] if hours else None
+        days.append({"date": day, "hours": hours, "peak": peak, "peak_text": LEVEL_WORDS[peak] if peak else "",
+                     "quiet": quiet, "holiday": is_holiday(day), "event": events.get(day),
+                     "is_event": day in events, "shown": day == shown, "week_start": day.weekday() == 0})
+        day += dt.timedelta(days=1)
+    chosen = next((d for d in days if d["shown"]), None)
+    computed_at = max((r.computed_at for r in rows), default=None)
+    return render(request, "forecasting/place.html", {
+        "place": place, "name": place_name(place), "today": today, "chosen": chosen, "days": days,
+        "levels": _levels(), "computed_at": computed_at.astimezone(tz) if computed_at else None,
+        "has_forecast": bool(rows), "kind": KIND_WORDS.get(place.kind, KIND_WORDS["other"]),
+        "opening": (f"{_clock(place.opens_at)}–{_clock(place.closes_at)}"
+                    if place.opens_at and place.closes_at else None),
+        "closed_days": ", ".join(str(WEEKDAYS[d]) for d in place.closed_weekdays or []),
+    })
