@@ -70,6 +70,7 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
         f"  フロア管理 (super.)  {base}/o/demo/supervisor/     (ログイン: admin / admin)",
         f"  管理画面 (admin)     {base}/admin/                  (ログイン: admin / admin)",
         f"  API (OpenAPI)        {base}/api/v1/docs",
+        f"  観光地の混雑予想     {base}/places/demo-garden/     (JSON: /api/v1/places/demo-garden/forecast)",
         f"  引継ぎQRの公開鍵     {base}/api/v1/handover/keys    (madoguchi keys list)",
         "",
         "手続きナビ / Procedure navigator (which procedures a move, a birth … needs):",
@@ -216,6 +217,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from madoguchi.dx.demo import seed_dx
 
     seed_dx(office)  # the DX office: log-in dx / dx, token demo-dx, devices and KPIs
+    from madoguchi.forecasting.demo import seed_demo_place
+
+    seed_demo_place()  # 観光地: a garden with a year of simulated hourly counts, its forecast fitted
     threading.Thread(target=warm_up, name="font-warm-up", daemon=True).start()  # the first print is fast
     if args.simulate:
         Simulator(DEMO_OFFICE, tick=args.tick).start()

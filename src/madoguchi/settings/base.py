@@ -329,3 +329,7 @@ LOGGING = {
                 # Every failed log-in is recorded in the admin (アクセス試行); log lock-outs only.
                 "axes": {"level": "WARNING"}},
 }
+
+# DX paper report: a reading taken before this JST time counts for the previous day (the daily
+# poll at 06:15 reads what yesterday printed; 1 May 08:00 counts for April). docs/dx.ja.md.
+DX_DAY_START = env("DX_DAY_START") or "08:30"
