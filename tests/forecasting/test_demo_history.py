@@ -1,4 +1,4 @@
-"""The demo's simulated history (forecasting/demo.py → queueing.services.history_append): a
+"""The demo's simulated history (forecasting/demo_history.py → queueing.services.history_append): a
 moving-season peak, nothing of it in today's queue, seeded, and tickets whose events tell the
 story the services would have written."""
 
@@ -12,7 +12,7 @@ from django.test import Client
 
 from madoguchi.core.errors import Conflict, Forbidden
 from madoguchi.core.timeutil import business_date
-from madoguchi.forecasting.demo import seed_history, simulated_days
+from madoguchi.forecasting.demo_history import seed_history, simulated_days
 from madoguchi.queueing import services
 from madoguchi.queueing.demo import load_center_data
 from madoguchi.queueing.models import CounterEvent, Ticket, TicketEvent, TicketState
@@ -147,7 +147,7 @@ def test_the_open_data_of_a_past_day_is_the_historys(center, settings):
 
 
 def test_only_past_days_without_tickets_and_only_by_an_administrator(center, staff):
-    from madoguchi.forecasting.demo import ACTOR
+    from madoguchi.forecasting.demo_history import ACTOR
 
     days = simulated_days(center, SPRING - dt.timedelta(days=3), SPRING - dt.timedelta(days=1))
     with pytest.raises(Forbidden):
@@ -172,7 +172,7 @@ def test_the_command_a_city_can_try(office, capsys):
 
 
 def test_the_refit_at_demo_start_runs_once_a_day(center):
-    from madoguchi.forecasting.demo import refit_stale
+    from madoguchi.forecasting.demo_history import refit_stale
     from madoguchi.forecasting.models import HourForecast
 
     seed_history(center, days=60)

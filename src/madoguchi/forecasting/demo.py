@@ -1,17 +1,10 @@
-"""A year of simulated history for an office: the demo starts with one, so the wait estimate
-has service times to learn from and the 混雑予想 calendar has a year to fit.
+"""The demo place (観光地): a garden with a year of simulated hourly counts and its forecast.
 
-Each business day of the office (its calendar: weekends, national holidays, 年末年始, or its
-opening hours where it enforces them) is one day of ``simulate.py``'s city hall, laid out as the
-office is: its categories and counters (multi-skill, in serving order), clerks of different
-speed, half of the counters at lunch in each of two shifts, no-shows, holds, transfers and
-cancellations. Arrivals follow the hour of the day, the weekday, 月初・月末, the first day after a
-holiday (連休明け) and the March–April moving season (引越しシーズン). Each category's arrival rate
-is a share of what its counters can serve (``UTILISATION``), so waits stay those of a real
-office: short most of the year, long in late March.
-
-Deterministic: a day's events depend only on the seed, the office code and the date, so a
-demo restarted a week later adds the missing days exactly as a fresh run would have made them.
+Simulated with a fixed seed (not real data: no counts of a real site ship with Madoguchi as a
+main dependency): a garden open 9:00–17:00 whose visitors follow the hour of the day (a late-morning
+and an early-afternoon peak), weekends (×1.7), Japanese holidays (×2.2, Golden Week and the
+autumn leaves busier still), rainy days (random, ×0.5) and an evening light-up festival
+(行事の日, ×2.5) once a season; one light-up is in the next weeks, so the forecast shows it.
 """
 
 from __future__ import annotations
@@ -19,174 +12,82 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-import time
-from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from madoguchi.core.actors import Actor
-from madoguchi.core.timeutil import JST, business_date
-from madoguchi.queueing import services as queue_services
-from madoguchi.queueing.models import CounterCategory, Office, Ticket
+from madoguchi.core import timeutil
+from madoguchi.core.actors import SYSTEM
 
 from .calendar_model import holiday_calendar
-from .simulate import HOUR_PROFILE, PEAK_CODES, Layout, Scenario, simulate_day
+from .models import Place
+from .services import place_counts_import, place_event_days_import, place_forecast_refit, place_save
 
-HISTORY_DAYS = 365
-HISTORY_SEED = 2026
-UTILISATION = 0.4
-"""Arrivals at an hour factor of 1 as a share of what the counters serve: the morning peak
-(×1.35, ×1.6 on a Monday) nears what they can do, the moving season (×1.7) exceeds it."""
-SPEEDS = (1.0, 1.15, 0.9, 1.0, 1.05, 1.2, 0.9, 1.0)  # clerks' service-time multipliers, in turn
-LUNCH_SHIFTS = ((11.75, 12.75), (12.75, 13.75))
-HISTORY_PEAK_CODES = PEAK_CODES | {"school"}  # 転入学 comes with the move
-ACTOR = Actor(kind="system", label="模擬履歴（デモ）")
+DEMO_PLACE = "demo-garden"
+SEED = 20261128
+DAYS = 365
+HOURLY_SHAPE = {9: 0.55, 10: 0.9, 11: 1.15, 12: 0.95, 13: 1.1, 14: 1.2, 15: 1.0, 16: 0.6}
+"""Share of a day's visitors per opening hour (×8 on average)."""
 
 
-@dataclass(frozen=True)
-class HistoryResult:
-    days: int
-    tickets: int
-    events: int
-    seconds: float
+def _event_days(today: dt.date) -> list[tuple[dt.date, str]]:
+    """Light-ups on the second Saturday of every third month around the demo's year, and one in
+    the coming weeks (the Saturday 2–3 weeks ahead)."""
+    days = []
+    for months_back in range(0, 13, 3):
+        year, month = divmod(today.year * 12 + today.month - 1 - months_back, 12)
+        first = dt.date(year, month + 1, 1)
+        second_saturday = first + dt.timedelta(days=(5 - first.weekday()) % 7 + 7)
+        if second_saturday < today:
+            days.append((second_saturday, "ライトアップ"))
+    ahead = today + dt.timedelta(days=14 + (5 - today.weekday()) % 7)
+    days.append((ahead, "ライトアップ"))
+    return sorted(days)
 
 
-def moving_season(day: dt.date) -> float:
-    """The moving-season multiplier: 年度末 rises from early March, peaks from mid-March into
-    early April (転入・転出), and ebbs through April."""
-    if day.month == 3:
-        return 1.3 if day.day <= 15 else 1.7
-    if day.month == 4:
-        return 1.7 if day.day <= 10 else 1.25
-    return 1.0
-
-
-def _open_days(office: Office, first: dt.date, last: dt.date) -> list[tuple[dt.date, float, float]]:
-    """(date, opening hour, closing hour) of every day the office opened in ``first``..``last``."""
-    from madoguchi.queueing.calendar import day_of, is_year_end, office_calendar
-
-    holiday = holiday_calendar("JP")
-    cal = office_calendar(office, since=first) if office.hours_enforced else None
-    out, day = [], first
-    while day <= last:
-        if cal is not None:
-            ranges = day_of(cal, day).ranges
-            if ranges:
-                out.append((day, ranges[0][0] / 3600, ranges[-1][1] / 3600))
-        elif (day.weekday() < 5 and not (office.closed_year_end and is_year_end(day))
-              and not (office.closed_on_holidays and holiday(day))):
-            out.append((day, 8.5, 17.0))
-        day += dt.timedelta(days=1)
+def simulated_counts(today: dt.date, events: set[dt.date], days: int = DAYS,
+                     seed: int = SEED) -> list[tuple[dt.datetime, int]]:
+    """(hour, count) for the open hours of the ``days`` days before ``today`` (Japan time)."""
+    rng = random.Random(seed)
+    is_holiday = holiday_calendar("JP")
+    tz = ZoneInfo("Asia/Tokyo")
+    out = []
+    for offset in range(days, 0, -1):
+        day = today - dt.timedelta(days=offset)
+        mean = 60.0 * (1.0 + 0.25 * math.sin(2 * math.pi * (day.timetuple().tm_yday - 80) / 365))
+        if day.weekday() >= 5:
+            mean *= 1.7
+        if is_holiday(day):
+            mean *= 2.2
+        if (day.month, day.day) >= (4, 29) and (day.month, day.day) <= (5, 5):
+            mean *= 1.3   # Golden Week
+        if day.month == 11:
+            mean *= 1.4   # autumn leaves
+        if rng.random() < 0.12:
+            mean *= 0.5   # a rainy day
+        if day in events:
+            mean *= 2.5
+        for hour, share in HOURLY_SHAPE.items():
+            lam = mean * share
+            # Poisson by normal approximation (lam is large): plausible noise, fast.
+            count = max(0, round(rng.gauss(lam, math.sqrt(lam))))
+            out.append((dt.datetime(day.year, day.month, day.day, hour, tzinfo=tz), count))
     return out
 
 
-def _day_factor(day: dt.date, previous_open: dt.date | None, holiday) -> float:
-    factor = 1.0
-    last_of_month = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    if day.day <= 5 or (last_of_month - day).days < 5:
-        factor *= 1.1  # 月初・月末
-    if previous_open is not None:
-        gap = [previous_open + dt.timedelta(days=i) for i in range(1, (day - previous_open).days)]
-        if any(holiday(d) for d in gap):
-            factor *= 1.25  # 連休明け
-    return factor
-
-
-def office_layout(office: Office, *, open_at: float = 8.5, close: float = 17.0) -> Layout:
-    """The office as the simulator sees it: its active categories and the counters serving them."""
-    categories = list(office.categories.filter(is_active=True).order_by("display_order", "pk"))
-    serves: dict[int, list[str]] = {}
-    for number, code in (CounterCategory.objects.filter(counter__office=office, category__is_active=True)
-                         .order_by("counter__number", "position", "id")
-                         .values_list("counter__number", "category__code")):
-        serves.setdefault(number, []).append(code)
-    prior = {c.code: max(1, c.prior_service_minutes) for c in categories}
-    # What each category's counters can serve in an hour (a shared counter splits its hour).
-    capacity = dict.fromkeys(prior, 0.0)
-    for codes in serves.values():
-        for code in codes:
-            capacity[code] += 60 / prior[code] / len(codes)
-    numbers = sorted(serves)
-    profile = dict(HOUR_PROFILE)
-    for hour in range(int(open_at), math.ceil(close)):
-        profile.setdefault(hour, 0.6)
-    cutoffs = {c.code: c.reception_until.hour + c.reception_until.minute / 60
-               for c in categories if c.reception_until}
-    return Layout(
-        categories=tuple((c.code, c.is_fast_lane, prior[c.code], capacity[c.code]) for c in categories),
-        counters=serves,
-        speed={n: SPEEDS[i % len(SPEEDS)] for i, n in enumerate(numbers)},
-        lunch={n: LUNCH_SHIFTS[i % 2] for i, n in enumerate(numbers)} if len(numbers) > 1 else {},
-        open_at=open_at, reception_until=close, hour_profile=profile,
-        peak_codes=HISTORY_PEAK_CODES, cutoffs=cutoffs)
-
-
-def simulated_days(office: Office, first: dt.date, last: dt.date, *, seed: int = HISTORY_SEED):
-    """``(date, rows)`` of every open day, rows ``(at, ticket, kind, category, counter)`` as
-    ``queueing.services.history_append`` takes them."""
-    holiday = holiday_calendar("JP")
-    layouts: dict[tuple[float, float], Layout] = {}
-    out, previous = [], None
-    for day, open_at, close in _open_days(office, first - dt.timedelta(days=10), last):
-        if day >= first:
-            layout = layouts.get((open_at, close))
-            if layout is None:
-                layout = layouts[(open_at, close)] = office_layout(office, open_at=open_at, close=close)
-            total = sum(w for *_rest, w in layout.categories)
-            if total > 0:
-                scenario = Scenario("history", day, days=1, arrivals_per_hour=UTILISATION * total,
-                                    peak=moving_season(day), factor=_day_factor(day, previous, holiday),
-                                    layout=layout)
-                rng = random.Random(f"{seed}:{office.code}:{day.isoformat()}")
-                midnight = dt.datetime(day.year, day.month, day.day, tzinfo=JST)
-                rows = [(midnight + dt.timedelta(seconds=round(at * 3600)), str(ticket), kind, category, counter)
-                        for at, ticket, kind, category, counter in simulate_day(day, scenario, rng)]
-                out.append((day, rows))
-        previous = day
-    return out
-
-
-def seed_history(office: Office, *, days: int = HISTORY_DAYS, seed: int = HISTORY_SEED,
-                 today: dt.date | None = None) -> HistoryResult:
-    """Fill the office's last ``days`` days before today with simulated history, from the day
-    after its newest past ticket (nothing when the history is already there)."""
-    started = time.perf_counter()
-    today = today or business_date()
-    first, last = today - dt.timedelta(days=days), today - dt.timedelta(days=1)
-    newest = (Ticket.objects.filter(office=office, business_date__lt=today)
-              .order_by("-business_date").values_list("business_date", flat=True).first())
-    if newest is not None:
-        first = max(first, newest + dt.timedelta(days=1))
-    if first > last:
-        return HistoryResult(0, 0, 0, time.perf_counter() - started)
-    simulated = simulated_days(office, first, last, seed=seed)
-    tickets, events = queue_services.history_append(actor=ACTOR, office_code=office.code, days=simulated)
-    return HistoryResult(len(simulated), tickets, events, time.perf_counter() - started)
-
-
-def history_line(results: list[HistoryResult], *, days: int = HISTORY_DAYS) -> str | None:
-    """The demo's one line about its history (None when nothing was added)."""
-    added = [r for r in results if r.days]
-    if not added:
-        return None
-    tickets = sum(r.tickets for r in added)
-    seconds = sum(r.seconds for r in added)
-    span, span_en = ("1年", "year") if days >= 365 else (f"{days}日", f"{days} days")
-    return (f"過去{span}分の模擬履歴を生成しました（整理券 {tickets:,}件・履歴 {sum(r.events for r in added):,}件, "
-            f"{seconds:.1f}秒）/ simulated history of the past {span_en}: {tickets:,} tickets")
-
-
-def refit_stale(offices: list[Office]) -> list[str]:
-    """Refit the 混雑予想 of each office whose stored forecast is not from today (the demo runs
-    this at start; the nightly ``forecast_refit`` does it in production). Returns the codes."""
-    from .models import HourForecast
-    from .services import forecast_refit
-
-    today = business_date()
-    done = []
-    for office in offices:
-        latest = (HourForecast.objects.filter(office_code=office.code).order_by("-computed_at")
-                  .values_list("computed_at", flat=True).first())
-        if latest is not None and business_date(latest) == today:
-            continue
-        forecast_refit(office=office)
-        done.append(office.code)
-    return done
+def seed_demo_place(*, refit: bool = True) -> Place:
+    """Create the demo place with a year of counts up to yesterday and fit its forecast.
+    Idempotent: a second demo start replaces the same hours."""
+    place = place_save(actor=SYSTEM, code=DEMO_PLACE, name="みどり庭園（デモ）", name_en="Midori Garden (demo)",
+                       names={"zh-hans": "绿庭园（演示）", "ko": "미도리 정원(데모)",
+                              "vi": "Vườn Midori (demo)", "pt-br": "Jardim Midori (demo)"},
+                       kind="garden", country="JP", time_zone="Asia/Tokyo",
+                       opens_at=dt.time(9), closes_at=dt.time(17))
+    today = timeutil.now().astimezone(ZoneInfo("Asia/Tokyo")).date()
+    events = _event_days(today)
+    place_event_days_import(actor=SYSTEM, place=place, data=(
+        "date,name\n" + "".join(f"{day},{name}\n" for day, name in events)).encode())
+    rows = simulated_counts(today, {day for day, _ in events})
+    place_counts_import(actor=SYSTEM, place=place, source="demo (simulated)", data=(
+        "hour,count\n" + "".join(f"{hour.isoformat()},{count}\n" for hour, count in rows)).encode())
+    if refit:
+        place_forecast_refit(place=place)
+    return place

@@ -1,6 +1,6 @@
 """Past business days of an office written at once: tickets and their event log.
 
-The demo starts with a simulated year (``forecasting/demo.py``) so the wait estimate has service
+The demo starts with a simulated year (``forecasting/demo_history.py``) so the wait estimate has service
 times to learn from and the 混雑予想 a calendar to fit; a city could load its old system's log the
 same way. Rows follow the EVENTS.csv contract of ``madoguchi estimate backtest``
 (docs/estimates.md): ``(at, ticket, kind, category, counter)`` with ``kind`` one of issued,

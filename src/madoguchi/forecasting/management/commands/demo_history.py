@@ -1,12 +1,12 @@
 """``madoguchi manage demo_history [--office CODE] [--days 365] [--seed N]``: a simulated past for
-an office, as the demo has (forecasting/demo.py), so a city can see the wait estimate and the
+an office, as the demo has (forecasting/demo_history.py), so a city can see the wait estimate and the
 混雑予想 on its own categories and counters before it has a history of its own. Not for an
 office in service: the simulated tickets would count in its statistics."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from madoguchi.core.errors import ServiceError
-from madoguchi.forecasting.demo import HISTORY_DAYS, HISTORY_SEED, seed_history
+from madoguchi.forecasting.demo_history import HISTORY_DAYS, HISTORY_SEED, seed_history
 from madoguchi.queueing.models import Office
 
 
