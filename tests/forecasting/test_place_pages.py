@@ -139,3 +139,15 @@ def test_the_public_side_imports_refits_and_serves_its_places_itself(settings, t
     assert len(hours) == 6 * 8
     page = Client().get("/places/street/").content.decode()
     assert "商店街・まちなみ" in page and "定休日: 水曜日" in page and "この日は休み" in page
+
+
+def test_a_second_demo_start_on_the_same_day_keeps_the_place_as_it_is(demo_place):
+    from madoguchi.core.models import AuditLog
+    from madoguchi.forecasting.models import PlaceCount
+
+    imports = AuditLog.objects.filter(action="place_counts_imported").count()
+    hours = PlaceCount.objects.filter(place=demo_place).count()
+    assert hours == 365 * 8
+    seed_demo_place()
+    assert AuditLog.objects.filter(action="place_counts_imported").count() == imports
+    assert PlaceCount.objects.filter(place=demo_place).count() == hours
