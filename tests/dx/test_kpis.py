@@ -278,3 +278,20 @@ def test_counter_staff_and_strangers_cannot_post_an_actual(client, dx_user, staf
     assert refused.status_code == 403 and "情報政策課" in refused.content.decode()
     assert client.get("/dx/kpis/export.xlsx").status_code == 403
     assert not KpiActual.objects.filter(value=99999).exists()
+
+
+def test_a_definition_changed_in_the_admin_is_audited(client, dx_user):
+    client.force_login(get_user_model().objects.get(username="admin"))
+    kpi = kpi_selectors.kpi_by_code("telework")
+    page = client.get(f"/admin/dx/kpi/{kpi.pk}/change/")
+    assert page.status_code == 200 and "テレワーク" in page.content.decode()
+    form = {"name": "テレワーク・BYOD端末の利用回数(累計)", "description": "", "area": kpi.area, "unit": "回",
+            "count_unit": "", "direction": "increase", "kind": "count", "decimals": "0", "computed": "",
+            "baseline_fy": "", "display_order": "80", "source": kpi.source, "active": "on",
+            **{f"{p}-{k}": v for p in ("targets", "actuals")
+               for k, v in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))}}
+    saved = client.post(f"/admin/dx/kpi/{kpi.pk}/change/", form)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    assert kpi_selectors.kpi_by_code("telework").name == "テレワーク・BYOD端末の利用回数(累計)"
+    audit = AuditLog.objects.filter(action="dx.kpi_define", target="telework").order_by("pk").last()
+    assert audit.actor == "admin" and audit.detail["old"]["name"] == "テレワーク、BYOD端末の利用回数(累計)"

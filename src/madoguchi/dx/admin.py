@@ -64,3 +64,6 @@ class ReadingAdmin(admin.ModelAdmin):
             actor=actor_for_user(request.user), device=obj.device, total=obj.total, mono=obj.mono,
             colour=obj.colour, read_at=obj.read_at)
         obj.pk = reading.pk
+
+
+from . import kpi_admin  # noqa: E402,F401  (the KPI definitions)
