@@ -162,6 +162,7 @@ def _dx_banner(base: str) -> list[str]:
     return [
         "DX推進 / DX office (KPI・紙使用量, 庁内側のみ / internal side only):",
         f"  DX推進のトップ     {base}/dx/                    (ログイン: dx / dx)",
+        f"  紙の使用量         {base}/dx/paper/              (課所×月, 2019年度比, CSV/Excel)",
         "  API トークン: Authorization: Bearer demo-dx",
         "",
     ]
