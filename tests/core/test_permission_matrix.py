@@ -95,8 +95,11 @@ B = "/api/v1"
 MATRIX: dict[str, Row] = {
     # ---- citizens
     "index": Row("GET", "/", everyone(200)),
+    "place-index": Row("GET", "/places/", everyone(200)),
+    "place-page": Row("GET", "/places/garden/", everyone(200)),
     "office-home": Row("GET", "/o/demo/", everyone(200)),
     "public-board": Row("GET", "/o/demo/board/", everyone(200)),
+    "office-forecast": Row("GET", "/o/demo/forecast/", everyone(200)),
     "ticket-page": Row("GET", "/t/{waiting}/", everyone(200)),
     "healthz": Row("GET", "/healthz", everyone(200)),
     "set_language": Row("POST", "/i18n/setlang/", everyone(302), {"language": "en"}),
@@ -207,6 +210,8 @@ MATRIX: dict[str, Row] = {
     "api-v1:stats_csv": Row("GET", f"{B}/offices/demo/stats.csv", everyone(200)),
     "api-v1:stats_json": Row("GET", f"{B}/offices/demo/stats.json", everyone(200)),
     "api-v1:office_forecast": Row("GET", f"{B}/offices/demo/forecast", everyone(200)),
+    "api-v1:list_places": Row("GET", f"{B}/places", everyone(200)),
+    "api-v1:place_forecast": Row("GET", f"{B}/places/garden/forecast", everyone(200)),
     "api-v1:public_key": Row("GET", f"{B}/push/public-key", everyone(200)),
     "api-v1:notices_status": Row("GET", f"{B}/tickets/{{waiting}}/notices", everyone(200)),
     "api-v1:push_subscribe": Row("POST", f"{B}/tickets/{{waiting}}/notices/push", everyone(422), {}),
@@ -348,6 +353,10 @@ def scene(office):
     assert procedure, "the scene needs a case with a procedure"
     # A hand-over sealed to the demo office's key: only its staff may open it.
     handover_key = handover_services.office_key_create(actor=SYSTEM, office_code="demo")
+    # A place (観光地) without a forecast yet: its page and feed still answer.
+    from madoguchi.forecasting.services import place_save
+
+    place_save(actor=SYSTEM, code="garden", name="庭園")
     ids = {"busy": busy.pk, "idle": idle.pk, "waiting": waiting.public_id,
            "held": held.public_id, "no_show": no_show.public_id, "case": case.code,
            "life_event": life_event, "procedure": procedure,

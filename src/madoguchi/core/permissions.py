@@ -62,6 +62,7 @@ PAGES: dict[str, Audience] = {
     "index": A.ANYONE,
     "office-home": A.ANYONE,
     "public-board": A.ANYONE,
+    "office-forecast": A.ANYONE,   # 混雑予想 calendar (forecasts of counts, nothing personal)
     "ticket-page": A.ANYONE,
     "board-events": A.ANYONE,
     "healthz": A.ANYONE,
@@ -76,6 +77,8 @@ PAGES: dict[str, Audience] = {
     "reservation-page": A.ANYONE,  # the booking's code is the authority (as in the API)
     "reservation-cancel": A.ANYONE,
     "reservation-ics": A.ANYONE,
+    "place-index": A.ANYONE,       # 観光地の混雑予想 (forecasting/views.py): anonymous counts
+    "place-page": A.ANYONE,
     "zone-sync": A.ZONE_PEER,
     "zone-reservations": A.ZONE_PEER,  # the internal side's signed pull of bookings (zones/pull.py)
     # the DX office (情報政策課), internal side, city-wide
@@ -152,6 +155,8 @@ API: dict[str, Audience] = {
     "stats_csv": A.ANYONE,
     "stats_json": A.ANYONE,
     "office_forecast": A.ANYONE,  # 混雑予想 JSON feed (forecasting/api.py)
+    "list_places": A.ANYONE,      # 観光地 (places) and their forecast: open data
+    "place_forecast": A.ANYONE,
     # notices (the ticket's unguessable id is the authority)
     "public_key": A.ANYONE,
     "notices_status": A.ANYONE,
