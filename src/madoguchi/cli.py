@@ -165,6 +165,7 @@ def _dx_banner(base: str) -> list[str]:
         f"  DX推進のトップ     {base}/dx/                    (ログイン: dx / dx)",
         f"  KPI（成果指標）     {base}/dx/kpis/   資料の表: {base}/dx/kpis/?fy=2021",
         f"  KPI (API)          {base}/api/v1/dx/kpis?fy=2021",
+        f"  紙の使用量         {base}/dx/paper/              (課所×月, 2019年度比, CSV/Excel)",
         "  API トークン: Authorization: Bearer demo-dx",
         "",
     ]
@@ -233,33 +234,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_uvicorn(args.host, args.port, workers=1)
 
 
-def _demo_history(offices, *, days: int) -> threading.Thread:
+def _demo_history(offices, *, days: int) -> threading.Thread | None:
     """The demo offices' simulated past year (first start only; a later start adds the missing
-    days), then the 混雑予想 refit in the background: the screens are up meanwhile."""
+    days), then the 混雑予想 refit of the offices without today's forecast, in a process of its
+    own (pure Python, ~20 s of a core for the demo office's year: in this process it would slow
+    the server for as long) while the screens are up."""
+    import atexit
+    import subprocess
     import time
 
-    from madoguchi.forecasting.demo_history import history_line, refit_stale, seed_history
+    from madoguchi.forecasting.demo_history import history_line, seed_history, stale_offices
 
     line = history_line([seed_history(o, days=days) for o in offices], days=days)
     if line:
         print(line, flush=True)
+    codes = [o.code for o in stale_offices(offices)]
+    if not codes:
+        return None
 
     def refit():
         started = time.perf_counter()
-        try:
-            done = refit_stale(offices)
-        except Exception:  # the demo runs on; the nightly command would retry
-            import logging
-
-            logging.getLogger(__name__).exception("demo forecast refit failed")
-            return
-        finally:
-            from django.db import connection
-
-            connection.close()
-        if done:
-            print(f"混雑予想を計算しました（{', '.join(done)}: 8週間分, {time.perf_counter() - started:.1f}秒）"
-                  " / congestion forecast refitted", flush=True)
+        for code in codes:
+            process = subprocess.Popen([sys.executable, "-m", "madoguchi", "manage", "forecast_refit",
+                                        "--office", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       text=True)
+            atexit.register(lambda p=process: p.poll() is None and p.terminate())
+            _out, err = process.communicate()
+            if process.returncode != 0:
+                print(f"混雑予想の計算に失敗しました（{code}）: {err.strip()[-500:]}", file=sys.stderr, flush=True)
+                return
+        print(f"混雑予想を計算しました（{', '.join(codes)}: 8週間分, {time.perf_counter() - started:.1f}秒）"
+              " / congestion forecast refitted", flush=True)
 
     thread = threading.Thread(target=refit, name="forecast-refit", daemon=True)
     thread.start()
@@ -405,8 +410,13 @@ def cmd_forecast_backtest(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from madoguchi.forecasting.backtest import CountsError, backtest, print_scores, read_counts
+    from madoguchi.forecasting.place_csv import PlaceCsvError, read_event_days
 
     try:
+        events = []
+        if args.events:
+            with open(args.events, "rb") as handle:
+                events = [day for day, _name in read_event_days(handle.read())]
         train_until = dt.date.fromisoformat(args.train_until)
         thresholds = (tuple(float(t) for t in args.thresholds.split(","))
                       if args.thresholds else None)
@@ -414,9 +424,13 @@ def cmd_forecast_backtest(args: argparse.Namespace) -> int:
             counts = read_counts(handle)
         with open(args.out, "w", encoding="utf-8", newline="") as out:
             scores = backtest(counts, train_until=train_until, days=args.days,
-                              country=args.country, tz=args.tz, thresholds=thresholds, out=out)
+                              country=args.country, tz=args.tz, thresholds=thresholds,
+                              event_days=events, out=out)
     except (CountsError, ValueError, OSError) as exc:
         print(f"エラー / error: {exc}", file=sys.stderr)
+        return 2
+    except PlaceCsvError as exc:  # EVENTS.csv
+        print(f"エラー / error: EVENTS.csv: {exc.message}", file=sys.stderr)
         return 2
     print_scores(scores)
     return 0
@@ -497,6 +511,8 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("--tz", default=None, help="時間帯 (e.g. Pacific/Auckland; JP: Asia/Tokyo)")
     fb.add_argument("--thresholds", default=None,
                     help="5 段階の境界 4 つ (a,b,c,d; default: 繁忙時の 20/40/60/80%%)")
+    fb.add_argument("--events", default=None,
+                    help="EVENTS.csv: date,name — 行事の日 (every series; docs/forecast.md)")
     fb.add_argument("--out", required=True, help="PRED.csv: series,hour,predicted,level")
     fb.set_defaults(func=cmd_forecast_backtest)
 

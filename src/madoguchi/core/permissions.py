@@ -86,6 +86,9 @@ PAGES: dict[str, Audience] = {
     "dx-kpis": A.DX,          # KPI table of a fiscal year, trend charts, entry forms (POST)
     "dx-kpis-xlsx": A.DX,     # the same table as an Excel workbook
     "dx-kpi-history": A.DX,   # one KPI's actuals and targets over time (who, when, old → new)
+    "dx-paper": A.DX,              # 紙の使用量 (課所 × 月, 基準年度比)
+    "dx-paper-csv": A.DX,
+    "dx-paper-xlsx": A.DX,
     # inside the office
     "login": A.ANYONE,
     "logout": A.ANYONE,
@@ -191,6 +194,8 @@ API: dict[str, Audience] = {
     "case_form_pdf": A.STAFF,
     # the DX office (internal side only, city-wide)
     "dx_kpis": A.DX,
+    # the DX office (internal side, city-wide)
+    "dx_paper": A.DX,
 }
 
 

@@ -10,4 +10,7 @@ urlpatterns = [
     path("dx/kpis/", kpi_views.kpis, name="dx-kpis"),
     path("dx/kpis/export.xlsx", kpi_views.kpis_xlsx, name="dx-kpis-xlsx"),
     path("dx/kpis/<slug:code>/", kpi_views.kpi_history, name="dx-kpi-history"),
+    path("dx/paper/", views.paper, name="dx-paper"),
+    path("dx/paper/paper.csv", views.paper_csv, name="dx-paper-csv"),
+    path("dx/paper/paper.xlsx", views.paper_xlsx, name="dx-paper-xlsx"),
 ]
