@@ -14,6 +14,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from madoguchi.core import permissions
 from madoguchi.core.errors import ServiceError
+from madoguchi.core.throttle import RateLimited
 from madoguchi.core.timeutil import to_jst
 from madoguchi.forecasting.api import router as forecast_router
 from madoguchi.forms.postcode_api import router as postcodes_router
@@ -83,6 +84,13 @@ def _error(request, status: int, code: str, message: str, detail=None):
 @api.exception_handler(ServiceError)
 def service_error(request, exc: ServiceError):
     return _error(request, exc.status, exc.code, exc.message, exc.detail)
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request, exc: RateLimited):
+    response = _error(request, 429, exc.code, exc.message, exc.detail)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

@@ -70,6 +70,7 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
         f"  フロア管理 (super.)  {base}/o/demo/supervisor/     (ログイン: admin / admin)",
         f"  管理画面 (admin)     {base}/admin/                  (ログイン: admin / admin)",
         f"  API (OpenAPI)        {base}/api/v1/docs",
+        f"  観光地の混雑予想     {base}/places/demo-garden/     (JSON: /api/v1/places/demo-garden/forecast)",
         f"  引継ぎQRの公開鍵     {base}/api/v1/handover/keys    (madoguchi keys list)",
         "",
         "手続きナビ / Procedure navigator (which procedures a move, a birth … needs):",
@@ -92,6 +93,7 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
         "",
         *(_forms_banner(base, form_case) if form_case else []),
         *_reservations_banner(base, booking),
+        *_dx_banner(base),
         "整理券の画面 / A ticket page (what a citizen's phone shows):",
         "  発券機でボタンを押すと番号札が出ます。番号札の QR コードを読み取るか、印刷されたアドレスを開いてください。",
         "  Take a ticket at the kiosk, then scan its QR code or open the address printed on it.",
@@ -157,6 +159,15 @@ def _reservations_banner(base: str, booking) -> list[str]:
     ]
 
 
+def _dx_banner(base: str) -> list[str]:
+    return [
+        "DX推進 / DX office (KPI・紙使用量, 庁内側のみ / internal side only):",
+        f"  DX推進のトップ     {base}/dx/                    (ログイン: dx / dx)",
+        "  API トークン: Authorization: Bearer demo-dx",
+        "",
+    ]
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     problem = port_problem(args.host, args.port)
     if problem:
@@ -203,6 +214,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from madoguchi.reservations.demo import seed_reservations
 
     demo_booking = seed_reservations(office)  # the three booking types and DEMO-R1 (this half hour)
+    from madoguchi.dx.demo import seed_dx
+
+    seed_dx(office)  # the DX office: log-in dx / dx, token demo-dx, devices and KPIs
+    from madoguchi.forecasting.demo import seed_demo_place
+
+    seed_demo_place()  # 観光地: a garden with a year of simulated hourly counts, its forecast fitted
     threading.Thread(target=warm_up, name="font-warm-up", daemon=True).start()  # the first print is fast
     if args.simulate:
         Simulator(DEMO_OFFICE, tick=args.tick).start()

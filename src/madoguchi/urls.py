@@ -36,6 +36,7 @@ if settings.ROLE in ("all", "internal"):
         path("", include("madoguchi.cases.urls")),
         path("", include("madoguchi.forms.urls")),
         path("", include("madoguchi.reservations.staff_urls")),  # bookings by slot, card list
+        path("", include("madoguchi.dx.urls")),  # the DX office: KPIs, paper use (city-wide)
         *internal_urlpatterns,
         *procedure_urls.internal_urlpatterns,
         *reservation_urls.internal_urlpatterns,
@@ -46,6 +47,7 @@ if settings.ROLE == "public":
 
 urlpatterns += public_urlpatterns + procedure_urls.public_urlpatterns + reservation_urls.public_urlpatterns
 urlpatterns.append(path("", include("madoguchi.forms.public_urls")))  # the citizen's form
+urlpatterns.append(path("", include("madoguchi.forecasting.urls")))  # places (観光地), both zones
 
 # Error pages of the site (JSON under /api/): madoguchi.core.errorpages.
 handler400 = "madoguchi.core.errorpages.bad_request"

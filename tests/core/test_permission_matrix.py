@@ -24,6 +24,7 @@ from madoguchi.core import permissions
 from madoguchi.core.actors import SYSTEM
 from madoguchi.core.auth import DEVICE_SESSION_KEY
 from madoguchi.core.models import ApiToken, Role, TokenKind
+from madoguchi.dx.demo import seed_dx
 from madoguchi.handover import services as handover_services
 from madoguchi.queueing import selectors, services
 from madoguchi.queueing.models import Counter
@@ -31,10 +32,10 @@ from madoguchi.queueing.models import Counter
 from ..handover.helpers import navigator_content, seal_for
 from ..queueing.factories import make_office, make_staff, make_token
 
-ANON, KIOSK, DISPLAY, STAFF, OTHER, SUPER, ADMIN, SU_OTHER = IDENTITIES = (
+ANON, KIOSK, DISPLAY, STAFF, OTHER, SUPER, ADMIN, SU_OTHER, DX = IDENTITIES = (
     "anonymous", "kiosk of the office", "display of the office", "staff of the office",
     "staff of another office", "supervisor of the office", "admin (superuser)",
-    "superuser's token for another office")
+    "superuser's token for another office", "DX office (permission, no counter role)")
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -44,7 +45,7 @@ def everyone(status: int) -> dict[str, int]:
 def staff_page(ok: int = 200) -> dict[str, int]:
     """Staff screens: strangers and devices go to the log-in page; other offices see 403."""
     return {ANON: 302, KIOSK: 302, DISPLAY: 302, STAFF: ok, OTHER: 403, SUPER: ok, ADMIN: ok,
-            SU_OTHER: 302}
+            SU_OTHER: 302, DX: 403}
 
 
 def supervisor_page(ok: int = 200) -> dict[str, int]:
@@ -54,7 +55,7 @@ def supervisor_page(ok: int = 200) -> dict[str, int]:
 def kiosk_page(ok: int) -> dict[str, int]:
     """The kiosk's own actions: its registered browser session, or the office's staff."""
     return {ANON: 403, KIOSK: ok, DISPLAY: 403, STAFF: ok, OTHER: 403, SUPER: ok, ADMIN: ok,
-            SU_OTHER: 403}
+            SU_OTHER: 403, DX: 403}
 
 
 def admin_site(ok: int = 200) -> dict[str, int]:
@@ -64,12 +65,22 @@ def admin_site(ok: int = 200) -> dict[str, int]:
 
 def api_kiosk(ok: int) -> dict[str, int]:
     return {ANON: 401, KIOSK: ok, DISPLAY: 403, STAFF: ok, OTHER: 403, SUPER: ok, ADMIN: ok,
-            SU_OTHER: 403}
+            SU_OTHER: 403, DX: 403}
 
 
 def api_staff(ok: int = 200) -> dict[str, int]:
     return {ANON: 401, KIOSK: 403, DISPLAY: 403, STAFF: ok, OTHER: 403, SUPER: ok, ADMIN: ok,
-            SU_OTHER: 403}
+            SU_OTHER: 403, DX: 403}
+
+
+def dx_page(ok: int = 200) -> dict[str, int]:
+    """The DX office's screens (city-wide): its permission or a superuser; counter roles 403."""
+    return {**staff_page(403), ANON: 302, KIOSK: 302, DISPLAY: 302, ADMIN: ok, SU_OTHER: 302, DX: ok}
+
+
+def api_dx(ok: int = 200) -> dict[str, int]:
+    """The DX office's API: city-wide, so a superuser's token of any office is accepted."""
+    return {**api_staff(403), ADMIN: ok, SU_OTHER: ok, DX: ok}
 
 
 @dataclass
@@ -84,6 +95,8 @@ B = "/api/v1"
 MATRIX: dict[str, Row] = {
     # ---- citizens
     "index": Row("GET", "/", everyone(200)),
+    "place-index": Row("GET", "/places/", everyone(200)),
+    "place-page": Row("GET", "/places/garden/", everyone(200)),
     "office-home": Row("GET", "/o/demo/", everyone(200)),
     "public-board": Row("GET", "/o/demo/board/", everyone(200)),
     "ticket-page": Row("GET", "/t/{waiting}/", everyone(200)),
@@ -145,6 +158,8 @@ MATRIX: dict[str, Row] = {
     "reservations-cards": Row("GET", "/o/demo/reservations/cards/", supervisor_page()),
     "reservations-preparation-pdf": Row("GET", "/o/demo/reservations/cards/preparation.pdf", staff_page()),
     "reservations-preparation-csv": Row("GET", "/o/demo/reservations/cards/preparation.csv", staff_page()),
+    # ---- the DX office (internal side, city-wide)
+    "dx-home": Row("GET", "/dx/", dx_page()),
     # ---- the admin site (every admin:* route is in this group; its log-in is open to all)
     "admin:*": Row("GET", "/admin/", admin_site()),
     "admin:login": Row("GET", "/admin/login/", {**everyone(200), ADMIN: 302}),  # in: to the index
@@ -191,6 +206,8 @@ MATRIX: dict[str, Row] = {
     "api-v1:stats_csv": Row("GET", f"{B}/offices/demo/stats.csv", everyone(200)),
     "api-v1:stats_json": Row("GET", f"{B}/offices/demo/stats.json", everyone(200)),
     "api-v1:office_forecast": Row("GET", f"{B}/offices/demo/forecast", everyone(200)),
+    "api-v1:list_places": Row("GET", f"{B}/places", everyone(200)),
+    "api-v1:place_forecast": Row("GET", f"{B}/places/garden/forecast", everyone(200)),
     "api-v1:public_key": Row("GET", f"{B}/push/public-key", everyone(200)),
     "api-v1:notices_status": Row("GET", f"{B}/tickets/{{waiting}}/notices", everyone(200)),
     "api-v1:push_subscribe": Row("POST", f"{B}/tickets/{{waiting}}/notices/push", everyone(422), {}),
@@ -295,6 +312,8 @@ def scene(office):
     staff_user, admin_user = users.get(username="staff"), users.get(username="admin")
     supervisor = make_staff(office, role=Role.SUPERVISOR)
     other_clerk = make_staff(other, role=Role.COUNTER_STAFF)
+    seed_dx(office)  # the DX office's account (permission through its group) and token demo-dx
+    dx_user = users.get(username="dx")
 
     # Counter 1 (for every action) is calling someone; counter 2 is idle with people waiting.
     counters = list(Counter.objects.filter(office=office).order_by("number"))
@@ -329,6 +348,10 @@ def scene(office):
     assert procedure, "the scene needs a case with a procedure"
     # A hand-over sealed to the demo office's key: only its staff may open it.
     handover_key = handover_services.office_key_create(actor=SYSTEM, office_code="demo")
+    # A place (観光地) without a forecast yet: its page and feed still answer.
+    from madoguchi.forecasting.services import place_save
+
+    place_save(actor=SYSTEM, code="garden", name="庭園")
     ids = {"busy": busy.pk, "idle": idle.pk, "waiting": waiting.public_id,
            "held": held.public_id, "no_show": no_show.public_id, "case": case.code,
            "life_event": life_event, "procedure": procedure,
@@ -359,6 +382,7 @@ def scene(office):
         SUPER: (logged_in(supervisor), bearer(make_token(office, TokenKind.STAFF, user=supervisor))),
         ADMIN: (logged_in(admin_user), bearer(make_token(office, TokenKind.STAFF, user=admin_user))),
         SU_OTHER: (Client(), bearer(make_token(other, TokenKind.STAFF, user=admin_user))),
+        DX: (logged_in(dx_user), bearer("demo-dx")),
     }
     return ids, clients
 

@@ -130,3 +130,16 @@ def test_cli_poll_prints_read_failed_reset(snmp_agent, capsys):
     out = capsys.readouterr().out
     assert "読取 1 台、失敗 1 台、リセット 0 台" in out
     assert "read: 1, failed: 1, reset: 0" in out
+
+
+@pytest.mark.django_db
+def test_cli_poll_fails_when_no_device_answers(capsys):
+    """One silent printer is routine; all of them silent is a broken set-up that cron must report."""
+    from madoguchi.cli import main
+
+    for section in ("秘書課", "市民課"):
+        Device.objects.create(host="127.0.0.1", port=free_udp_port(), section_name=section)
+    assert main(["dx", "poll", "--timeout", "0.2", "--retries", "0"]) == 1
+    captured = capsys.readouterr()
+    assert "読取 0 台、失敗 2 台" in captured.out
+    assert "どの機器からも読み取れませんでした" in captured.err

@@ -37,7 +37,7 @@ def test_printing_a_form_of_demo_1_records_and_audits_it(client, demo_case):
     assert got["Content-Type"] == "application/pdf" and got.content.startswith(b"%PDF-")
     text = all_text(got.content)
     assert "髙橋\u3000𠮷男" in text and "山﨑\u3000𠮷子" in text and "髙橋\u3000美﨑" in text
-    assert "石川県金沢市香林坊一丁目1番1号" in text and "DEM0-0001" in text
+    assert "石川県金沢市香林坊一丁目1番1号" in text and "DEMO-1" in text
     record = FormPrint.objects.get()
     assert (record.case_code, record.form, record.form_name, record.pages, record.actor) == (
         "DEM00001", "juumin_idou", "住民異動届", 1, "staff (デモ用 demo-staff)")

@@ -12,6 +12,7 @@ def test_demo_1_is_a_household_of_four_with_rare_kanji_and_every_form_ready(offi
     case = seed_form_case(office)
     assert seed_form_case(office).pk == case.pk  # idempotent: a second demo start keeps it
     assert codes.normalize("DEMO-1") == codes.normalize("demo1") == case.code == "DEM00001"
+    assert case.display_code == "DEMO-1"  # as the banner names it, not 「DEM0-0001」
     data = case_selectors.case_form(case).data
     names = "".join(m["family_name"] + m["given_name"] for m in data["members"])
     assert data["kind"] == "tennyu" and len(data["members"]) == 4

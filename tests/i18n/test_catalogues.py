@@ -27,12 +27,16 @@ CITIZEN_FILES = (
     "reservations/citizen_views.py", "reservations/kiosk_views.py", "reservations/mail.py",
     "reservations/calendar_file.py", "reservations/templates/reservations/book_",
     "reservations/templates/reservations/reservation", "reservations/templates/reservations/_kiosk_",
+    # places (観光地): their pages (the level words live in forecasting/api.py, below)
+    "forecasting/templates/forecasting/place", "forecasting/templates/forecasting/_levels", "forecasting/views.py",
 )
 # Citizen-facing strings that live in mixed files.
 CITIZEN_MSGIDS = {
     "この端末は発券機として登録されていません。職員にお声がけください。",
     "この手続きは現在発券していません。職員にお声がけください。",
     "本日はこの手続きの番号札の発行を終了しました。職員にお声がけください。",
+    # the five forecast levels (forecasting/api.py), shown on the places' pages
+    "空いている", "やや空いている", "普通", "やや混雑", "大変混雑",
 }
 
 

@@ -96,6 +96,7 @@ def assert_ids_increase(events: list[SSEBlock]) -> None:
     assert all(a < b for a, b in zip(ids, ids[1:], strict=False)), ids
 
 
+@pytest.mark.sqlite_only  # a demo server of its own, on SQLite in either pass
 def test_headers_and_first_event_is_the_board(client):
     with sse_stream(client, EVENTS) as (response, reader):
         assert response.status_code == 200
@@ -116,6 +117,7 @@ def test_headers_and_first_event_is_the_board(client):
         assert same_state(data, expected), (data, expected)
 
 
+@pytest.mark.sqlite_only  # a demo server of its own, on SQLite in either pass
 def test_issued_ticket_appears_on_the_stream_with_increasing_ids(client):
     with sse_stream(client, EVENTS) as (_, reader):
         seen = [first_event(reader)]
@@ -138,6 +140,7 @@ def test_issued_ticket_appears_on_the_stream_with_increasing_ids(client):
         assert_ids_increase([b for b in seen if b.is_event])
 
 
+@pytest.mark.sqlite_only  # a demo server of its own, on SQLite in either pass
 def test_call_event_carries_number_and_counter(client):
     counters = client.get("/api/v1/offices/demo/counters").json()
     counter = next(c for c in counters if "seal" in c["categories"])
@@ -158,6 +161,7 @@ def test_call_event_carries_number_and_counter(client):
         assert shown.id > call.id
 
 
+@pytest.mark.sqlite_only  # a demo server of its own, on SQLite in either pass
 def test_reconnect_with_last_event_id_replays_exactly_the_missed_events(client):
     """A display whose network drops gets exactly what the others saw meanwhile."""
     counters = client.get("/api/v1/offices/demo/counters").json()
@@ -193,6 +197,7 @@ def test_reconnect_with_last_event_id_replays_exactly_the_missed_events(client):
     assert max(numbers) - min(numbers) == 4
 
 
+@pytest.mark.sqlite_only  # a demo server of its own, on SQLite in either pass
 def test_heartbeat_when_nothing_happens(client):
     with sse_stream(client, EVENTS) as (_, reader):
         first_event(reader)
@@ -205,6 +210,7 @@ def test_heartbeat_when_nothing_happens(client):
             start = time.monotonic()
 
 
+@pytest.mark.sqlite_only  # a demo server of its own, on SQLite in either pass
 def test_unknown_office_is_a_404_in_the_error_shape(client):
     response = client.get("/api/v1/offices/no-such-office/board/events")
     assert response.status_code == 404

@@ -14,6 +14,10 @@ import pytest
 
 from ..live_server import demo_server, server_env, sse_stream
 
+# Its servers run on their own SQLite files in either pass (live_server.server_env drops
+# MADOGUCHI_DATABASE_URL): the PostgreSQL pass would only run them again.
+pytestmark = pytest.mark.sqlite_only
+
 EVENTS = "/api/v1/offices/demo/board/events"
 LIMIT = 3
 

@@ -231,3 +231,32 @@ def test_open_data_free_slots_per_day_and_type(client, office):
     assert text == f"date,type,slots,capacity,booked,free\r\n{day.isoformat()},general,6,18,2,16\r\n"
     # Aggregates only: no code, time or e-mail of a booking.
     assert "@" not in text and ":" not in text
+
+
+def test_guessing_booking_codes_is_refused_per_address_but_lookups_of_real_codes_never_count(
+        client, office, settings):
+    """Only misses count: a family that opens its booking page again and again is never slowed,
+    a script trying codes is refused after a few misses — for every code, the API and the page."""
+    from django.core.cache import caches
+
+    schedule(office, capacity=5)
+    settings.THROTTLE = {**settings.THROTTLE, "reservation_lookup": {"address": "3/h"}}
+    caches["throttle"].clear()
+    code = post(client, {"type": "general", "start": tomorrow(9).isoformat(),
+                         "altcha": solved(client)}).json()["code"]
+    for _ in range(10):
+        assert client.get(f"/api/v1/reservations/{code}").status_code == 200
+        assert client.get(f"/r/{code}/").status_code == 200
+    misses = [client.get(f"/api/v1/reservations/ZZZZZZZ{i}").status_code for i in range(3)]
+    assert misses == [404, 404, 404]
+    assert client.get("/r/ZZZZZZZZ/").status_code == 429  # the fourth miss, through the page
+    refused = client.get(f"/api/v1/reservations/{code}")  # now even a real code: no more tries
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    assert int(refused["Retry-After"]) > 0
+    assert client.post(f"/api/v1/reservations/{code}/cancel", {}, content_type="application/json").status_code == 429
+    page = client.get(f"/r/{code}/")
+    assert page.status_code == 429 and "短い時間に操作が集中" in page.content.decode()
+    other = Client(REMOTE_ADDR="192.0.2.8")
+    assert other.get(f"/api/v1/reservations/{code}").status_code == 200
+    assert Reservation.objects.get(code=code).status == "booked"
+    caches["throttle"].clear()

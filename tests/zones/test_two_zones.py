@@ -15,6 +15,10 @@ from madoguchi.zones.signing import signed_headers
 
 from ..live_server import madoguchi_server, server_env, sse_stream, wait_until
 
+# Its servers run on their own SQLite files in either pass (live_server.server_env drops
+# MADOGUCHI_DATABASE_URL): the PostgreSQL pass would only run them again.
+pytestmark = pytest.mark.sqlite_only
+
 SECRET = "two-zone-test-shared-secret-0123456789"
 KIOSK = {"Authorization": "Bearer demo-kiosk"}
 STAFF = {"Authorization": "Bearer demo-staff"}

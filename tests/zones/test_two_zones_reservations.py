@@ -17,6 +17,10 @@ from madoguchi.zones.signing import signed_headers
 from ..live_server import madoguchi_server, server_env
 from ..live_server import wait_until as _wait_until
 
+# Its servers run on their own SQLite files in either pass (live_server.server_env drops
+# MADOGUCHI_DATABASE_URL): the PostgreSQL pass would only run them again.
+pytestmark = pytest.mark.sqlite_only
+
 SECRET = "two-zone-reservations-secret-0123456789"
 DEMO_CARD = ("1234-5678-9012", "1990-04-01")  # the demo's notice letter (reservations/demo.py)
 STAFF = {"Authorization": "Bearer demo-staff"}

@@ -28,6 +28,15 @@ def demo_code(number: int) -> str:
     return f"DEM0{number:04d}"
 
 
+def display(code: str) -> str:
+    """Two groups of four, as printed and read aloud (「ABCD の 2345」); the demo's named cases
+    as the demo banner names them (DEM00001 → 「DEMO-1」), which is also what a clerk types."""
+    demo = re.fullmatch(r"DEM0(\d{4})", code)
+    if demo:
+        return f"DEMO-{int(demo.group(1))}"
+    return f"{code[:4]}-{code[4:]}"
+
+
 def new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
 

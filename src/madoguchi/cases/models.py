@@ -60,8 +60,10 @@ class Case(models.Model):
 
     @property
     def display_code(self) -> str:
-        """Two groups of four, as printed and read aloud (「ABCD の 2345」)."""
-        return f"{self.code[:4]}-{self.code[4:]}"
+        """Two groups of four, as printed and read aloud (cases.codes.display)."""
+        from .codes import display
+
+        return display(self.code)
 
     @property
     def is_open(self) -> bool:

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from .errors import Forbidden
-from .models import ROLE_RANK, ApiToken, Role, StaffMembership, TokenKind, hash_token
+from .models import DX_PERMISSION, ROLE_RANK, ApiToken, Role, StaffMembership, TokenKind, hash_token
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class Actor:
     # office id -> role; None means every office (superuser, system).
     roles: dict[int, str] | None = field(default=None)
     device_office_id: int | None = None
+    # The DX office (情報政策課): KPIs and paper use, city-wide. Superusers have it too.
+    dx: bool = False
 
     def role_at(self, office_id: int) -> str | None:
         if self.roles is None:
@@ -59,9 +61,13 @@ def _roles_for_user(user) -> dict[int, str] | None:
     return dict(StaffMembership.objects.filter(user=user).values_list("office_id", "role"))
 
 
+def _is_dx(user) -> bool:
+    return user.is_active and (user.is_superuser or user.has_perm(DX_PERMISSION))
+
+
 def actor_for_user(user) -> Actor:
     return Actor(kind="staff", label=user.get_username(), user_id=user.pk,
-                 roles=_roles_for_user(user))
+                 roles=_roles_for_user(user), dx=_is_dx(user))
 
 
 # Resolved tokens, briefly: kiosks and clerks send their token with every
@@ -128,6 +134,6 @@ def _actor_for_api_token(token: ApiToken) -> Actor | None:
         else:
             roles = {k: v for k, v in roles.items() if k == token.office_id}
         return Actor(kind="staff", label=f"{token.user.get_username()} ({token.name})",
-                     user_id=token.user_id, token_id=token.pk, roles=roles)
+                     user_id=token.user_id, token_id=token.pk, roles=roles, dx=_is_dx(token.user))
     return Actor(kind=token.kind, label=token.name, token_id=token.pk,
                  roles={}, device_office_id=token.office_id)

@@ -9,7 +9,8 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_delete, post_save
+        from django.contrib.auth.models import Group
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from .actors import forget_tokens
         from .models import ApiToken, StaffMembership
@@ -18,3 +19,7 @@ class CoreConfig(AppConfig):
         for model in (ApiToken, StaffMembership, get_user_model()):
             post_save.connect(forget_tokens, sender=model, dispatch_uid=f"forget-tokens-save-{model.__name__}")
             post_delete.connect(forget_tokens, sender=model, dispatch_uid=f"forget-tokens-delete-{model.__name__}")
+        # The DX permission comes from the account's own permissions or its groups'.
+        User = get_user_model()
+        for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
+            m2m_changed.connect(forget_tokens, sender=through, dispatch_uid=f"forget-tokens-m2m-{through.__name__}")

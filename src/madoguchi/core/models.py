@@ -17,6 +17,9 @@ class Role(models.TextChoices):
 ROLE_RANK = {Role.COUNTER_STAFF: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}
 
 
+DX_PERMISSION = "core.dx_office"
+
+
 class StaffMembership(models.Model):
     """A staff account's role at one office. One account may work at several."""
 
@@ -30,6 +33,9 @@ class StaffMembership(models.Model):
         verbose_name = _("職員の所属と役割")
         verbose_name_plural = _("職員の所属と役割")
         constraints = [models.UniqueConstraint(fields=["user", "office"], name="one_role_per_office")]
+        # The DX office (情報政策課) works for the whole city, not at one office's counters, so it is
+        # a permission given to an account or a group (admin → ユーザー / グループ), not a role here.
+        permissions = [(DX_PERMISSION.split(".")[1], _("DX推進（KPI・紙使用量）を閲覧・入力できる"))]
 
     def __str__(self):
         return f"{self.user} @ {self.office} ({self.get_role_display()})"

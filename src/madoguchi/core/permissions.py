@@ -51,6 +51,7 @@ class Audience(StrEnum):
     STAFF = "staff"              # counter staff of the office (or higher)
     SUPERVISOR = "supervisor"    # supervisor of the office (or its administrator)
     ADMIN = "admin"              # administrators: Django's admin site (is_staff) / office admin
+    DX = "dx"                    # the DX office (情報政策課, permission core.dx_office) or a superuser
 
 
 A = Audience
@@ -75,8 +76,12 @@ PAGES: dict[str, Audience] = {
     "reservation-page": A.ANYONE,  # the booking's code is the authority (as in the API)
     "reservation-cancel": A.ANYONE,
     "reservation-ics": A.ANYONE,
+    "place-index": A.ANYONE,       # 観光地の混雑予想 (forecasting/views.py): anonymous counts
+    "place-page": A.ANYONE,
     "zone-sync": A.ZONE_PEER,
     "zone-reservations": A.ZONE_PEER,  # the internal side's signed pull of bookings (zones/pull.py)
+    # the DX office (情報政策課), internal side, city-wide
+    "dx-home": A.DX,
     # inside the office
     "login": A.ANYONE,
     "logout": A.ANYONE,
@@ -146,6 +151,8 @@ API: dict[str, Audience] = {
     "stats_csv": A.ANYONE,
     "stats_json": A.ANYONE,
     "office_forecast": A.ANYONE,  # 混雑予想 JSON feed (forecasting/api.py)
+    "list_places": A.ANYONE,      # 観光地 (places) and their forecast: open data
+    "place_forecast": A.ANYONE,
     # notices (the ticket's unguessable id is the authority)
     "public_key": A.ANYONE,
     "notices_status": A.ANYONE,
@@ -224,6 +231,9 @@ def _office(code: str | None):
 DEVICE_ONLY = "職員用の操作です。発券機・表示盤の端末からは実行できません。"
 
 
+DX_ONLY = "DX推進の担当（情報政策課）または管理者だけが利用できます。"
+
+
 def check_kind(actor, audience: Audience) -> None:
     """Refuse a caller of the wrong kind (the API, before the operation runs).
 
@@ -241,6 +251,10 @@ def check_kind(actor, audience: Audience) -> None:
         return
     if actor.kind not in {"staff", "system"}:
         raise Forbidden(DEVICE_ONLY, code="forbidden_role")
+    if audience == A.DX:
+        if actor.kind != "system" and not actor.dx:
+            raise Forbidden(DX_ONLY, code="forbidden_role")
+        return
     minimum = {A.STAFF: Role.COUNTER_STAFF, A.SUPERVISOR: Role.SUPERVISOR, A.ADMIN: Role.ADMIN}[audience]
     if actor.roles is None:
         return
@@ -315,6 +329,8 @@ class PermissionMiddleware:
             if user.is_active and user.is_staff:
                 return None
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if audience == A.DX:
+            return self._dx_page(request)
         office = _office(view_kwargs.get("code"))
         request.office = office
         if audience in (A.KIOSK, A.DISPLAY):
@@ -338,6 +354,20 @@ class PermissionMiddleware:
             actor.require_staff(office.pk, minimum)
         except Forbidden as exc:
             return _refuse(request, exc, office=office)
+        request.actor = actor
+        return None
+
+
+    @staticmethod
+    def _dx_page(request):
+        """The DX office's screens are city-wide: no office in the URL, the permission decides."""
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        from .actors import actor_for_user
+
+        actor = actor_for_user(request.user)
+        if not actor.dx:
+            return _refuse(request, Forbidden(DX_ONLY, code="forbidden_role"))
         request.actor = actor
         return None
 

@@ -80,14 +80,16 @@ STORE_RETRY_SECONDS = 30
 _store_down_until = 0.0
 
 
-def check_rate(request, scope: str, kind: str, value: str, rate: str | None) -> None:
-    """Count one request of ``scope`` for ``kind:value``; raise RateLimited past ``rate``."""
+def check_rate(request, scope: str, kind: str, value: str, rate: str | None, *,
+               increment: bool = True) -> None:
+    """Count one request of ``scope`` for ``kind:value``; raise RateLimited past ``rate``
+    (``increment=False`` only looks: is this caller already past it?)."""
     global _store_down_until
     if not rate or not enabled() or time.monotonic() < _store_down_until:
         return
     try:
         usage = get_usage(request, group=f"madoguchi.{scope}.{kind}",
-                          key=lambda _group, _request: value, rate=rate, increment=True)
+                          key=lambda _group, _request: value, rate=rate, increment=increment)
     except Exception:  # noqa: BLE001 - the store is down: serve, never refuse for our own fault
         # ... and do not wait for it on every request: look again in a while.
         _store_down_until = time.monotonic() + STORE_RETRY_SECONDS
@@ -120,6 +122,17 @@ def limit(scope: str, *, device: Callable | None = None):
         return wrapper
 
     return decorate
+
+
+def check_misses(request, scope: str, *, missed: bool | None = None) -> None:
+    """Guessing codes (a booking's): only the misses count, per address, so the many phones
+    behind one carrier address that look up their own bookings are never slowed. Call it
+    before the look-up (``missed=None``: refused once past the limit) and again after a miss
+    (``missed=True``: counted)."""
+    if missed is False:
+        return
+    check_rate(request, scope, "address", client_address(request),
+               settings.THROTTLE.get(scope, {}).get("address"), increment=bool(missed))
 
 
 def check_limits(request, scope: str, device_key: str | None) -> None:

@@ -52,4 +52,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"読取 {summary.read} 台、失敗 {summary.failed} 台、リセット {summary.reset} 台、交換 {summary.replaced} 台 "
           f"(read: {summary.read}, failed: {summary.failed}, reset: {summary.reset}, "
           f"replaced: {summary.replaced})", flush=True)
+    if summary.failed and not summary.read:
+        # Every device silent is not a printer switched off: the network, the community name or
+        # the SNMP keys are wrong. Exit non-zero so that cron mails it and systemd marks it failed.
+        print("どの機器からも読み取れませんでした。ネットワーク・コミュニティ名・SNMPv3 の設定を確認してください。 "
+              "(no device answered: check the network and the SNMP settings)", file=sys.stderr, flush=True)
+        return 1
     return 0

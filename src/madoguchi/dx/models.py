@@ -118,3 +118,59 @@ class Reading(models.Model):
 
     def __str__(self):
         return f"{self.device} {self.read_at:%Y-%m-%d} {self.total}"
+
+
+# Where the defaults come from: shown on the paper report next to the figures they produce.
+PAPER_DEFAULT_SOURCES = (
+    "用紙: 2,500枚/箱（A4 500枚×5冊）、1,293円/箱（金沢市 経費削減効果 令和2年度: PPC用紙 ▲1,810千円 ▲1,400箱）。"
+    "複合機のカウンター料金: 白黒 0.78円/枚（同資料【参考】コピー枚数 ▲500千円 ▲640,000枚）、"
+    "カラー 10円/枚（一般的な保守契約の目安。契約の単価に置き換えてください）。"
+    "プリンタのトナー: 24,667円/箱（同資料 OAプリンタトナー ▲1,480千円 ▲60箱）、"
+    "15,000枚/箱（A4 印字率5%の目安）。"
+)
+CO2_DEFAULT_SOURCE = (
+    "A4普通紙 1枚 約4 g（64 g/m² × 0.0624 m²）× 紙の製造 1 kg あたり CO2 約1 kg "
+    "（ezeep「印刷のカーボンフットプリント」の目安: 紙1 kg ≈ CO2 1 kg、再生紙 0.7 kg、新パルプ 1.2 kg）"
+)
+
+
+class PaperSettings(models.Model):
+    """The figures the paper report is computed with, from a fiscal year on (年度ごと).
+
+    A year without its own row uses the latest earlier row (or the defaults): prices change
+    rarely, and a new row records from when a new contract applies. Edited in the admin, audited.
+    """
+
+    from_fiscal_year = models.PositiveIntegerField(
+        _("適用開始年度"), unique=True, help_text=_("この年度から、次の行の年度の前年度まで使います（例: 2024 = 令和6年度）"))
+    baseline_fiscal_year = models.PositiveIntegerField(
+        _("基準年度"), default=2019, help_text=_("「2019年度比」の基準（2019 = 令和元年度）"))
+    target_reduction_percent = models.DecimalField(
+        _("削減目標（%）"), max_digits=5, decimal_places=1, default=30,
+        help_text=_("基準年度と比べた削減率の目標（例: 30 = 30%減）"))
+    sheets_per_box = models.PositiveIntegerField(_("用紙 1箱の枚数"), default=2500)
+    yen_per_box = models.DecimalField(_("用紙 1箱の価格（円）"), max_digits=10, decimal_places=2,
+                                      default=1293)
+    mono_yen_per_page = models.DecimalField(
+        _("複合機 白黒 1枚の料金（円）"), max_digits=8, decimal_places=2, default="0.78",
+        help_text=_("カウンター料金（トナーを含む）。複合機の枚数に掛けます"))
+    colour_yen_per_page = models.DecimalField(
+        _("複合機 カラー 1枚の料金（円）"), max_digits=8, decimal_places=2, default=10,
+        help_text=_("白黒・カラーの内訳を読めない機器の枚数は白黒として計算します"))
+    toner_yen_per_box = models.DecimalField(_("プリンタ トナー 1箱の価格（円）"), max_digits=10,
+                                            decimal_places=2, default=24667)
+    toner_pages_per_box = models.PositiveIntegerField(
+        _("プリンタ トナー 1箱の印刷枚数"), default=15000,
+        help_text=_("プリンタの枚数から使ったトナーを見積もります"))
+    cost_source = models.TextField(_("費用の数字の出典"), blank=True, default=PAPER_DEFAULT_SOURCES)
+    co2_grams_per_sheet = models.DecimalField(_("用紙 1枚あたりの CO2（g）"), max_digits=6,
+                                              decimal_places=2, default=4)
+    co2_source = models.TextField(_("CO2 の数字の出典"), blank=True, default=CO2_DEFAULT_SOURCE)
+
+    class Meta:
+        verbose_name = _("紙の使用量の設定（年度ごと）")
+        verbose_name_plural = _("紙の使用量の設定（年度ごと）")
+        ordering = ["-from_fiscal_year"]
+
+    def __str__(self):
+        return f"{self.from_fiscal_year}年度から"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from .models import Device
 
 
@@ -17,3 +19,95 @@ def sections_by_name() -> dict:
 
 def devices_to_poll():
     return Device.objects.filter(active=True, pollable=True).order_by("pk")
+
+
+def device_summary() -> dict:
+    """How many devices there are and how their last reading went (the DX home page)."""
+    from django.db.models import Count
+
+    counts = dict(Device.objects.filter(active=True).values_list("status").annotate(n=Count("pk")))
+    return {"total": sum(counts.values()), "by_status": {
+        label: counts.get(value, 0) for value, label in Device.Status.choices}}
+
+
+# ---------------------------------------------------------------- paper use (紙の使用量)
+
+
+def paper_settings(fiscal_year: int):
+    """The figures for a fiscal year: its own row, else the latest earlier one, else defaults."""
+    from .models import PaperSettings
+
+    found = (PaperSettings.objects.filter(from_fiscal_year__lte=fiscal_year)
+             .order_by("-from_fiscal_year").first())
+    return found or PaperSettings(from_fiscal_year=fiscal_year)
+
+
+def device_month_pages(fiscal_year: int) -> dict[int, dict[int, tuple[int, int]]]:
+    """Pages per device per month of a fiscal year, with the March before it (index -1).
+
+    ``{device_id: {month_index: (pages, colour_pages)}}``; a month appears only when a reading
+    counted in it gave a number (a first reading or a new baseline gives none). One query,
+    summed by the database.
+    """
+    from django.db.models import (
+        Count,
+        DateTimeField,
+        DurationField,
+        ExpressionWrapper,
+        F,
+        Sum,
+        Value,
+    )
+    from django.db.models.functions import TruncMonth
+
+    from madoguchi.core.timeutil import JST
+
+    from . import fiscal
+    from .models import Reading
+
+    months = fiscal.fiscal_months(fiscal_year)
+    before = fiscal.fiscal_months(fiscal_year - 1)[-1]
+    start, end = fiscal.month_start(before), fiscal.month_start(fiscal.fiscal_months(fiscal_year + 1)[0])
+    assert months[0] > before
+    counted = ExpressionWrapper(F("read_at") - Value(fiscal.day_start(), output_field=DurationField()),
+                                output_field=DateTimeField())
+    rows = (Reading.objects.filter(read_at__gte=start, read_at__lt=end, pages__isnull=False)
+            .annotate(month=TruncMonth(counted, tzinfo=JST)).values("device_id", "month")
+            .annotate(pages=Sum("pages"), colour=Sum("colour_pages"), n=Count("pk")).order_by())
+    found: dict[int, dict[int, tuple[int, int]]] = {}
+    for row in rows:
+        month = row["month"]
+        day = month.astimezone(JST).date() if isinstance(month, dt.datetime) else month
+        index = fiscal.month_index(fiscal_year, day)
+        found.setdefault(row["device_id"], {})[index] = (int(row["pages"]), int(row["colour"] or 0))
+    return found
+
+
+def paper_devices(device_ids) -> list[Device]:
+    """The devices of the report: every active one, and any other that printed in the years shown."""
+    from django.db.models import Q
+
+    return list(Device.objects.filter(Q(active=True) | Q(pk__in=list(device_ids)))
+                .select_related("section").order_by("section_name", "host", "port"))
+
+
+def paper_report(fiscal_year: int):
+    """The paper report of a fiscal year against its baseline year (see dx/paper.py)."""
+    from . import paper
+
+    settings_row = paper_settings(fiscal_year)
+    current = device_month_pages(fiscal_year)
+    baseline = device_month_pages(settings_row.baseline_fiscal_year)
+    devices = paper_devices(set(current) | set(baseline))
+    return paper.build_report(fiscal_year=fiscal_year, settings=settings_row, devices=devices,
+                              current=current, baseline=baseline)
+
+
+def paper_pages(fiscal_year: int) -> dict:
+    """Pages per section (課所) per month of a fiscal year: the numbers of GET /api/v1/dx/paper.
+
+    ``{"months": ["YYYY-MM", …12], "sections": [{"section", "pages": [int | None, …12], "total",
+    "change_vs_baseline"}], "total": int | None}``; a month is None when no reading gave a number
+    in it; ``change_vs_baseline`` is a ratio (-0.31 = 31%減) over the months both years have.
+    """
+    return paper_report(fiscal_year).as_pages()

@@ -106,8 +106,12 @@ def hour_keys(start: dt.datetime, days: int, tz: dt.tzinfo) -> list[dt.datetime]
 # --- the model ----------------------------------------------------------------------------
 
 
-def _rows_features(hours: Sequence[dt.datetime], is_holiday, train_end: dt.date) -> list[tuple]:
-    """One tuple of categorical levels per hour (local wall-clock time of each timestamp)."""
+def _rows_features(hours: Sequence[dt.datetime], is_holiday, train_end: dt.date,
+                   event_days: frozenset[dt.date] = frozenset()) -> list[tuple]:
+    """One tuple of categorical levels per hour (local wall-clock time of each timestamp).
+
+    ``event_days`` (a place's festivals, light-ups …) add one whole-day multiplier, only when
+    there are any: a series without events keeps exactly the features above."""
     cache: dict[dt.date, DayFeatures] = {}
     rows = []
     for when in hours:
@@ -126,7 +130,7 @@ def _rows_features(hours: Sequence[dt.datetime], is_holiday, train_end: dt.date)
             # no month-of-year factor: with a year or two of history it is confounded with the
             # recent level and the fit drifts between the two; the season covers 3月・4月.
             ("recent", recent),
-        ))
+        ) + ((("event", day in event_days),) if event_days else ()))
     return rows
 
 
@@ -139,11 +143,12 @@ class SeriesModel:
     base: float
     factors: dict[tuple, float] = field(default_factory=dict)
     busy_hour: float = 0.0
+    event_days: frozenset[dt.date] = frozenset()
 
     def predict(self, hours: Sequence[dt.datetime]) -> list[float]:
         is_holiday = holiday_calendar(self.country)
         out = []
-        for levels in _rows_features(hours, is_holiday, self.train_end):
+        for levels in _rows_features(hours, is_holiday, self.train_end, self.event_days):
             value = self.base
             for level in levels:
                 if level[0] == "recent":
@@ -154,17 +159,20 @@ class SeriesModel:
 
 
 def fit_series(hours: Sequence[dt.datetime], counts: Sequence[float], *, country: str = "JP",
-               iterations: int = 40, prior_hours: float = 24.0) -> SeriesModel:
+               iterations: int = 40, prior_hours: float = 24.0,
+               event_days: Iterable[dt.date] = ()) -> SeriesModel:
     """Fit one series' hourly counts (``hours`` aware, in the place's local time).
 
     ``prior_hours`` is the shrinkage: each level's multiplier is estimated as if that many extra
-    hours of mean traffic had been seen exactly at the current fit.
+    hours of mean traffic had been seen exactly at the current fit. ``event_days``: local dates
+    with an event (past ones teach the effect, future ones receive it).
     """
     if not hours:
         raise ValueError("no training counts")
     is_holiday = holiday_calendar(country)
     train_end = max(h.date() for h in hours)
-    rows = _rows_features(hours, is_holiday, train_end)
+    events = frozenset(event_days)
+    rows = _rows_features(hours, is_holiday, train_end, events)
     n = len(counts)
     mean = sum(counts) / n
     base = max(mean, 1e-9)
@@ -194,7 +202,7 @@ def fit_series(hours: Sequence[dt.datetime], counts: Sequence[float], *, country
     positive = sorted(c for c in counts if c > 0)
     busy = positive[min(len(positive) - 1, int(0.95 * len(positive)))] if positive else 0.0
     return SeriesModel(country=country.upper(), train_end=train_end, base=base,
-                       factors=factors, busy_hour=float(busy))
+                       factors=factors, busy_hour=float(busy), event_days=events)
 
 
 # --- levels -------------------------------------------------------------------------------

@@ -29,3 +29,110 @@ class HourForecast(models.Model):
 
     def __str__(self):
         return f"{self.office_code}/{self.category_code or '*'} {self.hour:%Y-%m-%d %H}h L{self.level}"
+
+
+# --- places (観光地): tourist sites forecast from their own hourly counts ---------------------
+
+
+class PlaceKind(models.TextChoices):
+    MUSEUM = "museum", _("博物館・美術館")
+    GARDEN = "garden", _("庭園・公園")
+    SHRINE_TEMPLE = "shrine_temple", _("寺社")
+    SHOPPING_STREET = "shopping_street", _("商店街・まちなみ")
+    VIEWPOINT = "viewpoint", _("展望・景勝地")
+    OTHER = "other", _("その他")
+
+
+class Place(models.Model):
+    """A tourist site (観光地) with counters of its own (people counters, Wi-Fi sensors).
+
+    Anonymous data only (hourly counts), so a place lives on whichever side imports it: on a
+    split installation the public (internet) side imports and forecasts its places itself.
+    """
+
+    code = models.SlugField(_("コード"), max_length=32, unique=True, help_text=_("URL と API で使う半角英数字"))
+    name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("名称（英語）"), max_length=150, blank=True)
+    names = models.JSONField(
+        _("名称（その他の言語）"), default=dict, blank=True,
+        help_text=_('市民向け画面の言語ごとの名称。例: {"zh-hans": "…", "ko": "…"}。'
+                    "ない言語は英語名（なければ日本語名）で表示します。"))
+    kind = models.CharField(_("種類"), max_length=20, choices=PlaceKind.choices, default=PlaceKind.OTHER)
+    country = models.CharField(_("国（祝日の暦）"), max_length=2, default="JP",
+                               help_text=_("ISO 3166 の2文字（JP, US, NZ …）。予測にその国の祝日を使います。"))
+    time_zone = models.CharField(_("タイムゾーン"), max_length=64, default="Asia/Tokyo")
+    opens_at = models.TimeField(_("開場時刻"), null=True, blank=True, help_text=_("空欄なら終日"))
+    closes_at = models.TimeField(_("閉場時刻"), null=True, blank=True, help_text=_("空欄なら終日"))
+    closed_weekdays = models.JSONField(
+        _("定休日（曜日）"), default=list, blank=True,
+        help_text=_("0=月曜 … 6=日曜 の一覧。例: [0]（月曜休館）"))
+    is_public = models.BooleanField(_("公開"), default=True, help_text=_("市民向けページと API に表示する"))
+
+    class Meta:
+        verbose_name = _("観光地")
+        verbose_name_plural = _("観光地")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class PlaceCount(models.Model):
+    """One hour's count of a place (the start of the hour, aware); one row per place and hour."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="counts",
+                              verbose_name=_("観光地"))
+    hour = models.DateTimeField(_("時間帯の開始"))
+    count = models.FloatField(_("人数"))
+    source = models.CharField(_("取込元"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("取込日時"))
+
+    class Meta:
+        verbose_name = _("観光地の時間帯別人数")
+        verbose_name_plural = _("観光地の時間帯別人数")
+        ordering = ["place", "hour"]
+        constraints = [
+            models.UniqueConstraint(fields=["place", "hour"], name="place_count_once_per_hour"),
+            models.CheckConstraint(condition=models.Q(count__gte=0), name="place_count_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.place_id} {self.hour:%Y-%m-%d %H}h {self.count:g}"
+
+
+class PlaceEventDay(models.Model):
+    """A day with an event at or near the place (祭り, ライトアップ …): a feature of the forecast."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="event_days",
+                              verbose_name=_("観光地"))
+    date = models.DateField(_("日付"))
+    name = models.CharField(_("行事名"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("行事の日")
+        verbose_name_plural = _("行事の日")
+        ordering = ["place", "date"]
+        constraints = [models.UniqueConstraint(fields=["place", "date"], name="place_event_once_per_day")]
+
+    def __str__(self):
+        return f"{self.place_id} {self.date} {self.name}"
+
+
+class PlaceHourForecast(models.Model):
+    """The stored forecast of a place (derived data, replaced by each refit)."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="forecasts",
+                              verbose_name=_("観光地"))
+    hour = models.DateTimeField(_("時間帯の開始"))
+    predicted = models.FloatField(_("予測人数"))
+    level = models.PositiveSmallIntegerField(_("混雑レベル (1–5)"))
+    computed_at = models.DateTimeField(_("予測日時"))
+
+    class Meta:
+        verbose_name = _("観光地の混雑予想")
+        verbose_name_plural = _("観光地の混雑予想")
+        ordering = ["place", "hour"]
+        constraints = [models.UniqueConstraint(fields=["place", "hour"], name="place_forecast_once")]
+
+    def __str__(self):
+        return f"{self.place_id} {self.hour:%Y-%m-%d %H}h L{self.level}"

@@ -22,6 +22,7 @@ import datetime as dt
 import math
 from collections import Counter as Tally
 from collections import defaultdict
+from zoneinfo import ZoneInfo
 
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
@@ -50,7 +51,7 @@ from .estimate import (
     WaitingTicket,
     estimate_office,
 )
-from .models import HourForecast
+from .models import HourForecast, Place, PlaceCount, PlaceEventDay, PlaceHourForecast
 
 SERVICE_SAMPLES = HISTORY_SIZE
 # How far back services are read (the index on finished services is per business date: a year of
@@ -186,3 +187,58 @@ def office_forecast(office_code: str, *, category_code: str | None = None) -> li
     if category_code is not None:
         rows = rows.filter(category_code=category_code)
     return list(rows.order_by("category_code", "hour"))
+
+
+# --- places (観光地) ---------------------------------------------------------------------------
+
+
+def public_places() -> list[Place]:
+    return list(Place.objects.filter(is_public=True).order_by("code"))
+
+
+def public_place(code: str) -> Place | None:
+    return Place.objects.filter(code=code, is_public=True).first()
+
+
+def place_is_open(place: Place, hour: dt.datetime) -> bool:
+    """Whether the local hour starting at ``hour`` overlaps the place's opening hours (a place
+    without hours is open around the clock; closed weekdays are closed)."""
+    local = hour.astimezone(ZoneInfo(place.time_zone))
+    if local.weekday() in (place.closed_weekdays or []):
+        return False
+    if place.opens_at is None or place.closes_at is None:
+        return True
+    start = local.hour * 60
+    opens = place.opens_at.hour * 60 + place.opens_at.minute
+    closes = place.closes_at.hour * 60 + place.closes_at.minute
+    return start + 60 > opens and start < closes
+
+
+def place_hourly_counts(place: Place, *, first: dt.date, last: dt.date) -> list[tuple[dt.datetime, float]]:
+    """(local hour, count) of the stored counts of local dates ``first`` … ``last``; hours
+    without a count are gaps (the model is fitted on the hours a counter reported)."""
+    tz = ZoneInfo(place.time_zone)
+    since = dt.datetime.combine(first, dt.time(), tzinfo=tz)
+    until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    rows = PlaceCount.objects.filter(place=place, hour__gte=since, hour__lt=until).order_by("hour")
+    return [(hour.astimezone(tz), count) for hour, count in rows.values_list("hour", "count")]
+
+
+def place_event_dates(place: Place) -> frozenset[dt.date]:
+    return frozenset(PlaceEventDay.objects.filter(place=place).values_list("date", flat=True))
+
+
+def place_event_days(place: Place, *, first: dt.date, last: dt.date) -> dict[dt.date, str]:
+    return dict(PlaceEventDay.objects.filter(place=place, date__gte=first, date__lte=last)
+                .values_list("date", "name"))
+
+
+def place_forecast(place: Place, *, first: dt.date | None = None, days: int | None = None) -> list[PlaceHourForecast]:
+    """The stored forecast of ``place`` (from its local date ``first``, ``days`` days), by hour."""
+    rows = PlaceHourForecast.objects.filter(place=place)
+    tz = ZoneInfo(place.time_zone)
+    if first is not None:
+        rows = rows.filter(hour__gte=dt.datetime.combine(first, dt.time(), tzinfo=tz))
+        if days is not None:
+            rows = rows.filter(hour__lt=dt.datetime.combine(first + dt.timedelta(days=days), dt.time(), tzinfo=tz))
+    return list(rows.order_by("hour"))

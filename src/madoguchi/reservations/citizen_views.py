@@ -12,6 +12,7 @@ link adds the booking's manage token.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 
 import segno
@@ -23,7 +24,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from madoguchi.core.errors import ServiceError
-from madoguchi.core.throttle import RateLimited, check_rate, client_address
+from madoguchi.core.throttle import (
+    RateLimited,
+    check_misses,
+    check_rate,
+    client_address,
+    rate_limited_response,
+)
 from madoguchi.core.timeutil import JST, business_date, now, to_jst
 
 from . import calendar_file, checkin, codes, selectors, services, slots
@@ -223,11 +230,29 @@ def _book(request, office, rtype, start, form):
 # ---------------------------------------------------------------- the booking's page
 
 
-def _reservation(code: str):
+LOOKUP = "reservation_lookup"  # settings.THROTTLE: misses per address (guessing codes)
+
+
+def _reservation(request, code: str):
+    """The booking of ``code``; an address that keeps trying codes that do not exist is refused
+    (RateLimited) before the look-up, whatever the code."""
+    check_misses(request, LOOKUP)
     reservation = selectors.reservation_by_code(code)
     if reservation is None:
+        check_misses(request, LOOKUP, missed=True)
         raise Http404
     return reservation
+
+
+def _guarded(view):
+    """A page that looks a booking up by its code: past the misses' limit, the 429 page."""
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except RateLimited as exc:
+            return rate_limited_response(request, exc)
+    return wrapper
 
 
 def qr_svg(reservation) -> str:
@@ -235,8 +260,9 @@ def qr_svg(reservation) -> str:
     return segno.make(f"{codes.QR_PREFIX}{reservation.code}", error="m").svg_inline(scale=6, border=2, omitsize=True)
 
 
+@_guarded
 def reservation_page(request, code):
-    reservation = _reservation(code)
+    reservation = _reservation(request, code)
     if reservation.code != code:  # typed as read aloud (abcd-2345): one address per booking
         return redirect(reverse("reservation-page", args=[reservation.code]))
     window = checkin.window(reservation)
@@ -274,8 +300,9 @@ def _procedure_names(reservation) -> list[str]:
 
 
 @require_POST
+@_guarded
 def reservation_cancel(request, code):
-    reservation = _reservation(code)
+    reservation = _reservation(request, code)
     token = request.POST.get("token") or None
     try:
         services.reservation_cancel(actor=services.CITIZEN, code=reservation.code, token=token)
@@ -285,8 +312,9 @@ def reservation_cancel(request, code):
     return redirect(reverse("reservation-page", args=[reservation.code]) + "?cancelled=1")
 
 
+@_guarded
 def reservation_ics(request, code):
-    reservation = _reservation(code)
+    reservation = _reservation(request, code)
     body = calendar_file.ics(reservation, url=request.build_absolute_uri(
         reverse("reservation-page", args=[reservation.code])))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -245,6 +245,9 @@ THROTTLE = {
     # Bookings (POST …/reservations) per client address: a family books a few visits, a
     # reseller's script hundreds (an address may stand for many phones behind a carrier's NAT).
     "reserve": {"address": env("THROTTLE_RESERVE_ADDRESS", "20/h")},
+    # Looking up or cancelling a booking by a code that does not exist, per client address:
+    # a citizen mistypes a few times, a script guessing codes thousands (only misses count).
+    "reservation_lookup": {"address": env("THROTTLE_RESERVATION_MISSES_ADDRESS", "30/h")},
 }
 SSE_MAX_STREAMS_PER_ADDRESS = env_int("SSE_MAX_STREAMS_PER_ADDRESS", 200)
 SSE_RETRY_AFTER_SECONDS = env_int("SSE_RETRY_AFTER_SECONDS", 30)
@@ -326,3 +329,7 @@ LOGGING = {
                 # Every failed log-in is recorded in the admin (アクセス試行); log lock-outs only.
                 "axes": {"level": "WARNING"}},
 }
+
+# DX paper report: a reading taken before this JST time counts for the previous day (the daily
+# poll at 06:15 reads what yesterday printed; 1 May 08:00 counts for April). docs/dx.ja.md.
+DX_DAY_START = env("DX_DAY_START") or "08:30"

@@ -1,0 +1,116 @@
+"""The places' citizen pages (index, one page per place) in the six languages, and their JSON feed
+for the open data portal: levels in colour AND words, today's hours and the next weeks."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+
+from madoguchi.core import permissions
+from madoguchi.core.actors import SYSTEM
+from madoguchi.core.timeutil import JST
+from madoguchi.forecasting import services
+from madoguchi.forecasting.demo import DEMO_PLACE, seed_demo_place
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2025, 6, 18, 10, 30, tzinfo=JST)  # a Wednesday morning
+
+# Django code, <html lang>, the page's heading, the level words of level 1 and 5, the place's name
+LANGS = {
+    "ja": ("ja", "今日の混雑予想", "空いている", "大変混雑", "みどり庭園（デモ）"),
+    "en": ("en", "Today's forecast", "Quiet", "Very busy", "Midori Garden (demo)"),
+    "zh-hans": ("zh-Hans", "今天的拥挤预测", "空闲", "非常拥挤", "绿庭园（演示）"),
+    "ko": ("ko", "오늘의 혼잡 예측", "한산함", "매우 혼잡", "미도리 정원(데모)"),
+    "vi": ("vi", "Dự báo hôm nay", "Vắng", "Rất đông", "Vườn Midori (demo)"),
+    "pt-br": ("pt-BR", "Previsão de hoje", "Tranquilo", "Muito cheio", "Jardim Midori (demo)"),
+}
+
+
+@pytest.fixture
+def demo_place(monkeypatch):
+    monkeypatch.setattr("madoguchi.core.timeutil.now", lambda: NOW)
+    return seed_demo_place()
+
+
+@pytest.mark.parametrize("lang", list(LANGS))
+def test_the_place_page_in_every_language(demo_place, lang):
+    html_lang, heading, quiet, busy, name = LANGS[lang]
+    page = Client().get(f"/places/{DEMO_PLACE}/", {"lang": lang}, HTTP_ACCEPT_LANGUAGE="ja")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert f'<html lang="{html_lang}">' in body
+    assert heading in body and name in body
+    # the legend: every level in colour (class) and in words
+    assert quiet in body and busy in body
+    # today's outlook: the eight opening hours 9:00–16:00, each with a level class and its words
+    outlook = body[body.index('id="outlook"'):body.index('class="level-legend"')]
+    hours = re.findall(r'<span class="hour-time">(\d+:\d\d)</span>.*?<span class="level-chip lv(\d)">([^<]+)</span>',
+                       outlook)
+    assert [h for h, _lv, _w in hours] == [f"{h}:00" for h in range(9, 17)]
+    assert all(word.strip() for _h, _lv, word in hours)
+    assert 'class="hour now"' in outlook  # 10:30: the 10 o'clock hour is marked
+    # the next weeks: 56 days, each a link to its hours
+    assert body.count('<li class="day') == 56
+    assert "?day=2025-07-04#outlook" in body
+
+
+def test_a_chosen_day_the_light_up_and_an_unknown_place(demo_place):
+    client = Client()
+    page = client.get(f"/places/{DEMO_PLACE}/?day=2025-07-05").content.decode()  # the light-up Saturday
+    assert "7/5 (土) の混雑予想" in page and "行事: ライトアップ" in page
+    outlook = page[page.index('id="outlook"'):page.index('class="level-legend"')]
+    assert "lv5" in outlook
+    assert client.get(f"/places/{DEMO_PLACE}/?day=not-a-date").status_code == 200
+    assert client.get("/places/nowhere/").status_code == 404
+
+
+def test_a_hidden_place_is_nowhere_public(demo_place):
+    services.place_save(actor=SYSTEM, code="secret", name="準備中の施設", is_public=False)
+    client = Client()
+    assert client.get("/places/secret/").status_code == 404
+    assert client.get("/api/v1/places/secret/forecast").status_code == 404
+    assert [p["code"] for p in client.get("/api/v1/places").json()["places"]] == [DEMO_PLACE]
+    assert "準備中の施設" not in client.get("/places/").content.decode()
+
+
+@pytest.mark.parametrize("lang", list(LANGS))
+def test_the_index_links_the_places_in_every_language(demo_place, lang):
+    html_lang, _heading, _quiet, _busy, name = LANGS[lang]
+    index = Client().get("/places/", {"lang": lang}).content.decode()
+    assert f'<html lang="{html_lang}">' in index and name in index
+    assert f'href="/places/{DEMO_PLACE}/"' in index
+    assert 'href="/places/"' in Client().get("/", {"lang": lang}).content.decode()  # from the site's index
+
+
+@pytest.mark.parametrize("lang", list(LANGS))
+def test_the_feed_answers_in_every_language(demo_place, lang):
+    _html_lang, _heading, quiet, busy, _name = LANGS[lang]
+    answer = Client().get(f"/api/v1/places/{DEMO_PLACE}/forecast", {"days": 7}, HTTP_ACCEPT_LANGUAGE=lang)
+    assert answer.status_code == 200 and answer["Access-Control-Allow-Origin"] == "*"
+    body = answer.json()
+    assert body["levels"]["1"] == quiet and body["levels"]["5"] == busy
+    assert body["place"] == DEMO_PLACE and body["time_zone"] == "Asia/Tokyo"
+    assert len(body["hours"]) == 7 * 8
+    assert body["hours"][0]["hour"] == "2025-06-18T09:00:00+09:00"
+    assert {h["level_text"] for h in body["hours"]} <= set(body["levels"].values())
+    assert body["event_days"] == []  # the light-up is 17 days ahead
+
+
+def test_the_feed_and_list_shape(demo_place):
+    client = Client()
+    places = client.get("/api/v1/places").json()["places"]
+    assert places[0]["page"] == f"/places/{DEMO_PLACE}/" and places[0]["opens_at"] == "09:00"
+    body = client.get(places[0]["forecast"]).json()
+    assert len(body["hours"]) == 56 * 8
+    assert body["event_days"] == [{"date": "2025-07-05", "name": "ライトアップ"}]
+    assert client.get(f"/api/v1/places/{DEMO_PLACE}/forecast?days=99").status_code == 422
+    missing = client.get("/api/v1/places/nowhere/forecast")
+    assert missing.status_code == 404 and missing.json()["code"] == "place_not_found"
+
+
+def test_every_place_route_is_declared_for_anyone():
+    for name in ("place-index", "place-page"):
+        assert permissions.PAGES[name] == permissions.A.ANYONE
+    for name in ("list_places", "place_forecast"):
+        assert permissions.API[name] == permissions.A.ANYONE
