@@ -59,6 +59,9 @@ def server_env(**overrides: str) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     # Many tests share one server and its demo tokens: no rate limits unless a test asks.
     env["MADOGUCHI_THROTTLE"] = "0"
+    # A first demo start simulates a year of history (~10 s CPU) and refits the forecast: servers
+    # under test start without it unless a test asks (tests/forecasting/test_demo_history.py).
+    env["MADOGUCHI_DEMO_HISTORY_DAYS"] = "0"
     env.update(overrides)
     return env
 

@@ -199,7 +199,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     office = load_demo_data()
-    load_center_data()
+    center = load_center_data()
     from madoguchi.handover.demo import ensure_demo_keys
 
     ensure_demo_keys()  # the hand-over QR needs an office key (GET /api/v1/handover/keys)
@@ -221,12 +221,47 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     seed_demo_place()  # 観光地: a garden with a year of simulated hourly counts, its forecast fitted
     threading.Thread(target=warm_up, name="font-warm-up", daemon=True).start()  # the first print is fast
+    if args.history_days > 0:  # a simulated year before today: estimates and 混雑予想 learn from it
+        _demo_history([office, center], days=args.history_days)
     if args.simulate:
         Simulator(DEMO_OFFICE, tick=args.tick).start()
     _print_demo_banner(args.host, args.port, args.simulate, sample_ticket=sample_ticket_id(office),
                        cases=[c.display_code for c in demo_cases],
                        form_case=form_case.code if form_case else None, booking=demo_booking)
     return _run_uvicorn(args.host, args.port, workers=1)
+
+
+def _demo_history(offices, *, days: int) -> threading.Thread:
+    """The demo offices' simulated past year (first start only; a later start adds the missing
+    days), then the 混雑予想 refit in the background: the screens are up meanwhile."""
+    import time
+
+    from madoguchi.forecasting.demo_history import history_line, refit_stale, seed_history
+
+    line = history_line([seed_history(o, days=days) for o in offices], days=days)
+    if line:
+        print(line, flush=True)
+
+    def refit():
+        started = time.perf_counter()
+        try:
+            done = refit_stale(offices)
+        except Exception:  # the demo runs on; the nightly command would retry
+            import logging
+
+            logging.getLogger(__name__).exception("demo forecast refit failed")
+            return
+        finally:
+            from django.db import connection
+
+            connection.close()
+        if done:
+            print(f"混雑予想を計算しました（{', '.join(done)}: 8週間分, {time.perf_counter() - started:.1f}秒）"
+                  " / congestion forecast refitted", flush=True)
+
+    thread = threading.Thread(target=refit, name="forecast-refit", daemon=True)
+    thread.start()
+    return thread
 
 
 def _run_uvicorn(host: str, port: int, workers: int) -> int:
@@ -394,6 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--db", default="madoguchi-demo.sqlite3", help="SQLite file (default: ./madoguchi-demo.sqlite3)")
     demo.add_argument("--simulate", action="store_true", help="来庁者と職員の動きをシミュレーション")
+    demo.add_argument("--history-days", type=int, default=int(os.environ.get("MADOGUCHI_DEMO_HISTORY_DAYS", 365)),
+                      help="初回起動時に生成する模擬履歴の日数 (default 365, 0 = なし; MADOGUCHI_DEMO_HISTORY_DAYS)")
     demo.add_argument("--tick", type=float, default=2.0, help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
 

@@ -99,6 +99,7 @@ MATRIX: dict[str, Row] = {
     "place-page": Row("GET", "/places/garden/", everyone(200)),
     "office-home": Row("GET", "/o/demo/", everyone(200)),
     "public-board": Row("GET", "/o/demo/board/", everyone(200)),
+    "office-forecast": Row("GET", "/o/demo/forecast/", everyone(200)),
     "ticket-page": Row("GET", "/t/{waiting}/", everyone(200)),
     "healthz": Row("GET", "/healthz", everyone(200)),
     "set_language": Row("POST", "/i18n/setlang/", everyone(302), {"language": "en"}),

@@ -111,3 +111,64 @@ def test_a_faulty_quarter_does_not_bend_the_season_or_the_level():
 
     assert 8 < at(dt.date(2025, 6, 10), 10) < 12
     assert 16 < at(dt.date(2025, 3, 25), 10) < 24
+
+
+# --- the office calendar: 休日開庁 and 臨時閉庁 ---------------------------------------------------
+
+def test_the_office_calendar_opens_and_closes_days():
+    from madoguchi.forecasting.calendar_model import CLOSED, OPENED, SPECIAL_DAY
+
+    moving_sunday, spring_equinox = dt.date(2026, 3, 29), dt.date(2026, 3, 20)  # 春分の日 (Fri)
+    april_sunday, inspection = dt.date(2026, 4, 5), dt.date(2026, 6, 17)  # a Wednesday
+    kinds = {moving_sunday: OPENED, spring_equinox: OPENED, april_sunday: OPENED, inspection: CLOSED}
+    opened = day_features(moving_sunday, JP, kinds)
+    assert opened.weekday == SPECIAL_DAY and not opened.holiday and opened.season == "mar2"
+    assert opened.month_edge == "end"
+    april = day_features(april_sunday, JP, kinds)  # across the April boundary: 年度初め, 月初
+    assert april.weekday == SPECIAL_DAY and april.season == "apr1" and april.month_edge == "start"
+    # A holiday the office opens is no holiday for the model, and no backlog follows it.
+    assert not day_features(spring_equinox, JP, kinds).holiday
+    assert day_features(dt.date(2026, 3, 23), JP).after_holiday
+    assert not day_features(dt.date(2026, 3, 23), JP, kinds).after_holiday
+    assert not day_features(dt.date(2026, 3, 30), JP, kinds).after_holiday  # after 休日開庁
+    # A closed working day is learned as a holiday and the next day as the day after one.
+    closed = day_features(inspection, JP, kinds)
+    assert closed.holiday and closed.weekday == 6
+    assert day_features(dt.date(2026, 6, 18), JP, kinds).after_holiday
+    assert not day_features(dt.date(2026, 6, 18), JP).after_holiday
+    # 振替休日 (5/6) after Golden Week: the 7th is still the day after, whatever the kinds.
+    assert day_features(dt.date(2026, 5, 7), JP, kinds).after_holiday
+
+
+def _at(model, day, hour, kinds=None):
+    return model.predict([dt.datetime(day.year, day.month, day.day, hour, tzinfo=JST)], kinds)[0]
+
+
+def test_an_opened_sunday_is_forecast_like_a_working_day_until_one_is_seen():
+    from madoguchi.forecasting.calendar_model import OPENED
+
+    hours, counts = simulated_office(days=420, start=dt.date(2024, 1, 4))
+    model = fit_series(hours, counts, country="JP")
+    sunday = dt.date(2025, 6, 15)
+    assert _at(model, sunday, 10) < 0.5  # an ordinary Sunday: closed
+    opened = _at(model, sunday, 10, {sunday: OPENED})
+    assert 7 < opened < 13  # like a working day's 10 o'clock (≈ 10)
+    assert _at(model, sunday, 20, {sunday: OPENED}) < 0.5  # still no one at night
+
+
+def test_opened_sundays_in_the_history_teach_their_own_profile():
+    """Two 休日開庁 Sundays a spring with a morning crowd three times a weekday's: the forecast of
+    next spring's opened Sunday morning is far above a working day's."""
+    from madoguchi.forecasting.calendar_model import OPENED
+
+    hours, counts = simulated_office(days=420, start=dt.date(2024, 1, 4))
+    opened = {dt.date(2024, 3, 24), dt.date(2024, 3, 31), dt.date(2024, 6, 16), dt.date(2024, 10, 20)}
+    rng = random.Random(3)
+    counts = [float(sum(rng.random() < 0.5 for _ in range(60))) if h.date() in opened and 9 <= h.hour < 12
+              else c for h, c in zip(hours, counts, strict=True)]
+    kinds = dict.fromkeys(opened, OPENED)
+    model = fit_series(hours, counts, country="JP", kinds=kinds)
+    sunday = dt.date(2025, 6, 15)
+    assert _at(model, sunday, 10, {sunday: OPENED}) > 20  # learned: ≈ 30 an hour
+    assert _at(model, sunday, 14, {sunday: OPENED}) < 1  # open only in the morning
+    assert _at(model, sunday, 10) < 0.5  # an ordinary Sunday stays closed

@@ -27,7 +27,9 @@ CITIZEN_FILES = (
     "reservations/citizen_views.py", "reservations/kiosk_views.py", "reservations/mail.py",
     "reservations/calendar_file.py", "reservations/templates/reservations/book_",
     "reservations/templates/reservations/reservation", "reservations/templates/reservations/_kiosk_",
-    # places (観光地): their pages (the level words live in forecasting/api.py, below)
+    # 混雑予想: the office calendar page, the places' pages (the level words live in forecasting/api.py)
+    "forecasting/templates/forecasting/office_forecast", "forecasting/templates/forecasting/_day",
+    "forecasting/office_views.py", "forecasting/api.py",
     "forecasting/templates/forecasting/place", "forecasting/templates/forecasting/_levels", "forecasting/views.py",
 )
 # Citizen-facing strings that live in mixed files.

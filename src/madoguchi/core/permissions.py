@@ -62,6 +62,7 @@ PAGES: dict[str, Audience] = {
     "index": A.ANYONE,
     "office-home": A.ANYONE,
     "public-board": A.ANYONE,
+    "office-forecast": A.ANYONE,   # 混雑予想 calendar (forecasts of counts, nothing personal)
     "ticket-page": A.ANYONE,
     "board-events": A.ANYONE,
     "healthz": A.ANYONE,

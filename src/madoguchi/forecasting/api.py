@@ -31,13 +31,15 @@ LEVEL_WORDS = {
     4: gettext_lazy("やや混雑"),
     5: gettext_lazy("大変混雑"),
 }
+OFFICE_LEVEL_WORDS = {0: gettext_lazy("閉庁"), **LEVEL_WORDS}
+"""An office's forecast also has level 0: an hour it does not receive visitors (閉庁)."""
 
 
 class ForecastHourOut(Schema):
     category: str = Field(description="用件コード。空欄は庁舎全体。")
     hour: dt.datetime
     predicted: float = Field(description="予測発券数（その時間帯）")
-    level: int = Field(description="混雑レベル 1（空いている）… 5（大変混雑）")
+    level: int = Field(description="混雑レベル 1（空いている）… 5（大変混雑）。0 は閉庁（受付時間外）")
     level_text: str
 
 
@@ -58,7 +60,7 @@ def office_forecast(request, code: str, response: HttpResponse, query: Query[For
     rows = selectors.office_forecast(code, category_code=query.category)
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "public, max-age=300"
-    words = {level: str(word) for level, word in LEVEL_WORDS.items()}
+    words = {level: str(word) for level, word in OFFICE_LEVEL_WORDS.items()}
     return {
         "office": code,
         "computed_at": max((r.computed_at for r in rows), default=None),

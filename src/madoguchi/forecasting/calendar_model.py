@@ -22,7 +22,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -62,9 +62,22 @@ def holiday_calendar(country: str) -> Callable[[dt.date], bool]:
     return lambda day: day in table
 
 
+OPENED = "opened"
+"""An office-calendar day kind: 休日開庁 — the office opens on a day it is usually closed (a
+Sunday in the moving season, a holiday). Such a day has its own hour profile (``SPECIAL_DAY``)."""
+CLOSED = "closed"
+"""An office-calendar day kind: a working day the office is closed (臨時閉庁, 庁舎点検日). It is
+learned and forecast as a holiday, and the next working day as the day after one."""
+SPECIAL_DAY = 7
+"""The ``weekday`` of an opened day: its own weekday × hour profile. Until the history holds one,
+it is forecast as the geometric mean of the Monday–Friday profiles (an ordinary working day)."""
+
+DayKinds = Mapping[dt.date, str]
+
+
 @dataclass(frozen=True)
 class DayFeatures:
-    weekday: int          # 0 Monday … 6 Sunday; a holiday counts as a Sunday
+    weekday: int          # 0 Monday … 6 Sunday; a holiday counts as a Sunday; 7 an opened day
     holiday: bool
     after_holiday: bool   # the first working day after a holiday (or a run of closed days with one)
     month_edge: str       # "start" (1–5), "end" (the last 5 days), "mid"
@@ -72,13 +85,21 @@ class DayFeatures:
     month: int
 
 
-def day_features(day: dt.date, is_holiday: Callable[[dt.date], bool]) -> DayFeatures:
-    holiday = is_holiday(day)
+def day_features(day: dt.date, is_holiday: Callable[[dt.date], bool],
+                 kinds: DayKinds | None = None) -> DayFeatures:
+    """The calendar features of one local date. ``kinds`` is the office calendar (date →
+    ``OPENED`` or ``CLOSED``) where it departs from the week and the national holidays."""
+    kinds = kinds or {}
+    kind = kinds.get(day)
+    holiday = kind == CLOSED or (kind != OPENED and is_holiday(day))
     after = False
-    if not holiday and day.weekday() < 5:
+    if not holiday and kind is None and day.weekday() < 5:
         back = day - dt.timedelta(days=1)
-        while back.weekday() >= 5 or is_holiday(back):
-            if is_holiday(back):
+        # Walk back over the closed run before this day; an opened day ends it (its visitors
+        # were served then, there is no backlog from before it).
+        while kinds.get(back) != OPENED and (back.weekday() >= 5 or is_holiday(back)
+                                             or kinds.get(back) == CLOSED):
+            if is_holiday(back) or kinds.get(back) == CLOSED:
                 after = True
             back -= dt.timedelta(days=1)
             if (day - back).days > 10:
@@ -88,7 +109,8 @@ def day_features(day: dt.date, is_holiday: Callable[[dt.date], bool]) -> DayFeat
     season = "none"
     if day.month in (3, 4):
         season = ("mar" if day.month == 3 else "apr") + ("1" if day.day <= 15 else "2")
-    return DayFeatures(weekday=6 if holiday else day.weekday(), holiday=holiday,
+    weekday = SPECIAL_DAY if kind == OPENED else (6 if holiday else day.weekday())
+    return DayFeatures(weekday=weekday, holiday=holiday,
                        after_holiday=after, month_edge=edge, season=season, month=day.month)
 
 
@@ -107,18 +129,20 @@ def hour_keys(start: dt.datetime, days: int, tz: dt.tzinfo) -> list[dt.datetime]
 
 
 def _rows_features(hours: Sequence[dt.datetime], is_holiday, train_end: dt.date,
-                   event_days: frozenset[dt.date] = frozenset()) -> list[tuple]:
+                   event_days: frozenset[dt.date] = frozenset(),
+                   kinds: DayKinds | None = None) -> list[tuple]:
     """One tuple of categorical levels per hour (local wall-clock time of each timestamp).
 
     ``event_days`` (a place's festivals, light-ups …) add one whole-day multiplier, only when
-    there are any: a series without events keeps exactly the features above."""
+    there are any: a series without events keeps exactly the features above. ``kinds``: the
+    office calendar (``OPENED`` / ``CLOSED`` days)."""
     cache: dict[dt.date, DayFeatures] = {}
     rows = []
     for when in hours:
         day = when.date()
         feats = cache.get(day)
         if feats is None:
-            feats = cache[day] = day_features(day, is_holiday)
+            feats = cache[day] = day_features(day, is_holiday, kinds)
         age = (train_end - day).days
         recent = "recent" if age < RECENT_DAYS else f"q{(age - RECENT_DAYS) // 91}"
         rows.append((
@@ -145,34 +169,44 @@ class SeriesModel:
     busy_hour: float = 0.0
     event_days: frozenset[dt.date] = frozenset()
 
-    def predict(self, hours: Sequence[dt.datetime]) -> list[float]:
+    def predict(self, hours: Sequence[dt.datetime], kinds: DayKinds | None = None) -> list[float]:
+        """The expected count of each hour; ``kinds`` the office calendar of those days."""
         is_holiday = holiday_calendar(self.country)
         out = []
-        for levels in _rows_features(hours, is_holiday, self.train_end, self.event_days):
+        for levels in _rows_features(hours, is_holiday, self.train_end, self.event_days, kinds):
             value = self.base
             for level in levels:
                 if level[0] == "recent":
                     level = ("recent", "recent")  # a forecast continues the current level
-                value *= self.factors.get(level, 1.0)
+                factor = self.factors.get(level)
+                if factor is None and level[0] == "wh" and level[1] == SPECIAL_DAY:
+                    factor = self._working_day_factor(level[2])
+                value *= 1.0 if factor is None else factor
             out.append(value)
         return out
+
+    def _working_day_factor(self, hour: int) -> float:
+        """An opened day never seen in training: the geometric mean of Monday–Friday at ``hour``."""
+        logs = [math.log(max(self.factors.get(("wh", d, hour), 1.0), 1e-12)) for d in range(5)]
+        return math.exp(sum(logs) / len(logs))
 
 
 def fit_series(hours: Sequence[dt.datetime], counts: Sequence[float], *, country: str = "JP",
                iterations: int = 40, prior_hours: float = 24.0,
-               event_days: Iterable[dt.date] = ()) -> SeriesModel:
+               event_days: Iterable[dt.date] = (), kinds: DayKinds | None = None) -> SeriesModel:
     """Fit one series' hourly counts (``hours`` aware, in the place's local time).
 
     ``prior_hours`` is the shrinkage: each level's multiplier is estimated as if that many extra
     hours of mean traffic had been seen exactly at the current fit. ``event_days``: local dates
-    with an event (past ones teach the effect, future ones receive it).
+    with an event (past ones teach the effect, future ones receive it). ``kinds``: the office
+    calendar of the training days (休日開庁 and 臨時閉庁 days), see ``OPENED`` and ``CLOSED``.
     """
     if not hours:
         raise ValueError("no training counts")
     is_holiday = holiday_calendar(country)
     train_end = max(h.date() for h in hours)
     events = frozenset(event_days)
-    rows = _rows_features(hours, is_holiday, train_end, events)
+    rows = _rows_features(hours, is_holiday, train_end, events, kinds)
     n = len(counts)
     mean = sum(counts) / n
     base = max(mean, 1e-9)

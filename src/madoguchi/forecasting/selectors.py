@@ -189,6 +189,60 @@ def office_forecast(office_code: str, *, category_code: str | None = None) -> li
     return list(rows.order_by("category_code", "hour"))
 
 
+ALL_DAY = [["00:00", "24:00"]]
+BUSY_SHARE = 0.1
+"""An office open around the clock (no enforced hours) shows the hours whose busiest forecast
+reaches this share of the busiest hour of the eight weeks: its counter hours, not the night."""
+
+
+def forecast_days(office_code: str, *, category_code: str = OFFICE_TOTAL, start: dt.date, days: int,
+                  calendar: list[dict] | None = None) -> list[dict]:
+    """The calendar page's days: ``[{"date", "open", "note", "level", "hours": [(hour, level,
+    predicted)]}]`` from ``start``, ``days`` long.
+
+    ``calendar`` is the office calendar of those days (``public_state.get_calendar``): a day it
+    closes is closed (閉庁) whatever the forecast; its note (休日開庁, 祝日…) is shown. The hours
+    are those the office receives (stored level ≥ 1); a day's level is the mean of its hours'
+    levels, rounded half up. A day without a stored forecast has ``level`` None."""
+    since = dt.datetime.combine(start, dt.time(), tzinfo=JST)
+    until = since + dt.timedelta(days=days)
+    rows = list(HourForecast.objects.filter(office_code=office_code, category_code=category_code,
+                                            hour__gte=since, hour__lt=until)
+                .order_by("hour").values_list("hour", "level", "predicted"))
+    by_day: dict[dt.date, list[tuple[int, int, float]]] = defaultdict(list)
+    busiest: dict[int, float] = defaultdict(float)
+    for hour, level, predicted in rows:
+        local = hour.astimezone(JST)
+        by_day[local.date()].append((local.hour, level, predicted))
+        busiest[local.hour] = max(busiest[local.hour], predicted)
+    peak = max(busiest.values(), default=0.0)
+    busy_hours = {h for h, value in busiest.items() if value >= BUSY_SHARE * peak and value > 0}
+    office_days = {d["date"]: d for d in calendar or []}
+    out = []
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        known = office_days.get(day.isoformat())
+        around_the_clock = known is None or known["hours"] == ALL_DAY
+        forecast = by_day.get(day, [])
+        hours = [(h, level, predicted) for h, level, predicted in forecast
+                 if level > 0 and (not around_the_clock or h in busy_hours)]
+        if (known is not None and not known["open"]) or (forecast and not hours):
+            is_open, level, hours = False, 0, []
+        elif not forecast:
+            is_open, level = (known["open"] if known else None), None
+        else:
+            is_open, level = True, int(sum(lv for _, lv, _ in hours) / len(hours) + 0.5)
+        out.append({"date": day, "open": is_open, "note": known["note"] if known else None,
+                    "level": level, "hours": hours})
+    return out
+
+
+def forecast_categories(office_code: str) -> list[str]:
+    """The category codes with a stored forecast (``OFFICE_TOTAL`` first)."""
+    return sorted(set(HourForecast.objects.filter(office_code=office_code)
+                      .values_list("category_code", flat=True).distinct()))
+
+
 # --- places (観光地) ---------------------------------------------------------------------------
 
 

@@ -44,6 +44,29 @@ OPEN_AT, RECEPTION_UNTIL = 8.5, 17.0  # hours
 # Arrivals per hour of the day (relative), hour -> factor.
 HOUR_PROFILE = {8: 1.0, 9: 1.35, 10: 1.3, 11: 1.1, 12: 0.75, 13: 1.0, 14: 0.95, 15: 0.85, 16: 0.6}
 WEEKDAY_FACTOR = {0: 1.2, 1: 1.0, 2: 0.95, 3: 0.95, 4: 1.05}
+# The categories the March–April moving season (引越しシーズン) brings more of.
+PEAK_CODES = frozenset({"moving", "address", "certificates", "fastlane"})
+
+
+@dataclass(frozen=True)
+class Layout:
+    """An office to simulate: categories ``(code, fast lane, prior minutes, arrival weight)``,
+    counters (number → codes served, in order), each clerk's speed, the lunch rota (number →
+    (start, end) in hours), reception hours and the arrival profile by hour."""
+
+    categories: tuple
+    counters: dict
+    speed: dict
+    lunch: dict
+    open_at: float = OPEN_AT
+    reception_until: float = RECEPTION_UNTIL
+    hour_profile: dict = field(default_factory=lambda: dict(HOUR_PROFILE))
+    peak_codes: frozenset = PEAK_CODES
+    cutoffs: dict = field(default_factory=dict)  # code -> hour its reception ends (受付終了時刻)
+
+
+CITY_HALL = Layout(tuple(OFFICE_CATEGORIES), OFFICE_COUNTERS, CLERK_SPEED, LUNCH)
+"""The demo office's 市民課, as in the backtests of docs/estimates.md."""
 
 
 def office_json() -> dict:
@@ -67,6 +90,8 @@ class Scenario:
     transfer: float = 0.04  # of moving tickets, to certificates after their service
     cancel: float = 0.02
     service_cv: float = 0.5
+    factor: float = 1.0  # every category's arrivals (月初・月末, the day after a holiday)
+    layout: Layout = CITY_HALL
 
 
 SCENARIOS = {
@@ -97,8 +122,9 @@ class _Day:
 
     def __init__(self, day: dt.date, scenario: Scenario, rng: random.Random, first_ticket: int):
         self.day, self.sc, self.rng = day, scenario, rng
-        self.fast = {code: fast for code, fast, _, _ in OFFICE_CATEGORIES}
-        self.prior = {code: minutes for code, _, minutes, _ in OFFICE_CATEGORIES}
+        self.layout = layout = scenario.layout
+        self.fast = {code: fast for code, fast, _, _ in layout.categories}
+        self.prior = {code: minutes for code, _, minutes, _ in layout.categories}
         self.heap: list[_Event] = []
         self.seq = 0
         self.rows: list[tuple[float, int | str, str, str, str]] = []
@@ -106,7 +132,7 @@ class _Day:
         self.waiting: dict[int, tuple] = {}  # ticket -> call key
         self.category: dict[int, str] = {}
         self.open: set[int] = set()
-        self.busy: dict[int, int | None] = {n: None for n in OFFICE_COUNTERS}
+        self.busy: dict[int, int | None] = {n: None for n in layout.counters}
         self.ever_called: set[int] = set()
         self.lunch_pending: dict[int, float] = {}
 
@@ -119,29 +145,33 @@ class _Day:
 
     def arrivals(self):
         sc, rng = self.sc, self.rng
-        weights = {code: w for code, _, _, w in OFFICE_CATEGORIES}
+        layout = self.layout
+        weights = {code: w for code, _, _, w in layout.categories}
         total = sum(weights.values())
-        peak_codes = {"moving", "address", "certificates", "fastlane"}
-        factor = WEEKDAY_FACTOR[self.day.weekday()]
+        factor = WEEKDAY_FACTOR.get(self.day.weekday(), 1.0) * sc.factor
+        top = max(1.4, *layout.hour_profile.values())
         for code, w in weights.items():
-            rate = sc.arrivals_per_hour * w / total * factor * (sc.peak if code in peak_codes else 1.0)
-            t = OPEN_AT
+            rate = sc.arrivals_per_hour * w / total * factor * (sc.peak if code in layout.peak_codes else 1.0)
+            if rate <= 0:
+                continue
+            t = layout.open_at
+            until = min(layout.reception_until, layout.cutoffs.get(code, layout.reception_until))
             while True:  # thinning of a non-homogeneous Poisson process
-                t += rng.expovariate(rate * 1.4)
-                if t >= RECEPTION_UNTIL:
+                t += rng.expovariate(rate * top)
+                if t >= until:
                     break
-                if rng.random() < HOUR_PROFILE[int(t)] / 1.4:
+                if rng.random() < layout.hour_profile.get(int(t), 0.0) / top:
                     self.push(t, "arrive", code)
 
     def service_hours(self, code, counter):
-        mean = self.prior[code] * CLERK_SPEED[counter]
+        mean = self.prior[code] * self.layout.speed.get(counter, 1.0)
         sigma = math.sqrt(math.log(1 + self.sc.service_cv ** 2))
         return self.rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma) / 60
 
     def call_next(self, at, counter):
         if counter not in self.open or self.busy[counter] is not None:
             return
-        serves = set(OFFICE_COUNTERS[counter])
+        serves = set(self.layout.counters[counter])
         candidates = [(key, t) for t, key in self.waiting.items() if self.category[t] in serves]
         if not candidates:
             return
@@ -174,14 +204,15 @@ class _Day:
         self.call_next(at, counter)
 
     def call_all(self, at):
-        for counter in sorted(OFFICE_COUNTERS):
+        for counter in sorted(self.layout.counters):
             self.call_next(at, counter)
 
     def run(self):
-        for counter in OFFICE_COUNTERS:
-            self.push(OPEN_AT - 0.01, "open", counter)
-            start, end = LUNCH[counter]
-            self.push(start, "lunch", counter, end - start)
+        for counter in self.layout.counters:
+            self.push(self.layout.open_at - 0.01, "open", counter)
+            if counter in self.layout.lunch:
+                start, end = self.layout.lunch[counter]
+                self.push(start, "lunch", counter, end - start)
         self.arrivals()
         rng = self.rng
         while self.heap:
@@ -246,10 +277,19 @@ class _Day:
                 else:
                     self.log(at, ticket, "finished", code, counter)
                     self.free(at, counter)
+        if not self.rows:
+            return self.rows
         end = max(r[0] for r in self.rows) + 1 / 60
         for counter in sorted(self.open):
             self.log(end, "", "counter_paused", "", counter)
         return self.rows
+
+
+def simulate_day(day: dt.date, scenario: Scenario, rng: random.Random, *, first_ticket: int = 1) -> list[tuple]:
+    """One business day's events in time order, as ``(hour of day, ticket, kind, category,
+    counter)`` tuples (hours as floats; ticket numbered from ``first_ticket``, ``""`` for a
+    counter's events; counter numbers as strings)."""
+    return sorted(_Day(day, scenario, rng, first_ticket).run(), key=lambda r: r[0])
 
 
 def simulate(scenario: Scenario, *, seed: int) -> list[dict]:

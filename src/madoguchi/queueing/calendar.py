@@ -206,6 +206,14 @@ def _clip(ranges: tuple[Range, ...], cutoff: int | None) -> tuple[Range, ...]:
     return tuple((s, min(e, cutoff)) for s, e in ranges if s < cutoff)
 
 
+def reception_hours(cal: Calendar, date: dt.date, category_code: str | None = None) -> frozenset[int]:
+    """The clock hours (0–23) of ``date`` in which the office (or the category, with its
+    cut-off) receives visitors for at least a moment: 8:45–17:30 gives 8 … 17."""
+    cutoff = cal.rows.cutoffs.get(category_code) if category_code else None
+    return frozenset(h for s, e in _clip(day_of(cal, date).ranges, cutoff)
+                     for h in range(s // 3600, min(24, -(-e // 3600))))
+
+
 def _local(at: dt.datetime) -> tuple[dt.date, float]:
     local = at.astimezone(JST)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)

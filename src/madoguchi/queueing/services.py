@@ -789,3 +789,39 @@ def ticket_memo_add(*, actor: Actor, ticket_id: str, text: str) -> TicketMemo:
     audit_record(actor=actor, action="ticket.memo", target=f"{ticket.business_date}/{ticket.number}",
                  detail={"ticket": ticket.public_id, "memo": memo.pk})
     return memo
+
+
+# ------------------------------------------------------------ past days (history)
+
+
+@transaction.atomic
+def history_append(*, actor: Actor, office_code: str, days: list[tuple]) -> tuple[int, int]:
+    """Write whole past business days of an office at once: ``days`` is a list of
+    ``(business date, rows)`` with rows ``(at, ticket, kind, category code, counter number)`` in
+    time order, as in EVENTS.csv (history.py). For the demo's simulated year and for a log
+    brought from another system. Only days before today and without tickets of their own (the
+    record of a day is never mixed with another); an administrator's act. Returns (tickets,
+    events) written."""
+    from . import history
+
+    office = _get_office(office_code)
+    actor.require_staff(office.pk, minimum=Role.ADMIN)
+    if not days:
+        return 0, 0
+    dates = [day for day, _rows in days]
+    today = business_date()
+    if max(dates) >= today or len(set(dates)) != len(dates):
+        raise Conflict("過去の業務日（本日より前、重複なし）だけを書き込めます。", code="history_not_past")
+    taken = sorted(set(Ticket.objects.filter(office=office, business_date__range=(min(dates), max(dates)))
+                       .values_list("business_date", flat=True).distinct()) & set(dates))
+    if taken:
+        raise Conflict(f"{taken[0]:%Y-%m-%d} などには整理券がすでにあります。", code="history_day_taken",
+                       detail={"dates": [d.isoformat() for d in taken[:10]]})
+    try:
+        tickets, events = history.write_days(office, days, actor_label=actor.label)
+    except history.HistoryError as exc:
+        raise ServiceError(f"履歴の行が正しくありません: {exc}", code="invalid_history", status=422) from None
+    audit_record(actor=actor, action="history.append", target=office.code,
+                 detail={"first": min(dates).isoformat(), "last": max(dates).isoformat(),
+                         "days": len(dates), "tickets": tickets, "events": events})
+    return tickets, events

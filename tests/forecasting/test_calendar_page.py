@@ -1,0 +1,135 @@
+"""The citizen's 混雑予想 page: a month calendar of eight weeks, the hours of the day tapped,
+closed days as 閉庁, in every citizen language; the feed speaks them too."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from madoguchi.forecasting.api import OFFICE_LEVEL_WORDS
+
+pytestmark = pytest.mark.django_db
+LANGS = ["en", "zh-hans", "ko", "vi", "pt-br"]
+
+
+def page(url, **headers):
+    answer = Client().get(url, **headers)
+    assert answer.status_code == 200, answer.status_code
+    return answer.content.decode()
+
+
+def day_section(html):
+    return html[html.index('<section id="fc-day"'):html.index("</section>")]
+
+
+def cell(html, day):
+    """The calendar cell of ``day`` (2026-03-DD) in the page."""
+    match = re.search(r'<td class="([^"]*)">\s*(?:<a href="[^"]*day=' + day + r'[^>]*>(.*?)</a>|'
+                      r'<span class="fc-num">' + str(int(day[-2:])) + r'</span><span class="fc-closed">(.*?)</span>)',
+                      html, re.S)
+    assert match, day
+    return match
+
+
+def test_the_month_calendar_and_the_day_of_today(center_forecast):
+    html = page("/o/center/forecast/")
+    assert "<caption>2026年3月</caption>" in html and "<caption>2026年4月</caption>" in html
+    assert '<abbr title="日曜日">日</abbr>' in html  # weeks start on Sunday
+    assert "fc-selected" in cell(html, "2026-03-02").group(1)  # today is selected
+    tuesday = cell(html, "2026-03-03")
+    assert "3月3日" in tuesday.group(2) and re.search(r"空いている|普通|混雑", tuesday.group(2))
+    for closed in ("2026-03-11", "2026-03-20", "2026-03-28"):  # 点検, 春分の日, a Saturday
+        assert cell(html, closed).group(3) == "閉庁"
+    assert "fc-l" in cell(html, "2026-03-29").group(1)  # 休日開庁: a forecast, a link
+    assert "3月29日 " in cell(html, "2026-03-29").group(2) and "休日開庁" in cell(html, "2026-03-29").group(2)
+    today = day_section(html)
+    assert "3月2日 (月)" in today
+    hours = re.findall(r'<th scope="row">(.*?)</th>', today)
+    assert hours[0] == "8:00～9:00" and hours[-1] == "17:00～18:00" and len(hours) == 10
+    for word in ("空いている", "やや空いている", "普通", "やや混雑", "大変混雑", "閉庁"):
+        assert word in html  # the legend: every level in words, not colour alone
+
+
+def test_tapping_a_day_shows_its_hours(center_forecast):
+    sunday = day_section(page("/o/center/forecast/?day=2026-03-29"))
+    assert "休日開庁" in sunday
+    assert re.findall(r'<th scope="row">(.*?)</th>', sunday) == ["9:00～10:00", "10:00～11:00", "11:00～12:00"]
+    holiday = day_section(page("/o/center/forecast/?day=2026-03-20"))
+    assert "この日は閉庁日です。" in holiday and "祝日（春分の日）" in holiday
+    fragment = page("/o/center/forecast/?day=2026-03-29&fragment=day")  # what htmx swaps in
+    assert fragment.lstrip().startswith('<section id="fc-day"') and "<html" not in fragment
+
+
+def test_a_category_has_its_own_hours(center_forecast):
+    html = page("/o/center/forecast/?category=moving&day=2026-03-03")
+    assert '<option value="moving" selected>' in html
+    hours = re.findall(r'<th scope="row">(.*?)</th>', day_section(html))
+    assert hours[-1] == "16:00～17:00"  # 転入 until 16:30
+    assert "?category=moving&amp;day=2026-03-04" in html  # the calendar keeps the category
+    unknown = page("/o/center/forecast/?category=nothing&day=2026-03-03")  # falls back to the office
+    assert re.findall(r'<th scope="row">(.*?)</th>', day_section(unknown))[-1] == "17:00～18:00"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_page_and_the_feed_in_every_language(center_forecast, lang):
+    html = page(f"/o/center/forecast/?lang={lang}&day=2026-03-20")
+    with translation.override(lang):
+        words = {level: str(word) for level, word in OFFICE_LEVEL_WORDS.items()}
+        title = translation.gettext("混雑予想")
+        closed_day = translation.gettext("この日は閉庁日です。")
+        holiday = translation.gettext("祝日") + "（春分の日）"  # the holiday's own name stays Japanese
+    assert all(word not in ("空いている", "閉庁") for word in (words[1], words[0]))
+    for word in words.values():
+        assert word in html
+    assert title != "混雑予想" and title in html and closed_day in html and holiday in html
+    assert "この日は閉庁日です。" not in html and "凡例" not in html
+    feed = Client().get("/api/v1/offices/center/forecast?category=moving", HTTP_ACCEPT_LANGUAGE=lang).json()
+    assert feed["levels"] == {str(k): v for k, v in words.items()}
+    assert {h["level_text"] for h in feed["hours"]} <= set(words.values())
+
+
+def test_linked_from_the_office_home_and_the_board(center_forecast):
+    assert 'href="/o/center/forecast/"' in page("/o/center/")
+    assert 'href="/o/center/forecast/"' in page("/o/center/board/")
+
+
+def test_an_office_without_a_forecast_says_so_and_an_unknown_office_is_not_found(office):
+    html = page("/o/demo/forecast/")
+    assert "この庁舎の混雑予想はまだありません。" in html
+    assert Client().get("/o/nowhere/forecast/").status_code == 404
+
+
+def test_a_closure_decided_after_the_refit_shows_at_once(center_forecast):
+    """The calendar closes a day the stored forecast (last night's) still has hours for."""
+    from madoguchi.queueing.models import OfficeClosure
+
+    OfficeClosure.objects.create(office=center_forecast, date="2026-03-04", note="臨時閉庁")
+    html = page("/o/center/forecast/?day=2026-03-04&lang=en")
+    assert cell(html, "2026-03-04").group(3) == "Closed"
+    assert "The office is closed on this day." in day_section(html) and "Temporarily closed" in html
+
+
+def test_an_office_open_around_the_clock_shows_its_busy_hours_not_the_night(office, monkeypatch):
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    from madoguchi.core.actors import actor_for_token
+    from madoguchi.core.timeutil import JST
+    from madoguchi.queueing import services
+
+    clock = {}
+    monkeypatch.setattr("django.utils.timezone.now", lambda: clock["now"])
+    kiosk = actor_for_token("demo-kiosk")
+    for offset in range(1, 22):
+        day = dt.date(2026, 3, 2) - dt.timedelta(days=offset)
+        if day.weekday() < 5:
+            for hour in (9, 10, 11):
+                for minute in range(0, 60, 12):
+                    clock["now"] = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=JST)
+                    services.ticket_issue(actor=kiosk, office_code="demo", category_code="certificates")
+    clock["now"] = dt.datetime(2026, 3, 2, 2, 15, tzinfo=JST)
+    call_command("forecast_refit", "--office", "demo", "--days", "14")
+    hours = re.findall(r'<th scope="row">(.*?)</th>', day_section(page("/o/demo/forecast/?day=2026-03-03")))
+    assert hours == ["9:00～10:00", "10:00～11:00", "11:00～12:00"]
