@@ -148,5 +148,8 @@ if settings.ROLE != "public":  # cases hold personal data: never on the internet
 
     api.add_router("/", cases_router)
     api.add_router("/", forms_router)
+    from madoguchi.dx.api import router as dx_router  # the DX office: city hall's own network
+
+    api.add_router("/", dx_router)
 # Who may call each operation: its row in core/permissions.py (refused without one).
 permissions.bind_api(api)

@@ -163,6 +163,7 @@ def _dx_banner(base: str) -> list[str]:
     return [
         "DX推進 / DX office (KPI・紙使用量, 庁内側のみ / internal side only):",
         f"  DX推進のトップ     {base}/dx/                    (ログイン: dx / dx)",
+        f"  紙の使用量         {base}/dx/paper/              (課所×月, 2019年度比, CSV/Excel)",
         "  API トークン: Authorization: Bearer demo-dx",
         "",
     ]
@@ -231,33 +232,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_uvicorn(args.host, args.port, workers=1)
 
 
-def _demo_history(offices, *, days: int) -> threading.Thread:
+def _demo_history(offices, *, days: int) -> threading.Thread | None:
     """The demo offices' simulated past year (first start only; a later start adds the missing
-    days), then the 混雑予想 refit in the background: the screens are up meanwhile."""
+    days), then the 混雑予想 refit of the offices without today's forecast, in a process of its
+    own (pure Python, ~20 s of a core for the demo office's year: in this process it would slow
+    the server for as long) while the screens are up."""
+    import atexit
+    import subprocess
     import time
 
-    from madoguchi.forecasting.demo_history import history_line, refit_stale, seed_history
+    from madoguchi.forecasting.demo_history import history_line, seed_history, stale_offices
 
     line = history_line([seed_history(o, days=days) for o in offices], days=days)
     if line:
         print(line, flush=True)
+    codes = [o.code for o in stale_offices(offices)]
+    if not codes:
+        return None
 
     def refit():
         started = time.perf_counter()
-        try:
-            done = refit_stale(offices)
-        except Exception:  # the demo runs on; the nightly command would retry
-            import logging
-
-            logging.getLogger(__name__).exception("demo forecast refit failed")
-            return
-        finally:
-            from django.db import connection
-
-            connection.close()
-        if done:
-            print(f"混雑予想を計算しました（{', '.join(done)}: 8週間分, {time.perf_counter() - started:.1f}秒）"
-                  " / congestion forecast refitted", flush=True)
+        for code in codes:
+            process = subprocess.Popen([sys.executable, "-m", "madoguchi", "manage", "forecast_refit",
+                                        "--office", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       text=True)
+            atexit.register(lambda p=process: p.poll() is None and p.terminate())
+            _out, err = process.communicate()
+            if process.returncode != 0:
+                print(f"混雑予想の計算に失敗しました（{code}）: {err.strip()[-500:]}", file=sys.stderr, flush=True)
+                return
+        print(f"混雑予想を計算しました（{', '.join(codes)}: 8週間分, {time.perf_counter() - started:.1f}秒）"
+              " / congestion forecast refitted", flush=True)
 
     thread = threading.Thread(target=refit, name="forecast-refit", daemon=True)
     thread.start()

@@ -161,6 +161,9 @@ MATRIX: dict[str, Row] = {
     "reservations-preparation-csv": Row("GET", "/o/demo/reservations/cards/preparation.csv", staff_page()),
     # ---- the DX office (internal side, city-wide)
     "dx-home": Row("GET", "/dx/", dx_page()),
+    "dx-paper": Row("GET", "/dx/paper/?fy=2024", dx_page()),
+    "dx-paper-csv": Row("GET", "/dx/paper/paper.csv?fy=2024", dx_page()),
+    "dx-paper-xlsx": Row("GET", "/dx/paper/paper.xlsx?fy=2024", dx_page()),
     # ---- the admin site (every admin:* route is in this group; its log-in is open to all)
     "admin:*": Row("GET", "/admin/", admin_site()),
     "admin:login": Row("GET", "/admin/login/", {**everyone(200), ADMIN: 302}),  # in: to the index
@@ -233,6 +236,7 @@ MATRIX: dict[str, Row] = {
     "api-v1:cancel_reservation": Row("POST", f"{B}/reservations/AAAA-BBBB/cancel", everyone(404), {}),
     "api-v1:free_slots_json": Row("GET", f"{B}/offices/demo/reservation-slots.json", everyone(200)),
     "api-v1:free_slots_csv": Row("GET", f"{B}/offices/demo/reservation-slots.csv", everyone(200)),
+    "api-v1:dx_paper": Row("GET", f"{B}/dx/paper?fy=2024", api_dx()),
 }
 # Declared for the public side only (ROLE=public); not in this URLconf.
 OTHER_ZONE = {"zone-sync", "zone-reservations"}
@@ -313,7 +317,7 @@ def scene(office):
     staff_user, admin_user = users.get(username="staff"), users.get(username="admin")
     supervisor = make_staff(office, role=Role.SUPERVISOR)
     other_clerk = make_staff(other, role=Role.COUNTER_STAFF)
-    seed_dx(office)  # the DX office's account (permission through its group) and token demo-dx
+    seed_dx(office, paper_demo=False)  # the DX office's account (permission through its group) and token demo-dx
     dx_user = users.get(username="dx")
 
     # Counter 1 (for every action) is calling someone; counter 2 is idle with people waiting.

@@ -114,3 +114,40 @@ def test_every_place_route_is_declared_for_anyone():
         assert permissions.PAGES[name] == permissions.A.ANYONE
     for name in ("list_places", "place_forecast"):
         assert permissions.API[name] == permissions.A.ANYONE
+
+
+def test_the_public_side_imports_refits_and_serves_its_places_itself(settings, tmp_path, monkeypatch):
+    """Places are anonymous counts: on MADOGUCHI_ROLE=public they are imported, fitted and served
+    there, with no office master and nothing pushed from the internal side."""
+    from django.core.management import call_command
+
+    from madoguchi.forecasting.demo import simulated_counts
+
+    settings.ROLE = "public"
+    monkeypatch.setattr("madoguchi.core.timeutil.now", lambda: NOW)
+    call_command("place_save", "street", "--name", "ひがし商店街", "--kind", "shopping_street",
+                 "--hours", "10:00-18:00", "--closed-weekdays", "2")
+    rows = simulated_counts(NOW.date(), set(), days=120)
+    csv_text = "hour,count\n" + "".join(f"{h.replace(hour=h.hour + 1).isoformat()},{c}\n" for h, c in rows)
+    path = tmp_path / "street.csv"
+    path.write_bytes(csv_text.encode("cp932"))
+    call_command("place_counts_import", "--place", "street", str(path))
+    call_command("forecast_refit")
+    body = Client().get("/api/v1/places/street/forecast", {"days": 7}).json()
+    hours = [h["hour"] for h in body["hours"]]
+    assert hours[0] == "2025-06-19T10:00:00+09:00"  # today, 18 June, is a Wednesday: closed
+    assert len(hours) == 6 * 8
+    page = Client().get("/places/street/").content.decode()
+    assert "商店街・まちなみ" in page and "定休日: 水曜日" in page and "この日は休み" in page
+
+
+def test_a_second_demo_start_on_the_same_day_keeps_the_place_as_it_is(demo_place):
+    from madoguchi.core.models import AuditLog
+    from madoguchi.forecasting.models import PlaceCount
+
+    imports = AuditLog.objects.filter(action="place_counts_imported").count()
+    hours = PlaceCount.objects.filter(place=demo_place).count()
+    assert hours == 365 * 8
+    seed_demo_place()
+    assert AuditLog.objects.filter(action="place_counts_imported").count() == imports
+    assert PlaceCount.objects.filter(place=demo_place).count() == hours

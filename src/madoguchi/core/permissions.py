@@ -83,6 +83,9 @@ PAGES: dict[str, Audience] = {
     "zone-reservations": A.ZONE_PEER,  # the internal side's signed pull of bookings (zones/pull.py)
     # the DX office (情報政策課), internal side, city-wide
     "dx-home": A.DX,
+    "dx-paper": A.DX,              # 紙の使用量 (課所 × 月, 基準年度比)
+    "dx-paper-csv": A.DX,
+    "dx-paper-xlsx": A.DX,
     # inside the office
     "login": A.ANYONE,
     "logout": A.ANYONE,
@@ -186,6 +189,8 @@ API: dict[str, Audience] = {
     # printed forms (internal side only; the service checks the case's office)
     "list_forms": A.STAFF,
     "case_form_pdf": A.STAFF,
+    # the DX office (internal side, city-wide)
+    "dx_paper": A.DX,
 }
 
 

@@ -14,7 +14,7 @@ DEMO_TOKEN = "demo-dx"
 
 
 @transaction.atomic
-def seed_dx(office) -> None:
+def seed_dx(office, *, paper_demo: bool = True) -> None:
     """Idempotent. The DX office's account gets the permission through its group, as a city would
     give it (管理画面 → グループ), not as a superuser."""
     app_label, codename = DX_PERMISSION.split(".")
@@ -31,3 +31,7 @@ def seed_dx(office) -> None:
                          is_demo=True)
         token.set_key(DEMO_TOKEN)
         token.save()
+    if paper_demo:  # ~30 devices, 令和元年度 and the last twelve months of readings
+        from .demo_paper import seed_paper_demo
+
+        seed_paper_demo()

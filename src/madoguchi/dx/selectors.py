@@ -88,7 +88,7 @@ def paper_devices(device_ids) -> list[Device]:
     from django.db.models import Q
 
     return list(Device.objects.filter(Q(active=True) | Q(pk__in=list(device_ids)))
-                .select_related("section").order_by("section_name", "host", "port"))
+                .select_related("section").order_by("pk"))
 
 
 def paper_report(fiscal_year: int):

@@ -7,4 +7,7 @@ from . import views
 
 urlpatterns = [
     path("dx/", views.home, name="dx-home"),
+    path("dx/paper/", views.paper, name="dx-paper"),
+    path("dx/paper/paper.csv", views.paper_csv, name="dx-paper-csv"),
+    path("dx/paper/paper.xlsx", views.paper_xlsx, name="dx-paper-xlsx"),
 ]

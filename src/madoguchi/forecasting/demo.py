@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 from madoguchi.core import timeutil
 from madoguchi.core.actors import SYSTEM
 
+from . import selectors
 from .calendar_model import holiday_calendar
-from .models import Place
+from .models import Place, PlaceHourForecast
 from .services import place_counts_import, place_event_days_import, place_forecast_refit, place_save
 
 DEMO_PLACE = "demo-garden"
@@ -75,13 +76,17 @@ def simulated_counts(today: dt.date, events: set[dt.date], days: int = DAYS,
 
 def seed_demo_place(*, refit: bool = True) -> Place:
     """Create the demo place with a year of counts up to yesterday and fit its forecast.
-    Idempotent: a second demo start replaces the same hours."""
+    Idempotent: a later start on the same day finds it done (a start on another day adds the
+    missing days and refits; the same hours are replaced, never doubled)."""
+    today = timeutil.now().astimezone(ZoneInfo("Asia/Tokyo")).date()
+    existing = Place.objects.filter(code=DEMO_PLACE).first()
+    if existing is not None and _current(existing, today):
+        return existing
     place = place_save(actor=SYSTEM, code=DEMO_PLACE, name="みどり庭園（デモ）", name_en="Midori Garden (demo)",
                        names={"zh-hans": "绿庭园（演示）", "ko": "미도리 정원(데모)",
                               "vi": "Vườn Midori (demo)", "pt-br": "Jardim Midori (demo)"},
                        kind="garden", country="JP", time_zone="Asia/Tokyo",
                        opens_at=dt.time(9), closes_at=dt.time(17))
-    today = timeutil.now().astimezone(ZoneInfo("Asia/Tokyo")).date()
     events = _event_days(today)
     place_event_days_import(actor=SYSTEM, place=place, data=(
         "date,name\n" + "".join(f"{day},{name}\n" for day, name in events)).encode())
@@ -91,3 +96,12 @@ def seed_demo_place(*, refit: bool = True) -> Place:
     if refit:
         place_forecast_refit(place=place)
     return place
+
+
+def _current(place: Place, today: dt.date) -> bool:
+    """Counts up to yesterday and a forecast fitted today (its first hour is today's)."""
+    first = selectors.place_forecast(place, first=today, days=1)
+    yesterday = selectors.place_hourly_counts(place, first=today - dt.timedelta(days=1),
+                                              last=today - dt.timedelta(days=1))
+    return bool(first and yesterday) and not PlaceHourForecast.objects.filter(
+        place=place, hour__lt=first[0].hour).exists()

@@ -32,6 +32,7 @@ from .simulate import HOUR_PROFILE, PEAK_CODES, Layout, Scenario, simulate_day
 
 HISTORY_DAYS = 365
 HISTORY_SEED = 2026
+CHUNK_DAYS = 31
 UTILISATION = 0.4
 """Arrivals at an hour factor of 1 as a share of what the counters serve: the morning peak
 (×1.35, ×1.6 on a Monday) nears what they can do, the moving season (×1.7) exceeds it."""
@@ -157,9 +158,14 @@ def seed_history(office: Office, *, days: int = HISTORY_DAYS, seed: int = HISTOR
         first = max(first, newest + dt.timedelta(days=1))
     if first > last:
         return HistoryResult(0, 0, 0, time.perf_counter() - started)
-    simulated = simulated_days(office, first, last, seed=seed)
-    tickets, events = queue_services.history_append(actor=ACTOR, office_code=office.code, days=simulated)
-    return HistoryResult(len(simulated), tickets, events, time.perf_counter() - started)
+    days_done = tickets = events = 0
+    while first <= last:  # a month per transaction: a server running meanwhile waits ~1 s, not 10
+        until = min(last, first + dt.timedelta(days=CHUNK_DAYS - 1))
+        simulated = simulated_days(office, first, until, seed=seed)
+        added = queue_services.history_append(actor=ACTOR, office_code=office.code, days=simulated)
+        days_done, tickets, events = days_done + len(simulated), tickets + added[0], events + added[1]
+        first = until + dt.timedelta(days=1)
+    return HistoryResult(days_done, tickets, events, time.perf_counter() - started)
 
 
 def history_line(results: list[HistoryResult], *, days: int = HISTORY_DAYS) -> str | None:
@@ -174,19 +180,27 @@ def history_line(results: list[HistoryResult], *, days: int = HISTORY_DAYS) -> s
             f"{seconds:.1f}秒）/ simulated history of the past {span_en}: {tickets:,} tickets")
 
 
-def refit_stale(offices: list[Office]) -> list[str]:
-    """Refit the 混雑予想 of each office whose stored forecast is not from today (the demo runs
-    this at start; the nightly ``forecast_refit`` does it in production). Returns the codes."""
+def stale_offices(offices: list[Office]) -> list[Office]:
+    """The offices whose stored 混雑予想 is not from today (the demo refits those at start; the
+    nightly ``forecast_refit`` does it in production)."""
     from .models import HourForecast
-    from .services import forecast_refit
 
     today = business_date()
-    done = []
+    out = []
     for office in offices:
         latest = (HourForecast.objects.filter(office_code=office.code).order_by("-computed_at")
                   .values_list("computed_at", flat=True).first())
-        if latest is not None and business_date(latest) == today:
-            continue
+        if latest is None or business_date(latest) != today:
+            out.append(office)
+    return out
+
+
+def refit_stale(offices: list[Office]) -> list[str]:
+    """Refit the stale ones among ``offices``; returns their codes."""
+    from .services import forecast_refit
+
+    done = []
+    for office in stale_offices(offices):
         forecast_refit(office=office)
         done.append(office.code)
     return done

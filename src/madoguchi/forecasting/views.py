@@ -85,9 +85,8 @@ def place_page(request, code):
     while day <= last:
         hours = by_day.get(day, [])
         peak = max((h["level"] for h in hours), default=None)
-        quiet = min(hours, key=lambda h: (h["level"], h["hour"]))["hour"] if hours else None
         days.append({"date": day, "hours": hours, "peak": peak, "peak_text": LEVEL_WORDS[peak] if peak else "",
-                     "quiet": quiet, "holiday": is_holiday(day), "event": events.get(day),
+                     "holiday": is_holiday(day), "event": events.get(day),
                      "is_event": day in events, "shown": day == shown, "week_start": day.weekday() == 0})
         day += dt.timedelta(days=1)
     chosen = next((d for d in days if d["shown"]), None)

@@ -108,6 +108,10 @@ def apply_payload(payload: dict, *, sender: str, sequence: int) -> None:
             from madoguchi.reservations.zone import incoming_apply
 
             incoming_apply(office=office, part=payload["reservations"], at=at)
+        if "forecast" in payload:
+            from madoguchi.forecasting.zone import incoming_apply as forecast_apply
+
+            forecast_apply(office_code=office["code"], part=payload["forecast"])
         stats = payload.get("stats")
         if stats:
             from madoguchi.opendata.services import stats_publish

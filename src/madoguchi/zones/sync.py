@@ -37,7 +37,7 @@ SYNC_PATH = "/zone/v1/sync"
 
 
 def office_payload(office: Office, board: dict, *, with_stats: bool = False,
-                   card_version: str | None = None) -> dict:
+                   card_version: str | None = None, forecast_version: str | None = None) -> dict:
     categories = Category.objects.filter(office=office, is_active=True).order_by("display_order", "range_start")
     payload = {
         "office": {"code": office.code, "name": office.name, "name_en": office.name_en,
@@ -65,6 +65,10 @@ def office_payload(office: Office, board: dict, *, with_stats: bool = False,
         from madoguchi.reservations.zone import outgoing
 
         payload["reservations"] = outgoing(office, known_card_version=card_version)
+        # 混雑予想 (forecasting/zone.py): the hours only when the nightly refit changed them.
+        from madoguchi.forecasting.zone import outgoing as forecast_outgoing
+
+        payload["forecast"] = forecast_outgoing(office.code, known_version=forecast_version)
     return payload
 
 
@@ -97,6 +101,8 @@ class ZoneSender:
         # The card hashes the public side has, per office: (version, when the whole list went).
         self._card_versions: dict[int, tuple[str, float]] = {}
         self._forced: dict[int, bool] = {}  # offices whose reservation part must go with the next push
+        # The forecast the public side has, per office: (computed_at, when its hours went).
+        self._forecast_versions: dict[int, tuple[str | None, float]] = {}
         self.sent = 0
         self.failures = 0
 
@@ -162,9 +168,12 @@ class ZoneSender:
         known = self._card_versions.get(office_id)
         # The whole card list again now and then: the public side's copy may have been rebuilt.
         card_version = known[0] if known and started - known[1] < self.CARD_LIST_EVERY else None
+        sent_forecast = self._forecast_versions.get(office_id)
+        forecast_version = (sent_forecast[0] if sent_forecast and started - sent_forecast[1] < self.CARD_LIST_EVERY
+                            else None)
         try:
             payload = office_payload(office, board or board_snapshot(office), with_stats=stats_due,
-                                     card_version=card_version)
+                                     card_version=card_version, forecast_version=forecast_version)
             self.post(payload)
         except Exception:
             if forced:
@@ -176,6 +185,8 @@ class ZoneSender:
             version = payload["reservations"]["card_hashes_version"]
             if "card_hashes" in payload["reservations"] or known is None:
                 self._card_versions[office_id] = (version, started)
+            if "series" in payload["forecast"]:
+                self._forecast_versions[office_id] = (payload["forecast"]["version"], started)
         self.sent += 1
 
     def post(self, payload: dict) -> None:

@@ -1,0 +1,59 @@
+"""A tourist on a 360 px phone opens the demo garden's congestion forecast (観光地の混雑予想):
+from the site's index to the places, today's hours each with a coloured bar AND its words, the
+next eight weeks, a chosen day (the light-up), and the same page in English."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .helpers import SMALL_PHONE, assert_accessible, shot
+
+pytestmark = pytest.mark.browser
+LEVEL_WORDS = {"空いている", "やや空いている", "普通", "やや混雑", "大変混雑"}
+
+
+def test_the_place_page_on_a_small_phone(new_page, artifacts):
+    phone = new_page(viewport=SMALL_PHONE)
+    phone.goto("/")
+    phone.get_by_role("link", name="観光地の混雑予想").click()
+    expect(phone.locator("h1")).to_have_text("観光地の混雑予想")
+    phone.get_by_role("link", name=re.compile("みどり庭園（デモ）")).click()
+    expect(phone.locator("h1")).to_have_text("みどり庭園（デモ）")
+
+    outlook = phone.locator("#outlook")
+    expect(outlook.locator("h2")).to_contain_text("今日の混雑予想")
+    hours = outlook.locator("li.hour")
+    expect(hours).to_have_count(8)  # 9:00 … 16:00, the garden's opening hours
+    expect(hours.first.locator(".hour-time")).to_have_text("9:00")
+    for i in range(8):
+        row = hours.nth(i)
+        assert row.locator(".level-chip").inner_text().strip() in LEVEL_WORDS  # words, not colour alone
+        colour = row.locator(".bar").evaluate("e => getComputedStyle(e).backgroundColor")
+        assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
+        assert row.locator(".bar").bounding_box()["width"] > 0
+    days = phone.locator("ol.days li.day")
+    expect(days).to_have_count(56)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"]
+    assert_accessible(phone, "the place page (360 px)")
+    shot(phone, artifacts, "place-page-360")
+
+    light_up = phone.locator("ol.days li.day", has_text="ライトアップ")
+    expect(light_up).to_have_count(1)
+    light_up.locator("a").click()
+    expect(outlook.locator("h2")).to_contain_text("の混雑予想")
+    expect(outlook).to_contain_text("行事: ライトアップ")
+    expect(outlook.locator(".level-chip").first).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"]
+    phone.locator("#outlook").screenshot(path=str(artifacts / "place-page-light-up-360.png"))
+
+
+def test_the_place_page_in_english_on_a_phone(new_page, artifacts):
+    phone = new_page(viewport=SMALL_PHONE, locale="en-US")
+    phone.goto("/places/demo-garden/")
+    expect(phone.locator("html")).to_have_attribute("lang", "en")
+    expect(phone.locator("h1")).to_have_text("Midori Garden (demo)")
+    expect(phone.locator("#outlook h2")).to_contain_text("Today's forecast")
+    expect(phone.locator(".level-legend")).to_contain_text("Very busy")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"]
+    shot(phone, artifacts, "place-page-en-360")
