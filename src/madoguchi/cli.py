@@ -165,6 +165,8 @@ def _dx_banner(base: str) -> list[str]:
     return [
         "DX推進 / DX office (KPI・紙使用量, 庁内側のみ / internal side only):",
         f"  DX推進のトップ     {base}/dx/                    (ログイン: dx / dx)",
+        f"  KPI（成果指標）     {base}/dx/kpis/   資料の表: {base}/dx/kpis/?fy=2021",
+        f"  KPI (API)          {base}/api/v1/dx/kpis?fy=2021",
         f"  紙の使用量         {base}/dx/paper/              (課所×月, 2019年度比, CSV/Excel)",
         "  API トークン: Authorization: Bearer demo-dx",
         "",
