@@ -90,3 +90,24 @@ def pytest_collection_modifyitems(config, items):
         if BROWSER_FIXTURES & fixtures and not item.get_closest_marker("browser"):
             raise pytest.UsageError(f"{item.nodeid} drives chromium but is not marked browser "
                                     "(pytestmark = pytest.mark.browser)")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_wait_estimates():
+    """Rolled-back tests reuse ids: an estimate cached for one test's office must not answer the next."""
+    from madoguchi.queueing import estimates
+
+    estimates.clear_cache()
+    yield
+    estimates.clear_cache()
+
+
+@pytest.fixture
+def formula_estimate():
+    """The queue's own formula (no estimator registered): what offices see without the forecasting app."""
+    from madoguchi.queueing import estimates
+
+    engine = estimates.registered()
+    estimates.register_estimator(None)
+    yield
+    estimates.register_estimator(engine)

@@ -67,6 +67,7 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
         f"  窓口 (counter)       {base}/o/demo/counter/        (ログイン: staff / staff)",
         f"  ロビー表示 (display) {base}/o/demo/display/",
         f"  混雑状況 (public)    {base}/o/demo/board/",
+        f"  混雑予想 (public)    {base}/o/demo/forecast/        (JSON: /api/v1/offices/demo/forecast)",
         f"  フロア管理 (super.)  {base}/o/demo/supervisor/     (ログイン: admin / admin)",
         f"  管理画面 (admin)     {base}/admin/                  (ログイン: admin / admin)",
         f"  API (OpenAPI)        {base}/api/v1/docs",
@@ -105,6 +106,7 @@ def _print_demo_banner(host: str, port: int, simulate: bool, sample_ticket: str 
         f"  窓口 (counter)       {base}/o/center/counter/      (ログイン: staff / staff)",
         f"  ロビー表示 (display) {base}/o/center/display/",
         f"  混雑状況 (public)    {base}/o/center/board/",
+        f"  混雑予想 (public)    {base}/o/center/forecast/      (休日開庁・閉庁日つき)",
         f"  開庁日 (calendar)    {base}/api/v1/offices/center/calendar?days=31",
         "  (本庁舎 demo は終日受付、市民センター center は時間外・受付終了後に発券しません)",
         "",
@@ -163,6 +165,9 @@ def _dx_banner(base: str) -> list[str]:
     return [
         "DX推進 / DX office (KPI・紙使用量, 庁内側のみ / internal side only):",
         f"  DX推進のトップ     {base}/dx/                    (ログイン: dx / dx)",
+        f"  KPI（成果指標）     {base}/dx/kpis/   資料の表: {base}/dx/kpis/?fy=2021",
+        f"  KPI (API)          {base}/api/v1/dx/kpis?fy=2021",
+        f"  紙の使用量         {base}/dx/paper/              (課所×月, 2019年度比, CSV/Excel)",
         "  API トークン: Authorization: Bearer demo-dx",
         "",
     ]
@@ -413,8 +418,13 @@ def cmd_forecast_backtest(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from madoguchi.forecasting.backtest import CountsError, backtest, print_scores, read_counts
+    from madoguchi.forecasting.place_csv import PlaceCsvError, read_event_days
 
     try:
+        events = []
+        if args.events:
+            with open(args.events, "rb") as handle:
+                events = [day for day, _name in read_event_days(handle.read())]
         train_until = dt.date.fromisoformat(args.train_until)
         thresholds = (tuple(float(t) for t in args.thresholds.split(","))
                       if args.thresholds else None)
@@ -422,9 +432,13 @@ def cmd_forecast_backtest(args: argparse.Namespace) -> int:
             counts = read_counts(handle)
         with open(args.out, "w", encoding="utf-8", newline="") as out:
             scores = backtest(counts, train_until=train_until, days=args.days,
-                              country=args.country, tz=args.tz, thresholds=thresholds, out=out)
+                              country=args.country, tz=args.tz, thresholds=thresholds,
+                              event_days=events, out=out)
     except (CountsError, ValueError, OSError) as exc:
         print(f"エラー / error: {exc}", file=sys.stderr)
+        return 2
+    except PlaceCsvError as exc:  # EVENTS.csv
+        print(f"エラー / error: EVENTS.csv: {exc.message}", file=sys.stderr)
         return 2
     print_scores(scores)
     return 0
@@ -505,6 +519,8 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("--tz", default=None, help="時間帯 (e.g. Pacific/Auckland; JP: Asia/Tokyo)")
     fb.add_argument("--thresholds", default=None,
                     help="5 段階の境界 4 つ (a,b,c,d; default: 繁忙時の 20/40/60/80%%)")
+    fb.add_argument("--events", default=None,
+                    help="EVENTS.csv: date,name — 行事の日 (every series; docs/forecast.md)")
     fb.add_argument("--out", required=True, help="PRED.csv: series,hour,predicted,level")
     fb.set_defaults(func=cmd_forecast_backtest)
 

@@ -66,10 +66,10 @@ def new_page(browser, demo_url, request):
     contexts = []
     watch = PageWatch(demo_url)
 
-    def make(*, viewport=None, locale="ja-JP", device_scale_factor=None):
+    def make(*, viewport=None, locale="ja-JP", device_scale_factor=None, has_touch=False):
         context = browser.new_context(base_url=demo_url, locale=locale,
                                       viewport=viewport or {"width": 1280, "height": 800},
-                                      device_scale_factor=device_scale_factor)
+                                      device_scale_factor=device_scale_factor, has_touch=has_touch)
         context.set_default_timeout(20_000)
         watch.attach(context)
         contexts.append(context)

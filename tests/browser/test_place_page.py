@@ -18,6 +18,9 @@ def test_the_place_page_on_a_small_phone(new_page, artifacts):
     phone.goto("/")
     phone.get_by_role("link", name="観光地の混雑予想").click()
     expect(phone.locator("h1")).to_have_text("観光地の混雑予想")
+    expect(phone.locator(".place-list .level-chip")).to_have_count(1)  # today's busiest level, in words
+    assert phone.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"]
+    shot(phone, artifacts, "place-index-360")
     phone.get_by_role("link", name=re.compile("みどり庭園（デモ）")).click()
     expect(phone.locator("h1")).to_have_text("みどり庭園（デモ）")
 

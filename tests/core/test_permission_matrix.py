@@ -161,6 +161,12 @@ MATRIX: dict[str, Row] = {
     "reservations-preparation-csv": Row("GET", "/o/demo/reservations/cards/preparation.csv", staff_page()),
     # ---- the DX office (internal side, city-wide)
     "dx-home": Row("GET", "/dx/", dx_page()),
+    "dx-kpis": Row("GET", "/dx/kpis/?fy=2021", dx_page()),
+    "dx-kpis-xlsx": Row("GET", "/dx/kpis/export.xlsx?fy=2021", dx_page()),
+    "dx-kpi-history": Row("GET", "/dx/kpis/online_rate/", dx_page()),
+    "dx-paper": Row("GET", "/dx/paper/?fy=2024", dx_page()),
+    "dx-paper-csv": Row("GET", "/dx/paper/paper.csv?fy=2024", dx_page()),
+    "dx-paper-xlsx": Row("GET", "/dx/paper/paper.xlsx?fy=2024", dx_page()),
     # ---- the admin site (every admin:* route is in this group; its log-in is open to all)
     "admin:*": Row("GET", "/admin/", admin_site()),
     "admin:login": Row("GET", "/admin/login/", {**everyone(200), ADMIN: 302}),  # in: to the index
@@ -204,6 +210,7 @@ MATRIX: dict[str, Row] = {
     # the installed templates are the same for every office: any office's staff may list them
     "api-v1:list_forms": Row("GET", f"{B}/forms", {**api_staff(), OTHER: 200, SU_OTHER: 200}),
     "api-v1:case_form_pdf": Row("GET", f"{B}/cases/{{case}}/forms/juumin_idou.pdf", api_staff(409)),
+    "api-v1:dx_kpis": Row("GET", f"{B}/dx/kpis?fy=2021", api_dx()),
     "api-v1:stats_csv": Row("GET", f"{B}/offices/demo/stats.csv", everyone(200)),
     "api-v1:stats_json": Row("GET", f"{B}/offices/demo/stats.json", everyone(200)),
     "api-v1:office_forecast": Row("GET", f"{B}/offices/demo/forecast", everyone(200)),
@@ -233,6 +240,7 @@ MATRIX: dict[str, Row] = {
     "api-v1:cancel_reservation": Row("POST", f"{B}/reservations/AAAA-BBBB/cancel", everyone(404), {}),
     "api-v1:free_slots_json": Row("GET", f"{B}/offices/demo/reservation-slots.json", everyone(200)),
     "api-v1:free_slots_csv": Row("GET", f"{B}/offices/demo/reservation-slots.csv", everyone(200)),
+    "api-v1:dx_paper": Row("GET", f"{B}/dx/paper?fy=2024", api_dx()),
 }
 # Declared for the public side only (ROLE=public); not in this URLconf.
 OTHER_ZONE = {"zone-sync", "zone-reservations"}
@@ -313,7 +321,7 @@ def scene(office):
     staff_user, admin_user = users.get(username="staff"), users.get(username="admin")
     supervisor = make_staff(office, role=Role.SUPERVISOR)
     other_clerk = make_staff(other, role=Role.COUNTER_STAFF)
-    seed_dx(office)  # the DX office's account (permission through its group) and token demo-dx
+    seed_dx(office, paper_demo=False)  # the DX office's account (permission through its group) and token demo-dx
     dx_user = users.get(username="dx")
 
     # Counter 1 (for every action) is calling someone; counter 2 is idle with people waiting.

@@ -144,3 +144,54 @@ def test_month_with_only_a_first_reading_is_empty_not_zero(office):
     read(dev, "2024-04-10 12:00", 5_000)
     assert selectors.paper_pages(2024)["sections"][0]["pages"][0] is None
     assert selectors.paper_pages(2024)["total"] is None
+
+
+def test_a_history_appended_at_once_counts_as_reading_by_reading(office):
+    one, many = device("10.0.0.1", "市民課"), device("10.0.0.2", "市民課")
+    history = [("2024-04-01 06:15", 100, "A"), ("2024-05-01 06:15", 400, "A"), ("2024-05-10 06:15", 20, "A"),
+               ("2024-06-01 06:15", 220, "A"), ("2024-06-05 10:00", 5_000, "B"), ("2024-07-01 06:15", 5_600, "B")]
+    for when, total, serial in history:
+        read(one, when, total, serial=serial, source=Reading.Source.SNMP)
+    services.readings_append(actor=SYSTEM, device=many, readings=[
+        services.ReadingIn(read_at=at(when), total=total, serial=serial) for when, total, serial in history])
+    fields = ("read_at", "total", "pages", "baseline")
+    assert list(one.readings.order_by("read_at").values_list(*fields)) == list(
+        many.readings.order_by("read_at").values_list(*fields))
+    assert [r.baseline for r in many.readings.order_by("read_at")] == [
+        "first", "", "reset", "", "replaced", ""]
+    with pytest.raises(ValueError):  # appended, never slipped in before the last reading
+        services.readings_append(actor=SYSTEM, device=many, readings=[
+            services.ReadingIn(read_at=at("2024-06-30 12:00"), total=9_999)])
+
+
+def test_demo_devices_give_a_year_to_compare_with_2019(office):
+    from madoguchi.dx.demo_paper import seed_paper_demo
+
+    today = dt.date(2026, 11, 28)
+    written = seed_paper_demo(today)
+    assert written > 700 and seed_paper_demo(today) == 0   # idempotent
+    assert 28 <= Device.objects.count() <= 32
+    assert {d.maker for d in Device.objects.all()} >= {"fujifilm", "ricoh", "canon", "kyocera",
+                                                       "konicaminolta", "sharp", "epson"}
+    baselines = list(Reading.objects.exclude(baseline="").values_list("baseline", flat=True))
+    assert baselines.count("reset") == 1
+    assert baselines.count("replaced") == Device.objects.count() + 1  # lease renewal + one swap
+    now, before = selectors.paper_pages(2026), selectors.paper_pages(2025)
+    assert now["sections"][0]["pages"][6] is not None and now["sections"][0]["pages"][7] is None  # Oct, not Nov
+    assert before["sections"][0]["pages"][7] is not None                   # Nov 2025 on
+    changes = {s["section"]: s["change_vs_baseline"] for s in now["sections"]}
+    assert changes["こども課"] > 0 and all(c < 0 for name, c in changes.items() if name != "こども課")
+    for fy in (2019, 2025, 2026):
+        for section_row in selectors.paper_pages(fy)["sections"]:
+            assert all(p is None or p > 0 for p in section_row["pages"])
+    assert selectors.paper_pages(2019)["total"] > selectors.paper_pages(2025)["total"]
+
+
+def test_the_report_reads_in_a_fixed_number_of_queries(office, django_assert_num_queries):
+    from madoguchi.dx.demo_paper import seed_paper_demo
+
+    seed_paper_demo(dt.date(2026, 11, 28))
+    # settings, this year's sums, the baseline year's sums, the devices: whatever the device count
+    with django_assert_num_queries(4):
+        report = selectors.paper_report(2026)
+        assert len(report.sections) == 10 and report.total.total

@@ -87,6 +87,7 @@ def test_the_page_and_the_feed_in_every_language(center_forecast, lang):
     feed = Client().get("/api/v1/offices/center/forecast?category=moving", HTTP_ACCEPT_LANGUAGE=lang).json()
     assert feed["levels"] == {str(k): v for k, v in words.items()}
     assert {h["level_text"] for h in feed["hours"]} <= set(words.values())
+    assert Client().get(f"/api/v1/offices/center/forecast?category=moving&lang={lang}").json()["levels"] == feed["levels"]
 
 
 def test_linked_from_the_office_home_and_the_board(center_forecast):

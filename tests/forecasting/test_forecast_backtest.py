@@ -64,3 +64,35 @@ def test_a_bad_file_is_refused_with_a_message(tmp_path, capsys):
                  "--days", "2", "--out", str(tmp_path / "PRED.csv")])
     assert code == 2
     assert "offset" in capsys.readouterr().err
+
+
+def test_event_days_from_events_csv_raise_the_held_out_event(tmp_path, capsys):
+    """A garden whose monthly festival triples its visitors: with --events the held-out festival
+    is forecast busy and the MASE drops; a bad EVENTS.csv is refused with its line."""
+    counts, events = tmp_path / "COUNTS.csv", tmp_path / "EVENTS.csv"
+    festivals = [dt.date(2025, 1, 4) + dt.timedelta(days=28 * k) for k in range(6)]  # Saturdays
+    with counts.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["series", "hour", "count"])
+        for offset in range(160):
+            day = dt.date(2025, 1, 1) + dt.timedelta(days=offset)
+            per_hour = 30 if day in festivals else 10
+            for hour in range(9, 17):
+                when = dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+                writer.writerow(["garden", when.isoformat(), per_hour])
+    events.write_bytes(("date,name\n" + "".join(f"{d},祭り\n" for d in festivals)).encode("cp932"))
+    held_out = festivals[-1]  # 2025-05-24
+    outputs = {}
+    for label, extra in (("plain", []), ("events", ["--events", str(events)])):
+        pred = tmp_path / f"PRED-{label}.csv"
+        assert main(["forecast", "backtest", "--counts", str(counts), "--train-until", str(held_out - dt.timedelta(days=3)),
+                     "--days", "7", "--out", str(pred), *extra]) == 0
+        rows = {r["hour"]: float(r["predicted"]) for r in csv.DictReader(pred.open(encoding="utf-8"))}
+        score = next(line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("garden"))
+        outputs[label] = (rows[f"{held_out}T12:00:00+09:00"], float(score[2]))
+    assert outputs["events"][0] > 2 * outputs["plain"][0]
+    assert outputs["events"][1] < 0.5 * outputs["plain"][1]
+    events.write_text("date,name\n2025-13-01,x\n", encoding="utf-8")
+    assert main(["forecast", "backtest", "--counts", str(counts), "--train-until", "2025-05-20",
+                 "--days", "1", "--out", str(tmp_path / "p.csv"), "--events", str(events)]) == 2
+    assert "2行目: 日付「2025-13-01」を読み取れません" in capsys.readouterr().err

@@ -151,3 +151,13 @@ def test_a_second_demo_start_on_the_same_day_keeps_the_place_as_it_is(demo_place
     seed_demo_place()
     assert AuditLog.objects.filter(action="place_counts_imported").count() == imports
     assert PlaceCount.objects.filter(place=demo_place).count() == hours
+
+
+@pytest.mark.parametrize("lang, name", [("ja", "祝日: 海の日"), ("en", "Holiday: Marine Day"),
+                                        ("ko", "공휴일: Marine Day")])
+def test_the_day_list_names_the_holiday(demo_place, lang, name):
+    """21 July 2025 (海の日) in the next weeks: named in Japanese on a Japanese page, else in
+    English (the holidays library has no Korean, Chinese, Vietnamese or Portuguese names)."""
+    page = Client().get(f"/places/{DEMO_PLACE}/", {"lang": lang}).content.decode()
+    day = page[page.index("?day=2025-07-21"):]
+    assert name in day[:day.index("</li>")]

@@ -10,6 +10,7 @@ CATALOGUES = ["en", "zh_Hans", "ko", "vi", "pt_BR"]
 CITIZEN_FILES = (
     "templates/base.html", "queueing/templates/queueing/kiosk.html", "queueing/templates/queueing/_kiosk_",
     "queueing/templates/queueing/ticket.html", "queueing/templates/queueing/_ticket_state.html",
+    "queueing/templates/queueing/_wait_estimate.html",
     "queueing/templates/queueing/_stale.html", "queueing/templates/queueing/public_board.html",
     "queueing/templates/queueing/_board_table.html", "queueing/templates/queueing/display.html",
     "queueing/templates/queueing/ticket_missing.html", "queueing/templates/queueing/index.html",
@@ -77,7 +78,7 @@ def test_citizen_messages_translated(lang):
     missing = [msgid for msgid, strs, flags in checked if "fuzzy" in flags or not all(strs)]
     assert not missing, f"{lang}: untranslated or fuzzy: {missing}"
     for msgid, strs, _flags in checked:
-        for placeholder in ("{n}", "{number}", "{counter}", "{w}", "{m}", "{time}", "{date}", "{rule}", "%(n)s", "%(m)s", "%(w)s", "%(t)s", "%(c)s"):
+        for placeholder in ("{n}", "{number}", "{counter}", "{w}", "{m}", "{time}", "{date}", "{rule}", "%(n)s", "%(m)s", "%(l)s", "%(w)s", "%(t)s", "%(c)s"):
             if placeholder in msgid:
                 assert all(placeholder in s for s in strs), f"{lang}: {placeholder} lost in {msgid}"
     assert po.with_suffix(".mo").exists(), f"{lang}: compile with `madoguchi manage compilemessages`"

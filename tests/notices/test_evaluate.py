@@ -59,7 +59,7 @@ def test_near_once_then_called_once(subscribed, browser_keys, push_service):
     assert notice_evaluate(statuses=[called]) == 0
     worker.run_once()
     assert received_bodies(push_service, browser_keys) == [
-        f"あと5人で順番です（{ticket.number}番）", f"{ticket.number}番の方、4番窓口へお越しください"]
+        f"あと5人・約25分で順番です（{ticket.number}番）", f"{ticket.number}番の方、4番窓口へお越しください"]
     assert list(NoticeDelivery.objects.values_list("kind", "status")) == [("near", "sent"), ("called", "sent")]
 
 

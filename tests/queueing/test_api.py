@@ -88,7 +88,8 @@ def test_board_shape_and_types(client, issue, post, c):
     assert len(board["rows"]) == 12  # the seed's six and the one-stop case's six sections
     for row in board["rows"]:
         assert set(row) == {"category", "name", "range", "last_called", "next_number", "waiting",
-                            "wait_minutes", "on_hold", "accepting", "closed_reason", "reception_until",
+                            "wait_minutes", "wait_minutes_p80", "on_hold", "accepting", "closed_reason",
+                            "reception_until",
                             "accepting_until", "next_opening"}
         # The demo office issues around the clock: no 受付終了, nothing to flip at any time.
         assert (row["accepting"], row["closed_reason"], row["accepting_until"], row["next_opening"]) == (
@@ -98,7 +99,8 @@ def test_board_shape_and_types(client, issue, post, c):
     moving = board["rows"][0]
     assert moving == {"category": "moving", "name": "転入・転出・世帯変更等の異動届出",
                       "range": [1001, 1500], "last_called": 1001, "next_number": 1002,
-                      "waiting": 1, "wait_minutes": 3, "on_hold": 0, "accepting": True,
+                      # 1 ahead, three idle counters: at once (at least a minute while anyone waits)
+                      "waiting": 1, "wait_minutes": 1, "wait_minutes_p80": 1, "on_hold": 0, "accepting": True,
                       "closed_reason": None, "reception_until": None, "accepting_until": None,
                       "next_opening": None}
     assert board["rows"][1]["last_called"] is None and board["rows"][1]["next_number"] is None
@@ -351,12 +353,13 @@ def test_ticket_status_has_no_personal_data(client, issue, post, c, clock):
     assert response.status_code == 200
     status = response.json()
     # Exactly the contract: no name, phone, id, issue time or anything else.
+    # (1 ahead and four idle counters serving moving: called at once, at least a minute.)
     assert status == {"number": 1002, "category": "moving", "state": "waiting", "waiting_ahead": 1,
-                      "wait_minutes": 3, "counter": None}
+                      "wait_minutes": 1, "wait_minutes_p80": 1, "counter": None}
     post(f"/counters/{c(3)}/call", {"ticket": second["id"]})
     called = client.get(f"{API}/tickets/{second['id']}").json()
     assert called == {"number": 1002, "category": "moving", "state": "called", "waiting_ahead": 0,
-                      "wait_minutes": 0, "counter": "3番窓口"}
+                      "wait_minutes": 0, "wait_minutes_p80": 0, "counter": "3番窓口"}
     assert client.get(f"{API}/tickets/{first['id']}").json()["waiting_ahead"] == 0
 
 

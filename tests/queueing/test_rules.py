@@ -57,6 +57,7 @@ def k(office, number):
     return counter_id(office, number)
 
 
+@pytest.mark.usefixtures("formula_estimate")
 def test_people_ahead_count_every_category_the_counters_call_first(shared, issue):
     b = issue("b")  # counter 1 will call this one before the "a" below
     a = issue("a")
@@ -71,6 +72,7 @@ def test_people_ahead_count_every_category_the_counters_call_first(shared, issue
     assert seen(a) == (0, 0)
 
 
+@pytest.mark.usefixtures("formula_estimate")
 def test_a_held_ticket_ahead_is_not_counted(shared, issue):
     first, second, third = issue("a"), issue("a"), issue("a")
     call_next(SYSTEM, k(shared, 2))
@@ -82,6 +84,7 @@ def test_a_held_ticket_ahead_is_not_counted(shared, issue):
     assert seen(third) == (2, 7)
 
 
+@pytest.mark.usefixtures("formula_estimate")
 def test_a_paused_counter_makes_the_wait_longer_not_the_queue(shared, issue):
     tickets = [issue("a") for _ in range(4)]
     assert seen(tickets[-1]) == (3, 10)  # 3 × 10 min ÷ 3 counters
@@ -92,6 +95,7 @@ def test_a_paused_counter_makes_the_wait_longer_not_the_queue(shared, issue):
     assert seen(tickets[-1]) == (3, 30)  # none open: still "at least" one clerk's worth
 
 
+@pytest.mark.usefixtures("formula_estimate")
 def test_the_fast_lane_goes_first_across_shared_counters(shared, issue):
     a = issue("a")
     fast = issue("f")
@@ -102,6 +106,7 @@ def test_the_fast_lane_goes_first_across_shared_counters(shared, issue):
     assert call_next(SYSTEM, k(shared, 3)).pk == fast.pk
 
 
+@pytest.mark.usefixtures("formula_estimate")
 def test_the_board_wait_is_what_a_new_ticket_sees(shared, issue):
     issue("b")
     issue("f")

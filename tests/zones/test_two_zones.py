@@ -78,7 +78,8 @@ def test_a_ticket_issued_inside_shows_on_the_public_board_and_page(zones):
 
     status = wait_until(lambda: public_ticket(public, ticket["id"]))
     assert status["number"] == ticket["number"] and status["state"] == "waiting"
-    assert set(status) == {"number", "category", "state", "waiting_ahead", "wait_minutes", "counter"}
+    assert set(status) == {"number", "category", "state", "waiting_ahead", "wait_minutes", "wait_minutes_p80",
+                           "counter"}
 
     def board_row():
         board = httpx.get(f"{public}/api/v1/offices/demo/board", timeout=10).json()
@@ -120,6 +121,36 @@ def test_a_ticket_issued_inside_shows_on_the_public_board_and_page(zones):
     status = wait_until(lambda: (s := public_ticket(public, ticket["id"])) and s["state"] == "called" and s)
     assert status["counter"] == called_at
     assert f"お呼びしています {called_at}へお越しください" in httpx.get(ticket["status_url"], timeout=10).text
+
+
+def test_the_p50_and_p80_reach_the_public_board_and_ticket_page(zones):
+    """The engine's estimate (forecasting, internal side) travels in the signed push: the public
+    ticket page shows 「約N分（遅くともM分）」 and the public board the P50 the inside computed."""
+    public, internal = zones["public"].url, zones["internal"].url
+    tickets = [httpx.post(f"{internal}/api/v1/offices/demo/tickets", json={"category": "family-register"},
+                          headers=KIOSK, timeout=10).json() for _ in range(4)]
+    last = tickets[-1]
+
+    def agreed():
+        inside = httpx.get(f"{internal}/api/v1/tickets/{last['id']}", timeout=10).json()
+        outside = public_ticket(public, last["id"])
+        if outside is None or inside["state"] != "waiting" or outside != inside:
+            return None
+        page = httpx.get(last["status_url"], timeout=10).text
+        if public_ticket(public, last["id"]) != outside:  # the queue moved in between: again
+            return None
+        return inside, page
+
+    status, page = wait_until(agreed)
+    assert status["waiting_ahead"] >= 3 and status["wait_minutes_p80"] > status["wait_minutes"] > 0
+    assert f"待ち時間の目安 約{status['wait_minutes']}分（遅くとも{status['wait_minutes_p80']}分）" in page
+
+    def board_rows(url):
+        board = httpx.get(f"{url}/api/v1/offices/demo/board", timeout=10).json()
+        return {r["category"]: (r["waiting"], r["wait_minutes"], r["wait_minutes_p80"]) for r in board["rows"]}
+
+    inside_rows = wait_until(lambda: (rows := board_rows(internal)) == board_rows(public) and rows)
+    assert inside_rows["family-register"][1] >= status["wait_minutes"]  # a new ticket: after the last
 
 
 def test_the_public_side_serves_the_offices_public_keys_and_holds_no_private_one(zones):

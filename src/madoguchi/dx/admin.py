@@ -6,7 +6,7 @@ from madoguchi.core.actors import actor_for_user
 from madoguchi.core.audit import audit_record
 
 from . import services
-from .models import Device, Reading
+from .models import Device, PaperSettings, Reading
 
 SECRET_FIELDS = {"v3_auth_key", "v3_priv_key", "community"}
 
@@ -64,3 +64,32 @@ class ReadingAdmin(admin.ModelAdmin):
             actor=actor_for_user(request.user), device=obj.device, total=obj.total, mono=obj.mono,
             colour=obj.colour, read_at=obj.read_at)
         obj.pk = reading.pk
+
+
+@admin.register(PaperSettings)
+class PaperSettingsAdmin(admin.ModelAdmin):
+    """The figures of the paper report, from a fiscal year on; every change is audited."""
+
+    list_display = ("__str__", "baseline_fiscal_year", "target_reduction_percent", "yen_per_box",
+                    "mono_yen_per_page", "colour_yen_per_page", "co2_grams_per_sheet")
+    fieldsets = (
+        (None, {"fields": ("from_fiscal_year", "baseline_fiscal_year", "target_reduction_percent")}),
+        (_("費用"), {"fields": ("sheets_per_box", "yen_per_box", "mono_yen_per_page",
+                              "colour_yen_per_page", "toner_yen_per_box", "toner_pages_per_box",
+                              "cost_source")}),
+        (_("CO2"), {"fields": ("co2_grams_per_sheet", "co2_source")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        services.paper_settings_save(actor=actor_for_user(request.user), settings=obj,
+                                     changed=form.changed_data, created=not change)
+
+    def delete_model(self, request, obj):
+        services.paper_settings_delete(actor=actor_for_user(request.user), settings=obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+from . import kpi_admin  # noqa: E402,F401  (the KPI definitions)

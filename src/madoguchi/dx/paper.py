@@ -170,6 +170,26 @@ class Report:
         return sorted((r for r in self.sections if r.change is not None),
                       key=lambda r: (r.change, r.label))
 
+    @property
+    def ranking_rows(self) -> list[dict]:
+        """The ranking with each section's latest month and the month before (前月比)."""
+        index = self.latest_index
+        return [{"rank": r.rank, "label": r.label, "change": r.change,
+                 "now": None if index is None else r.pages[index],
+                 "before": None if index is None else r.previous(index),
+                 "month_on_month": r.month_on_month(index)} for r in self.ranking]
+
+    @property
+    def cost_rows(self) -> list[tuple[str, float, float, int]]:
+        """(label, this year, the baseline's same months, decimals shown) for the cost table."""
+        c, b = self.current_cost, self.baseline_cost
+        return [("用紙（枚）", c.sheets, b.sheets, 0), ("用紙（箱）", c.boxes, b.boxes, 1),
+                ("用紙代（円）", c.paper_yen, b.paper_yen, 0),
+                ("複合機のカウンター料金（円）", c.counter_yen, b.counter_yen, 0),
+                ("プリンタのトナー代（円）", c.toner_yen, b.toner_yen, 0),
+                ("費用の合計（円）", c.total_yen, b.total_yen, 0),
+                ("CO2（kg）", c.co2_kg, b.co2_kg, 1)]
+
     def as_pages(self) -> dict:
         """The exact shape of GET /api/v1/dx/paper, plus the year's total for the KPI."""
         return {
@@ -197,7 +217,7 @@ def build_report(*, fiscal_year: int, settings, devices, current: dict, baseline
                   previous_march=months[-1][0] if -1 in months else None, device=device)
         by_section.setdefault(section_of(device), []).append(row)
     sections = []
-    for name in sorted(by_section):
+    for name in by_section:  # the ledger's order (devices by registration), as the seed's sheet
         rows = by_section[name]
         previous = [r.previous_march for r in rows if r.previous_march is not None]
         sections.append(Row(label=name, pages=month_sum([r.pages for r in rows]),

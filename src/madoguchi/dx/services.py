@@ -13,7 +13,7 @@ from madoguchi.core.actors import Actor
 from madoguchi.core.audit import audit_record
 
 from . import importer, selectors, snmp
-from .models import Device, Reading
+from .models import Device, PaperSettings, Reading
 
 
 @dataclass
@@ -62,6 +62,42 @@ def _delta(now: int | None, before: int | None) -> int | None:
     return now - before
 
 
+@dataclass(frozen=True)
+class ReadingIn:
+    """One counter reading to append (a poll's answer, a hand-entered or a historical value)."""
+
+    read_at: datetime
+    total: int
+    mono: int | None = None
+    colour: int | None = None
+    sys_descr: str = ""
+    serial: str = ""
+
+
+def _next_reading(*, device: Device, previous: Reading | None, item: ReadingIn, source: str,
+                  entered_by: str) -> Reading:
+    """The reading that follows ``previous``: the pages since it, or a new baseline (first
+    reading, a counter that went down, a replaced device), so no month turns negative."""
+    if item.total < 0:
+        raise ValueError("total must not be negative")
+    if previous is None:
+        baseline = Reading.Baseline.FIRST
+    elif source == Reading.Source.SNMP and _replaced(device, serial=item.serial, sys_descr=item.sys_descr):
+        baseline = Reading.Baseline.REPLACED
+    elif item.total < previous.total:
+        baseline = Reading.Baseline.RESET
+    else:
+        baseline = Reading.Baseline.NONE
+    continuing = baseline == Reading.Baseline.NONE
+    return Reading(
+        device=device, read_at=item.read_at, source=source, total=item.total, mono=item.mono,
+        colour=item.colour, pages=item.total - previous.total if continuing else None,
+        mono_pages=_delta(item.mono, previous.mono) if continuing else None,
+        colour_pages=_delta(item.colour, previous.colour) if continuing else None,
+        baseline=baseline, sys_descr=item.sys_descr, serial=item.serial,
+        entered_by=entered_by if source == Reading.Source.MANUAL else "")
+
+
 @transaction.atomic
 def reading_record(*, actor: Actor, device: Device, total: int, mono: int | None = None,
                    colour: int | None = None, source: str = Reading.Source.SNMP,
@@ -72,22 +108,11 @@ def reading_record(*, actor: Actor, device: Device, total: int, mono: int | None
     device = Device.objects.select_for_update().get(pk=device.pk)
     previous = device.readings.order_by("-read_at", "-pk").first()
     read_at = read_at or timezone.now()
-    if previous is None:
-        baseline = Reading.Baseline.FIRST
-    elif source == Reading.Source.SNMP and _replaced(device, serial=serial, sys_descr=sys_descr):
-        baseline = Reading.Baseline.REPLACED
-    elif total < previous.total:
-        baseline = Reading.Baseline.RESET
-    else:
-        baseline = Reading.Baseline.NONE
-    continuing = baseline == Reading.Baseline.NONE
-    reading = Reading.objects.create(
-        device=device, read_at=read_at, source=source, total=total, mono=mono, colour=colour,
-        pages=total - previous.total if continuing else None,
-        mono_pages=_delta(mono, previous.mono) if continuing else None,
-        colour_pages=_delta(colour, previous.colour) if continuing else None,
-        baseline=baseline, sys_descr=sys_descr, serial=serial,
-        entered_by=actor.label if source == Reading.Source.MANUAL else "")
+    reading = _next_reading(device=device, previous=previous, source=source, entered_by=actor.label,
+                            item=ReadingIn(read_at=read_at, total=total, mono=mono, colour=colour,
+                                           sys_descr=sys_descr, serial=serial))
+    reading.save()
+    baseline = reading.baseline
     changes = {"status": Device.Status.OK, "last_error": ""}
     if source == Reading.Source.SNMP:
         changes.update(last_polled_at=read_at, sys_descr=sys_descr or device.sys_descr,
@@ -99,6 +124,38 @@ def reading_record(*, actor: Actor, device: Device, total: int, mono: int | None
                              "previous_total": previous.total if previous else None,
                              "serial": serial, "previous_serial": device.serial})
     return reading
+
+
+@transaction.atomic
+def readings_append(*, actor: Actor, device: Device, readings: list[ReadingIn],
+                    source: str = Reading.Source.SNMP) -> list[Reading]:
+    """Append a device's readings in time order at once (a history, the demo's year), with the
+    same baseline rules as one reading at a time; one audit row for the lot."""
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    previous = device.readings.order_by("-read_at", "-pk").first()
+    made: list[Reading] = []
+    for item in sorted(readings, key=lambda r: r.read_at):
+        if previous is not None and item.read_at <= previous.read_at:
+            raise ValueError("readings are appended after the device's last reading")
+        reading = _next_reading(device=device, previous=previous, item=item, source=source,
+                                entered_by=actor.label)
+        if source == Reading.Source.SNMP:
+            device.sys_descr, device.serial = item.sys_descr or device.sys_descr, item.serial or device.serial
+        made.append(reading)
+        previous = reading
+    Reading.objects.bulk_create(made)
+    if made:
+        changes = {"status": Device.Status.OK, "last_error": ""}
+        if source == Reading.Source.SNMP:
+            changes.update(last_polled_at=made[-1].read_at, sys_descr=device.sys_descr,
+                           serial=device.serial)
+        Device.objects.filter(pk=device.pk).update(**changes)
+    baselines = [r.baseline for r in made]
+    audit_record(actor=actor, action="dx.readings_append", target=str(device),
+                 detail={"source": source, "count": len(made),
+                         "reset": baselines.count(Reading.Baseline.RESET),
+                         "replaced": baselines.count(Reading.Baseline.REPLACED)})
+    return made
 
 
 def reading_enter_manual(*, actor: Actor, device: Device, total: int, mono: int | None = None,
@@ -159,3 +216,21 @@ def device_poll_all(*, actor: Actor, timeout: float = 2.0, retries: int = 1,
                  detail={"read": summary.read, "failed": summary.failed, "reset": summary.reset,
                          "replaced": summary.replaced})
     return summary
+
+
+@transaction.atomic
+def paper_settings_save(*, actor: Actor, settings: PaperSettings, changed: list[str] | None = None,
+                        created: bool = False) -> PaperSettings:
+    """Save the paper report's figures for a fiscal year (baseline, target, prices, CO2), audited."""
+    settings.full_clean()
+    settings.save()
+    audit_record(actor=actor, action="dx.paper_settings_add" if created else "dx.paper_settings_change",
+                 target=str(settings),
+                 detail={name: str(getattr(settings, name)) for name in (changed or [])})
+    return settings
+
+
+@transaction.atomic
+def paper_settings_delete(*, actor: Actor, settings: PaperSettings) -> None:
+    audit_record(actor=actor, action="dx.paper_settings_delete", target=str(settings))
+    settings.delete()

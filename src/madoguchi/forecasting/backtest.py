@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import sys
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -74,8 +75,10 @@ def read_counts(handle: TextIO) -> dict[str, list[tuple[dt.datetime, float]]]:
 def backtest(counts: dict[str, list[tuple[dt.datetime, float]]], *, train_until: dt.date,
              days: int, country: str = "JP", tz: str | None = None,
              thresholds: tuple[float, ...] | None = None, history_days: int = 730,
-             out: TextIO) -> list[SeriesScore]:
-    """Fit each series, write its forecast to ``out``, return the scores where actuals exist."""
+             event_days: Iterable[dt.date] = (), out: TextIO) -> list[SeriesScore]:
+    """Fit each series, write its forecast to ``out``, return the scores where actuals exist.
+    ``event_days`` (a place's festivals …, ``--events``) are a feature of every series."""
+    event_days = frozenset(event_days)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(PRED_HEADER)
     scores = []
@@ -87,7 +90,8 @@ def backtest(counts: dict[str, list[tuple[dt.datetime, float]]], *, train_until:
         if not train:
             continue
         zone = _zone(tz, country, train)
-        model = fit_series([w for w, _ in train], [c for _, c in train], country=country)
+        model = fit_series([w for w, _ in train], [c for _, c in train], country=country,
+                           event_days=event_days)
         start = dt.datetime(first_day.year, first_day.month, first_day.day, tzinfo=zone)
         hours = hour_keys(start, days, zone)
         predicted = model.predict(hours)

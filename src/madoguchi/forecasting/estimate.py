@@ -161,10 +161,14 @@ class _Sampler:
 
 def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iterable[CounterState],
                    history: History, priors: Mapping[str, float], runs: int = RUNS,
-                   seed: int = 0) -> list[list[float]] | None:
+                   seed: int = 0, probes: Sequence[WaitingTicket] = (),
+                   probe_out: list | None = None) -> list[list[float]] | None:
     """Waits (minutes from ``now``) of every ticket of ``queue`` (in the call order) in each run:
     ``out[i]`` is the sorted list of the ``runs`` waits of ``queue[i]``; ``None`` in place of a
-    ticket no counter serves."""
+    ticket no counter serves.
+
+    ``probes`` (in the call order): tickets that would join the queue at their key (the board's
+    "a ticket issued now"); their waits go to ``probe_out`` without changing the queue's."""
     rng = random.Random(seed)
     sampler = _Sampler(history, priors, rng)
     counters = list(counters)
@@ -193,8 +197,21 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
                 return end
         return t
 
+    def probe(ticket: WaitingTicket) -> list[float] | None:
+        eligible = by_category.get(ticket.category)
+        if not eligible:
+            return None
+        waits = [min(start_at(i, free[i][r]) for i in eligible) - now for r in range(runs)]
+        waits.sort()
+        return waits
+
+    pending = deque(probes)
+    if probe_out is None:
+        probe_out = []
     out: list = []
     for ticket in queue:
+        while pending and pending[0].key < ticket.key:
+            probe_out.append(probe(pending.popleft()))
         eligible = by_category.get(ticket.category)
         service = sampler.draws(ticket.category, runs)  # drawn even if unused: runs stay aligned
         if not eligible:
@@ -232,6 +249,8 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
             free[best][r] = start + service[r] * paces[best]
         waits.sort()
         out.append(waits)
+    while pending:
+        probe_out.append(probe(pending.popleft()))
     return out
 
 
@@ -256,21 +275,32 @@ def estimate_queue(*, now: float, queue: Sequence[WaitingTicket], counters: Sequ
                    history: History, priors: Mapping[str, float], runs: int = RUNS,
                    seed: int = 0) -> list[Estimate]:
     """P50/P80 (minutes) of every ticket of ``queue``; ``queue`` need not be sorted."""
+    return estimate_office(now=now, queue=queue, counters=counters, history=history, priors=priors,
+                           runs=runs, seed=seed)[0]
+
+
+def estimate_office(*, now: float, queue: Sequence[WaitingTicket], counters: Sequence[CounterState],
+                    history: History, priors: Mapping[str, float], runs: int = RUNS, seed: int = 0,
+                    probes: Sequence[WaitingTicket] = ()) -> tuple[list[Estimate], list[Estimate]]:
+    """P50/P80 of every ticket of ``queue`` and of every ``probe`` (a ticket that would join at
+    its key: the board's wait of a ticket issued now in its category), from the same runs: a
+    probe is exactly what a ticket issued at its key will be shown. Neither need be sorted."""
     order = sorted(range(len(queue)), key=lambda i: queue[i].key)
     ordered = [queue[i] for i in order]
+    probe_order = sorted(range(len(probes)), key=lambda i: probes[i].key)
+    probe_runs: list = []
     runs_of = call_time_runs(now=now, queue=ordered, counters=counters, history=history, priors=priors,
-                             runs=runs, seed=seed)
+                             runs=runs, seed=seed, probes=[probes[i] for i in probe_order],
+                             probe_out=probe_runs)
     level50, level80 = history.levels()
     reach: dict[str, set[str]] = {}
     for c in counters:
         for category in c.categories:
             reach.setdefault(category, set()).update(c.categories)
     seen: dict[str, int] = defaultdict(int)
-    result: list[Estimate | None] = [None] * len(queue)
-    for pos, ticket in enumerate(ordered):
+
+    def estimate(ticket: WaitingTicket, samples: list[float] | None) -> Estimate:
         ahead = sum(seen[c] for c in reach.get(ticket.category, {ticket.category}))
-        seen[ticket.category] += 1
-        samples = runs_of[pos]
         if samples is None:  # no counter serves it: the people ahead at the prior, as a floor
             p50 = p80 = ahead * float(priors.get(ticket.category, 5.0))
         else:
@@ -278,5 +308,17 @@ def estimate_queue(*, now: float, queue: Sequence[WaitingTicket], counters: Sequ
         floor = ahead * MIN_MINUTES_PER_PERSON
         p50 = max(p50, floor, 0.0)
         p80 = max(p80, p50)
-        result[order[pos]] = Estimate(ahead, p50, p80, samples)
-    return result  # type: ignore[return-value]
+        return Estimate(ahead, p50, p80, samples)
+
+    result: list[Estimate | None] = [None] * len(queue)
+    probed: list[Estimate | None] = [None] * len(probes)
+    next_probe = 0
+    for pos, ticket in enumerate(ordered):
+        while next_probe < len(probe_order) and probes[probe_order[next_probe]].key < ticket.key:
+            probed[probe_order[next_probe]] = estimate(probes[probe_order[next_probe]], probe_runs[next_probe])
+            next_probe += 1
+        result[order[pos]] = estimate(ticket, runs_of[pos])
+        seen[ticket.category] += 1
+    for n in range(next_probe, len(probe_order)):
+        probed[probe_order[n]] = estimate(probes[probe_order[n]], probe_runs[n])
+    return result, probed  # type: ignore[return-value]

@@ -22,7 +22,7 @@ from .api import OFFICE_LEVEL_WORDS
 from .services import FORECAST_DAYS
 
 # Shown beside the colour on every day and hour: a level is never told by colour alone.
-LEVEL_SYMBOLS = {0: "休", 1: "◎", 2: "○", 3: "△", 4: "▲", 5: "✕"}
+LEVEL_SYMBOLS = {0: "—", 1: "◎", 2: "○", 3: "△", 4: "▲", 5: "✕"}
 
 # The office calendar's own notes, said in the visitor's language (others stay as written).
 NOTE_WORDS = {"休日開庁": gettext_lazy("休日開庁"), "年末年始": gettext_lazy("年末年始"),
@@ -56,9 +56,10 @@ def _months(days: list[dict]) -> list[dict]:
     year, month = first.year, first.month
     while (year, month) <= (last.year, last.month):
         weeks = [[(by_date.get(day) or {"date": day, "outside": True}) if day.month == month else None
-                  for day in week] for week in weeks_of.monthdatescalendar(year, month)]
+                  for day in week] for week in weeks_of.monthdatescalendar(year, month)
+                 if any(first <= day <= last for day in week)]  # no rows of past or far days only
         months.append({"first": dt.date(year, month, 1), "weeks": weeks,
-                       "weekdays": weeks[0] and [d for d in weeks_of.monthdatescalendar(year, month)[0]]})
+                       "weekdays": weeks_of.monthdatescalendar(year, month)[0]})
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
 

@@ -1,5 +1,4 @@
-"""The engine's view of an office from the database (not yet shown on any screen: issue 12's
-next step wires it into the board, the ticket page, the kiosk and the notices).
+"""The engine's view of an office from the database.
 
 ``hourly_issued`` and ``office_forecast`` (混雑予想): the counts the nightly refit learns from,
 and the stored forecasts the feed serves.
@@ -10,18 +9,25 @@ counters (open, busy since the call, paused since their last 受付休止), the 
 with the counter that served them for its pace), and the pauses of the last business day with
 counter events (the lunch rota). The calibration levels stay 0.5/0.8 until predictions are stored
 (the backtest learns them from a log; see docs/estimates.md).
+
+``office_waits(office_id, at)``: the same, plus the wait of a ticket issued now in each category,
+rounded to whole minutes: what the board, the ticket page, the kiosk and the notices show. It is
+registered with ``queueing.estimates`` in ``ForecastingConfig.ready`` (the queue never imports
+this app), which computes it once per change of the office.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter as Tally
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from madoguchi.core.timeutil import JST, business_date, now
-from madoguchi.queueing import rules
+from madoguchi.queueing import estimates, rules
 from madoguchi.queueing.models import (
+    Category,
     Counter,
     CounterCategory,
     CounterEvent,
@@ -33,7 +39,15 @@ from madoguchi.queueing.models import (
     TicketState,
 )
 
-from .estimate import HISTORY_SIZE, CounterState, Estimate, History, WaitingTicket, estimate_queue
+from .estimate import (
+    HISTORY_SIZE,
+    RUNS,
+    CounterState,
+    Estimate,
+    History,
+    WaitingTicket,
+    estimate_office,
+)
 from .models import HourForecast, Place, PlaceCount, PlaceEventDay, PlaceHourForecast
 
 SERVICE_SAMPLES = HISTORY_SIZE
@@ -58,36 +72,52 @@ def _pauses(events) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
     return out
 
 
-def wait_estimates(office: Office, *, at: dt.datetime | None = None, runs: int = 120) -> dict[int, Estimate]:
+def wait_estimates(office: Office, *, at: dt.datetime | None = None, runs: int = RUNS) -> dict[int, Estimate]:
     """Estimates of today's waiting tickets of ``office``, by ticket pk."""
-    at = at or now()
+    return _estimates(office.pk, at=at or now(), runs=runs, new_tickets=False)[0]
+
+
+def office_waits(office_id: int, at: dt.datetime) -> estimates.OfficeWaits:
+    """What the queue's screens show (registered with ``queueing.estimates`` in apps.ready):
+    the P50/P80 of every waiting ticket and of a ticket issued now in each category."""
+    tickets, new = _estimates(office_id, at=at, runs=RUNS, new_tickets=True)
+    return estimates.OfficeWaits(
+        tickets={pk: estimates.Wait.of(e.p50, e.p80) for pk, e in tickets.items()},
+        new_ticket={pk: estimates.Wait.of(e.p50, e.p80) for pk, e in new.items()})
+
+
+def _estimates(office_id: int, *, at: dt.datetime, runs: int,
+               new_tickets: bool) -> tuple[dict[int, Estimate], dict[int, Estimate]]:
     today = business_date(at)
-    waiting = list(Ticket.objects.filter(office=office, business_date=today, state=TicketState.WAITING)
+    waiting = list(Ticket.objects.filter(office_id=office_id, business_date=today, state=TicketState.WAITING)
                    .values_list("pk", "category_id", "is_fast_lane", "issued_at"))
-    if not waiting:
-        return {}
+    categories = (list(Category.objects.filter(office_id=office_id)
+                       .values_list("pk", "is_fast_lane", "prior_service_minutes"))
+                  if new_tickets or waiting else [])
+    if not categories:
+        return {}, {}
     serves: dict[int, set[int]] = defaultdict(set)
-    for counter_id, category_id in CounterCategory.objects.filter(counter__office=office).values_list(
+    for counter_id, category_id in CounterCategory.objects.filter(counter__office_id=office_id).values_list(
             "counter_id", "category_id"):
         serves[counter_id].add(category_id)
     called = {counter_id: (category_id, called_at) for counter_id, category_id, called_at in
-              Ticket.objects.filter(office=office, business_date=today, state=TicketState.CALLED)
+              Ticket.objects.filter(office_id=office_id, business_date=today, state=TicketState.CALLED)
               .values_list("counter_id", "category_id", "called_at")}
-    today_events = list(CounterEvent.objects.filter(office=office, business_date=today,
+    today_events = list(CounterEvent.objects.filter(office_id=office_id, business_date=today,
                                                     kind__in=[CounterEventKind.OPENED, CounterEventKind.PAUSED])
                         .order_by("at", "id").values_list("counter_id", "kind", "at"))
     last_paused = {c: a for c, kind, a in today_events if kind == CounterEventKind.PAUSED}
-    last_day = (CounterEvent.objects.filter(office=office, business_date__lt=today)
+    last_day = (CounterEvent.objects.filter(office_id=office_id, business_date__lt=today)
                 .order_by("-business_date").values_list("business_date", flat=True).first())
     rota: dict[int, list] = {}
     if last_day:
         shift = dt.datetime.combine(today, dt.time()) - dt.datetime.combine(last_day, dt.time())
-        events = (CounterEvent.objects.filter(office=office, business_date=last_day)
+        events = (CounterEvent.objects.filter(office_id=office_id, business_date=last_day)
                   .order_by("at", "id").values_list("counter_id", "kind", "at"))
         rota = {c: [(_minutes(a + shift), _minutes(b + shift)) for a, b in spans]
                 for c, spans in _pauses(events).items()}
     counters = []
-    for pk, is_open in Counter.objects.filter(office=office).values_list("pk", "is_open"):
+    for pk, is_open in Counter.objects.filter(office_id=office_id).values_list("pk", "is_open"):
         category_id, called_at = called.get(pk, (None, None))
         counters.append(CounterState(
             pk, frozenset(serves.get(pk, ())), is_open=is_open,
@@ -96,7 +126,7 @@ def wait_estimates(office: Office, *, at: dt.datetime | None = None, runs: int =
             paused_since=_minutes(last_paused[pk]) if not is_open and pk in last_paused else None,
             planned_pauses=tuple(rota.get(pk, ()))))
     history = History()
-    priors = dict(office.categories.values_list("pk", "prior_service_minutes"))
+    priors = {pk: prior for pk, _fast, prior in categories}
     for category_id in priors:
         rows = list(Ticket.objects.filter(category_id=category_id, state=TicketState.DONE,
                                           service_seconds__isnull=False)
@@ -108,9 +138,14 @@ def wait_estimates(office: Office, *, at: dt.datetime | None = None, runs: int =
             history.add_service(category_id, seconds / 60, counter=counter_id)
     queue = [WaitingTicket(rules.call_key(is_fast_lane=fast, issued_at=issued, id=pk), category_id)
              for pk, category_id, fast, issued in waiting]
-    estimates = estimate_queue(now=_minutes(at), queue=queue, counters=counters, history=history,
-                               priors={k: float(v) for k, v in priors.items()}, runs=runs)
-    return {row[0]: e for row, e in zip(waiting, estimates, strict=True)}
+    # A ticket issued now comes after every waiting ticket (a fast-lane one after the fast lane).
+    probes = ([WaitingTicket((not fast, at, math.inf), pk) for pk, fast, _prior in categories]
+              if new_tickets else [])
+    tickets, probed = estimate_office(now=_minutes(at), queue=queue, counters=counters, history=history,
+                                      priors={k: float(v) for k, v in priors.items()}, runs=runs,
+                                      probes=probes)
+    return ({row[0]: e for row, e in zip(waiting, tickets, strict=True)},
+            {probe.category: e for probe, e in zip(probes, probed, strict=True)})
 
 
 OFFICE_TOTAL = ""

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +38,35 @@ KIND_WORDS = {
 
 def place_name(place: Place) -> str:
     return category_name({"name": place.name, "name_en": place.name_en, "names": place.names})
+
+
+@lru_cache(maxsize=64)
+def _holiday_names(country: str, language: str, year: int) -> dict[dt.date, str]:
+    """The ``holidays`` library's names of a country's holidays in one of its languages."""
+    import holidays
+
+    return dict(holidays.country_holidays(country, years=year, language=language))
+
+
+@lru_cache(maxsize=32)
+def _languages(country: str) -> tuple[str, ...]:
+    import holidays
+
+    return tuple(getattr(holidays.country_holidays(country), "supported_languages", ()))
+
+
+def holiday_name(country: str, day: dt.date) -> str:
+    """A holiday's name for the citizen: Japanese on a Japanese page where the library has it,
+    else English where it has it, else the country's own language; 年末年始 for the year-end
+    days the Japanese calendar adds (calendar_model.holiday_calendar)."""
+    country = country.upper()
+    supported = _languages(country)
+    language = ("ja" if (translation.get_language() or "ja") == "ja" and "ja" in supported else
+                "en_US" if "en_US" in supported else None)
+    name = _holiday_names(country, language, day.year).get(day, "")
+    if not name and country == "JP":
+        return str(_("年末年始"))
+    return name
 
 
 def _clock(at: dt.time) -> str:
@@ -86,7 +117,8 @@ def place_page(request, code):
         hours = by_day.get(day, [])
         peak = max((h["level"] for h in hours), default=None)
         days.append({"date": day, "hours": hours, "peak": peak, "peak_text": LEVEL_WORDS[peak] if peak else "",
-                     "holiday": is_holiday(day), "event": events.get(day),
+                     "holiday": is_holiday(day),
+                     "holiday_name": holiday_name(place.country, day) if is_holiday(day) else "", "event": events.get(day),
                      "is_event": day in events, "shown": day == shown, "week_start": day.weekday() == 0})
         day += dt.timedelta(days=1)
     chosen = next((d for d in days if d["shown"]), None)

@@ -29,8 +29,11 @@ def render(kind: str, status: dict, *, lang: str, url: str) -> dict:
         else:
             ahead = int(status.get("waiting_ahead") or 0)
             title = _("まもなく順番です")
+            minutes = int(status.get("wait_minutes") or 0)
             if ahead <= 0:
                 body = _("次にお呼びします（{number}番）").format(number=number)
+            elif minutes > 0:  # the P50 the ticket page shows (queueing/estimates.py)
+                body = _("あと{n}人・約{m}分で順番です（{number}番）").format(n=ahead, m=minutes, number=number)
             else:
                 body = ngettext("あと{n}人で順番です（{number}番）", "あと{n}人で順番です（{number}番）",
                                 ahead).format(n=ahead, number=number)

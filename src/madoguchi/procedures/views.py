@@ -308,7 +308,7 @@ def kiosk_issue(request, code):
         url += f"?lang={request.language_chosen}"
     status = queue_selectors.ticket_status(ticket)
     return render(request, "procedures/_kiosk_ticket.html", {
-        "office": office, "ticket": ticket, "case": case, "ahead": status["waiting_ahead"],
+        "office": office, "ticket": ticket, "case": case, "ahead": status["waiting_ahead"], "status": status,
         "issued_at": to_jst(ticket.issued_at), "status_url": url,
         "qr_svg": segno.make(url, error="m").svg_inline(scale=4, border=2),
         "result": result,

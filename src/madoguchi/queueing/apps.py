@@ -18,3 +18,8 @@ class QueueingConfig(AppConfig):
 
         # Screens under /o/<code>/ are checked against the office of their URL.
         permissions.register_office_lookup(lambda code: Office.objects.filter(code=code).first())
+
+        from . import estimates, hooks
+
+        # A change without an event row (what a counter serves) must not leave old waits cached.
+        hooks.subscribe(hooks.ALL, estimates.forget)

@@ -24,10 +24,12 @@ The reach follows the counters' configuration, not which of them are open
 right now: a clerk's break makes the wait longer, it does not reorder the
 queue.
 
-**Wait.** The service minutes of the people ahead (each at their category's
-recent mean, ``mean_service_minutes``) divided by the open counters that serve
-C (``estimates.estimate_wait_minutes``). The board's 待ち時間 of a category is
-the wait a ticket issued now in that category would see.
+**Wait.** What ``estimates.office_waits`` answers: the estimator registered there (the
+forecasting app's Monte-Carlo P50/P80) for every waiting ticket, computed once per change of
+the office. Without one, the formula here: the service minutes of the people ahead (each at
+their category's recent mean, ``mean_service_minutes``) divided by the open counters that
+serve C (``estimates.estimate_wait_minutes``). The board's 待ち時間 of a category is the wait a
+ticket issued now in that category would see.
 
 This module imports no model at load time (models.py reads the states from it).
 """

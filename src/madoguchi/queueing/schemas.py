@@ -21,7 +21,9 @@ class BoardRowOut(Schema):
     last_called: int | None
     next_number: int | None
     waiting: int
-    wait_minutes: int
+    wait_minutes: int = Field(description="the wait of a ticket issued now, about (P50)")
+    wait_minutes_p80: int | None = Field(
+        None, description="four in five tickets issued now are called within this (P80)")
     on_hold: int
     accepting: bool = Field(True, description="false: 受付終了 (the category issues no ticket now)")
     closed_reason: str | None = Field(
@@ -103,7 +105,8 @@ class TicketStatusOut(Schema):
     category: str
     state: str
     waiting_ahead: int
-    wait_minutes: int
+    wait_minutes: int = Field(description="about (P50): half of such waits are shorter")
+    wait_minutes_p80: int | None = Field(None, description="at the latest for four in five (P80)")
     counter: str | None
 
 

@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch
 
 from madoguchi.core.timeutil import business_date, now, to_jst
 
-from . import calendar, rules
+from . import calendar, estimates, rules
 from .models import (
     Category,
     Counter,
@@ -170,15 +170,18 @@ def board_snapshot(office: Office) -> dict:
     # A new ticket comes after every waiting ticket of its reach (fast lane: the fast ones).
     ahead_of_new = {False: {o.pk: o.waiting for o in categories},
                     True: {o.pk: o.waiting_fast for o in categories}}
+    waits = estimates.office_waits(office.pk)
     rows = []
     for c in categories:
         if not (c.is_active or c.waiting or c.on_hold or c.called):
             continue
-        _ahead, wait = rules.estimate(c.pk, ahead_of_new[c.is_fast_lane], serving, means)
+        wait = waits.new_ticket.get(c.pk) if waits else None
+        if wait is None:
+            wait = estimates.Wait(*[rules.estimate(c.pk, ahead_of_new[c.is_fast_lane], serving, means)[1]] * 2)
         rows.append({
             "category": c.code, "name": c.name, "range": list(c.range),
             "last_called": c.last_called, "next_number": c.next_number, "waiting": c.waiting,
-            "wait_minutes": wait, "on_hold": c.on_hold,
+            "wait_minutes": wait.p50, "wait_minutes_p80": wait.p80, "on_hold": c.on_hold,
         })
     calendar.add_reception(office, rows, {c.code: c.is_active for c in categories}, now())  # 受付終了
     return {
@@ -225,19 +228,26 @@ def ticket_status(ticket: Ticket) -> dict:
     """Public view of one ticket: no personal data (there is none on a ticket)."""
     today = business_date()
     state = rules.public_state(ticket.state, ticket.business_date, today)
-    ahead = wait = 0
+    ahead = 0
+    wait = estimates.Wait(0, 0)
     if state == TicketState.WAITING:
-        categories, _calling, serving = _office_queue(ticket.office_id, calling=False)
-        counts = dict(Ticket.objects.filter(rules.ahead_filter(ticket)).values("category_id")
-                      .annotate(n=Count("id")).values_list("category_id", "n"))
-        ahead, wait = rules.estimate(ticket.category_id, counts, serving,
-                                     {c.pk: c.mean_minutes for c in categories})
+        waits = estimates.office_waits(ticket.office_id)
+        if waits and ticket.pk in waits.tickets:
+            ahead, wait = ticket_people_ahead(ticket), waits.tickets[ticket.pk]
+        else:
+            categories, _calling, serving = _office_queue(ticket.office_id, calling=False)
+            counts = dict(Ticket.objects.filter(rules.ahead_filter(ticket)).values("category_id")
+                          .annotate(n=Count("id")).values_list("category_id", "n"))
+            ahead, minutes = rules.estimate(ticket.category_id, counts, serving,
+                                            {c.pk: c.mean_minutes for c in categories})
+            wait = estimates.Wait(minutes, minutes)
     return {
         "number": ticket.number,
         "category": ticket.category.code,
         "state": state,
         "waiting_ahead": ahead,
-        "wait_minutes": wait,
+        "wait_minutes": wait.p50,
+        "wait_minutes_p80": wait.p80,
         "counter": ticket.counter.label if ticket.counter_id and state == TicketState.CALLED else None,
     }
 
@@ -263,12 +273,14 @@ def office_ticket_statuses(office: Office, *, only: set[str] | None = None) -> l
         ended = ended.filter(public_id__in=only)
     positions = rules.queue_positions([t for t in tickets if t.state == TicketState.WAITING], serving,
                                       {c.pk: c.mean_minutes for c in categories})
+    waits = estimates.office_waits(office.pk) if positions else None
     out = []
     for t in [*tickets, *ended]:
         if only is not None and t.public_id not in only:
             continue
         category = by_pk[t.category_id]
-        ahead, wait = positions.get(t.pk, (0, 0))
+        ahead, minutes = positions.get(t.pk, (0, 0))
+        wait = (waits.tickets.get(t.pk) if waits else None) or estimates.Wait(minutes, minutes)
         out.append({
             "public_id": t.public_id,
             "office": office.code,
@@ -279,7 +291,8 @@ def office_ticket_statuses(office: Office, *, only: set[str] | None = None) -> l
             "category_name": category.name,
             "state": t.state,
             "waiting_ahead": ahead,
-            "wait_minutes": wait,
+            "wait_minutes": wait.p50,
+            "wait_minutes_p80": wait.p80,
             "counter": t.counter.label if t.state == TicketState.CALLED and t.counter_id else None,
             "notify_ahead": category.notify_ahead,
             "transferred": t.category_id != t.issued_category_id,
@@ -471,3 +484,34 @@ def floor_figures(office: Office) -> dict:
     clerk_rows = sorted(((names.get(key, f"#{key}") if kind == "user" else key, f)
                          for (kind, key), f in clerks.items()), key=lambda r: (-r[1].served, r[0]))
     return {"counters": counters, "clerks": clerk_rows}
+
+
+def service_totals(first: dt.date, last: dt.date) -> dict:
+    """All offices' visits between two business dates (both included), from the event log: for
+    the DX office's KPIs (窓口での対応時間, 平均待ち時間, the share of booked visits).
+
+    ``visits``: tickets issued; ``served``: tickets finished, with ``service_seconds`` the sum of
+    their last call (or recall) → done; ``waited``: tickets first called, with ``wait_seconds``
+    the sum of issue → first call (the open data's wait). One query: the events are grouped per
+    ticket in the database, whatever the length of the period.
+    """
+    from django.db.models import DurationField, ExpressionWrapper, Max, Min, Q, Sum
+
+    def between(later, earlier):
+        return ExpressionWrapper(later - earlier, output_field=DurationField())
+
+    issued = Min("at", filter=Q(kind=EventKind.ISSUED))
+    first_call = Min("at", filter=Q(kind=EventKind.CALLED))
+    last_call = Max("at", filter=Q(kind__in=(EventKind.CALLED, EventKind.RECALLED)))
+    done = Max("at", filter=Q(kind=EventKind.DONE))
+    per_ticket = (TicketEvent.objects.filter(business_date__range=(first, last))
+                  .values("ticket_id")
+                  .annotate(issued=issued, done=done, first_call=first_call,
+                            service=between(done, last_call), wait=between(first_call, issued)))
+    totals = per_ticket.aggregate(visits=Count("issued"), served=Count("service"),
+                                  service_total=Sum("service"), waited=Count("wait"),
+                                  wait_total=Sum("wait"))
+    return {"visits": totals["visits"] or 0, "served": totals["served"] or 0,
+            "service_seconds": (totals["service_total"] or dt.timedelta()).total_seconds(),
+            "waited": totals["waited"] or 0,
+            "wait_seconds": (totals["wait_total"] or dt.timedelta()).total_seconds()}

@@ -70,5 +70,6 @@ class ZoneCopyState:
         status["issued_at"] = dt.datetime.fromisoformat(status["issued_at"])
         status["business_date"] = row.business_date
         if rules.is_expired(status["state"], row.business_date, business_date()):
-            status.update(state=rules.EXPIRED, waiting_ahead=0, wait_minutes=0, counter=None)
+            status.update(state=rules.EXPIRED, waiting_ahead=0, wait_minutes=0, wait_minutes_p80=0,
+                          counter=None)
         return status
