@@ -132,5 +132,8 @@ def test_an_office_open_around_the_clock_shows_its_busy_hours_not_the_night(offi
                     services.ticket_issue(actor=kiosk, office_code="demo", category_code="certificates")
     clock["now"] = dt.datetime(2026, 3, 2, 2, 15, tzinfo=JST)
     call_command("forecast_refit", "--office", "demo", "--days", "14")
-    hours = re.findall(r'<th scope="row">(.*?)</th>', day_section(page("/o/demo/forecast/?day=2026-03-03")))
+    html = page("/o/demo/forecast/?day=2026-03-03")
+    hours = re.findall(r'<th scope="row">(.*?)</th>', day_section(html))
     assert hours == ["9:00～10:00", "10:00～11:00", "11:00～12:00"]
+    assert cell(html, "2026-03-07").group(3) == "閉庁"  # a Saturday: nobody in its history
+    assert cell(html, "2026-03-06").group(2)  # a Friday: a day with hours
