@@ -84,6 +84,8 @@ def test_the_page_and_the_feed_in_every_language(center_forecast, lang):
         assert word in html
     assert title != "混雑予想" and title in html and closed_day in html and holiday in html
     assert "この日は閉庁日です。" not in html and "凡例" not in html
+    heads = {"en": "Sun", "zh-hans": "日", "ko": "일", "vi": "CN", "pt-br": "Dom"}  # short: 7 columns at 360 px
+    assert f'">{heads[lang]}</abbr></th>' in html
     feed = Client().get("/api/v1/offices/center/forecast?category=moving", HTTP_ACCEPT_LANGUAGE=lang).json()
     assert feed["levels"] == {str(k): v for k, v in words.items()}
     assert {h["level_text"] for h in feed["hours"]} <= set(words.values())
