@@ -144,12 +144,13 @@ api.add_router("/", checkin_router)
 api.add_router("/", forecast_router)
 if settings.ROLE != "public":  # cases hold personal data: never on the internet side
     from madoguchi.cases.api import router as cases_router
+    from madoguchi.dx.api import router as dx_router  # the DX office: city hall's own network
+    from madoguchi.dx.kpi_api import router as dx_kpis_router
     from madoguchi.forms.api import router as forms_router
 
     api.add_router("/", cases_router)
     api.add_router("/", forms_router)
-    from madoguchi.dx.api import router as dx_router  # the DX office: city hall's own network
-
-    api.add_router("/", dx_router)
+    api.add_router("/", dx_router)       # paper use
+    api.add_router("/", dx_kpis_router)  # KPIs
 # Who may call each operation: its row in core/permissions.py (refused without one).
 permissions.bind_api(api)

@@ -161,6 +161,9 @@ MATRIX: dict[str, Row] = {
     "reservations-preparation-csv": Row("GET", "/o/demo/reservations/cards/preparation.csv", staff_page()),
     # ---- the DX office (internal side, city-wide)
     "dx-home": Row("GET", "/dx/", dx_page()),
+    "dx-kpis": Row("GET", "/dx/kpis/?fy=2021", dx_page()),
+    "dx-kpis-xlsx": Row("GET", "/dx/kpis/export.xlsx?fy=2021", dx_page()),
+    "dx-kpi-history": Row("GET", "/dx/kpis/online_rate/", dx_page()),
     "dx-paper": Row("GET", "/dx/paper/?fy=2024", dx_page()),
     "dx-paper-csv": Row("GET", "/dx/paper/paper.csv?fy=2024", dx_page()),
     "dx-paper-xlsx": Row("GET", "/dx/paper/paper.xlsx?fy=2024", dx_page()),
@@ -207,6 +210,7 @@ MATRIX: dict[str, Row] = {
     # the installed templates are the same for every office: any office's staff may list them
     "api-v1:list_forms": Row("GET", f"{B}/forms", {**api_staff(), OTHER: 200, SU_OTHER: 200}),
     "api-v1:case_form_pdf": Row("GET", f"{B}/cases/{{case}}/forms/juumin_idou.pdf", api_staff(409)),
+    "api-v1:dx_kpis": Row("GET", f"{B}/dx/kpis?fy=2021", api_dx()),
     "api-v1:stats_csv": Row("GET", f"{B}/offices/demo/stats.csv", everyone(200)),
     "api-v1:stats_json": Row("GET", f"{B}/offices/demo/stats.json", everyone(200)),
     "api-v1:office_forecast": Row("GET", f"{B}/offices/demo/forecast", everyone(200)),

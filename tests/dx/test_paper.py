@@ -185,3 +185,13 @@ def test_demo_devices_give_a_year_to_compare_with_2019(office):
         for section_row in selectors.paper_pages(fy)["sections"]:
             assert all(p is None or p > 0 for p in section_row["pages"])
     assert selectors.paper_pages(2019)["total"] > selectors.paper_pages(2025)["total"]
+
+
+def test_the_report_reads_in_a_fixed_number_of_queries(office, django_assert_num_queries):
+    from madoguchi.dx.demo_paper import seed_paper_demo
+
+    seed_paper_demo(dt.date(2026, 11, 28))
+    # settings, this year's sums, the baseline year's sums, the devices: whatever the device count
+    with django_assert_num_queries(4):
+        report = selectors.paper_report(2026)
+        assert len(report.sections) == 10 and report.total.total

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict
 
+from madoguchi.core.timeutil import JST
 from madoguchi.queueing.models import ACTIVE_STATES, Category, Office
 
 from . import codes
@@ -128,3 +130,14 @@ def office_open_cases(office: Office) -> list[dict]:
             active[link.case_id] = link.ticket
     return [{"case": c, "counts": counts[c.pk], "ticket": active.get(c.pk) or latest.get(c.pk),
              "active": c.pk in active} for c in cases]
+
+
+def cases_opened_count(first: dt.date, last: dt.date, *, source: str | None = None) -> int:
+    """Cases opened between two business dates (both included, Asia/Tokyo), all offices; with
+    ``source="handover"`` those opened from a citizen's hand-over QR (prepared at home)."""
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=JST)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=JST)
+    cases = Case.objects.filter(opened_at__gte=start, opened_at__lt=end)
+    if source:
+        cases = cases.filter(source=source)
+    return cases.count()

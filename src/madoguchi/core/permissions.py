@@ -83,6 +83,9 @@ PAGES: dict[str, Audience] = {
     "zone-reservations": A.ZONE_PEER,  # the internal side's signed pull of bookings (zones/pull.py)
     # the DX office (情報政策課), internal side, city-wide
     "dx-home": A.DX,
+    "dx-kpis": A.DX,          # KPI table of a fiscal year, trend charts, entry forms (POST)
+    "dx-kpis-xlsx": A.DX,     # the same table as an Excel workbook
+    "dx-kpi-history": A.DX,   # one KPI's actuals and targets over time (who, when, old → new)
     "dx-paper": A.DX,              # 紙の使用量 (課所 × 月, 基準年度比)
     "dx-paper-csv": A.DX,
     "dx-paper-xlsx": A.DX,
@@ -189,6 +192,8 @@ API: dict[str, Audience] = {
     # printed forms (internal side only; the service checks the case's office)
     "list_forms": A.STAFF,
     "case_form_pdf": A.STAFF,
+    # the DX office (internal side only, city-wide)
+    "dx_kpis": A.DX,
     # the DX office (internal side, city-wide)
     "dx_paper": A.DX,
 }

@@ -90,3 +90,6 @@ class PaperSettingsAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+from . import kpi_admin  # noqa: E402,F401  (the KPI definitions)

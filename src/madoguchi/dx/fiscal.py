@@ -56,3 +56,18 @@ def label(fiscal_year: int) -> str:
         return f"令和{'元' if n == 1 else n}年度"
     n = fiscal_year - 1988
     return f"平成{'元' if n == 1 else n}年度"
+
+
+def bounds(fiscal_year: int) -> tuple[dt.date, dt.date]:
+    """The first and the last day of a fiscal year (both included): 2024 → 2024-04-01, 2025-03-31."""
+    return dt.date(fiscal_year, 4, 1), dt.date(fiscal_year + 1, 3, 31)
+
+
+def era(year: int) -> str:
+    """The short 和暦 of a year as the seed's KPI table writes it: 2021 → R3, 2018 → H30."""
+    return f"R{year - 2018}" if year >= 2019 else f"H{year - 1988}"
+
+
+def as_of_label(day: dt.date) -> str:
+    """The seed's 「R4.3時点」 for a date in March 2022."""
+    return f"{era(day.year)}.{day.month}時点"

@@ -174,3 +174,6 @@ class PaperSettings(models.Model):
 
     def __str__(self):
         return f"{self.from_fiscal_year}年度から"
+
+
+from .kpi_models import Computed, Direction, Kpi, KpiActual, KpiTarget, ValueKind  # noqa: E402,F401

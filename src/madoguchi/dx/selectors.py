@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import itertools
 
 from .models import Device
 
@@ -49,37 +49,26 @@ def device_month_pages(fiscal_year: int) -> dict[int, dict[int, tuple[int, int]]
     counted in it gave a number (a first reading or a new baseline gives none). One query,
     summed by the database.
     """
-    from django.db.models import (
-        Count,
-        DateTimeField,
-        DurationField,
-        ExpressionWrapper,
-        F,
-        Sum,
-        Value,
-    )
-    from django.db.models.functions import TruncMonth
-
-    from madoguchi.core.timeutil import JST
+    from django.db.models import Case, IntegerField, Sum, Value, When
 
     from . import fiscal
     from .models import Reading
 
-    months = fiscal.fiscal_months(fiscal_year)
-    before = fiscal.fiscal_months(fiscal_year - 1)[-1]
-    start, end = fiscal.month_start(before), fiscal.month_start(fiscal.fiscal_months(fiscal_year + 1)[0])
-    assert months[0] > before
-    counted = ExpressionWrapper(F("read_at") - Value(fiscal.day_start(), output_field=DurationField()),
-                                output_field=DateTimeField())
-    rows = (Reading.objects.filter(read_at__gte=start, read_at__lt=end, pages__isnull=False)
-            .annotate(month=TruncMonth(counted, tzinfo=JST)).values("device_id", "month")
-            .annotate(pages=Sum("pages"), colour=Sum("colour_pages"), n=Count("pk")).order_by())
+    # The month a reading counts for, by plain range comparisons on the indexed read_at (no
+    # per-row date function: SQLite would call Python for each of 100,000 rows): month i runs
+    # from its first day's DX_DAY_START to the next month's.
+    firsts = [fiscal.fiscal_months(fiscal_year - 1)[-1], *fiscal.fiscal_months(fiscal_year),
+              fiscal.fiscal_months(fiscal_year + 1)[0]]
+    bounds = [fiscal.month_start(day) for day in firsts]
+    month = Case(*[When(read_at__gte=start, read_at__lt=end, then=Value(index))
+                   for index, (start, end) in enumerate(itertools.pairwise(bounds), start=-1)],
+                 output_field=IntegerField())
+    rows = (Reading.objects.filter(read_at__gte=bounds[0], read_at__lt=bounds[-1], pages__isnull=False)
+            .annotate(month=month).values("device_id", "month")
+            .annotate(pages=Sum("pages"), colour=Sum("colour_pages")).order_by())
     found: dict[int, dict[int, tuple[int, int]]] = {}
     for row in rows:
-        month = row["month"]
-        day = month.astimezone(JST).date() if isinstance(month, dt.datetime) else month
-        index = fiscal.month_index(fiscal_year, day)
-        found.setdefault(row["device_id"], {})[index] = (int(row["pages"]), int(row["colour"] or 0))
+        found.setdefault(row["device_id"], {})[row["month"]] = (int(row["pages"]), int(row["colour"] or 0))
     return found
 
 

@@ -188,7 +188,8 @@ def office_forecast(office_code: str, *, category_code: str | None = None) -> li
 ALL_DAY = [["00:00", "24:00"]]
 BUSY_SHARE = 0.1
 """An office open around the clock (no enforced hours) shows the hours whose busiest forecast
-reaches this share of the busiest hour of the eight weeks: its counter hours, not the night."""
+reaches this share of the busiest hour of the eight weeks: its counter hours, not the night; a
+day none of whose hours reaches it is shown closed (its history has nobody on such days)."""
 
 
 def forecast_days(office_code: str, *, category_code: str = OFFICE_TOTAL, start: dt.date, days: int,
@@ -222,6 +223,8 @@ def forecast_days(office_code: str, *, category_code: str = OFFICE_TOTAL, start:
         forecast = by_day.get(day, [])
         hours = [(h, level, predicted) for h, level, predicted in forecast
                  if level > 0 and (not around_the_clock or h in busy_hours)]
+        if around_the_clock and hours and max(p for _, _, p in hours) < BUSY_SHARE * peak:
+            hours = []  # nobody expected all day (its history's weekends, holidays): closed
         if (known is not None and not known["open"]) or (forecast and not hours):
             is_open, level, hours = False, 0, []
         elif not forecast:

@@ -115,3 +115,11 @@ def sections_to_gather(reservation: Reservation) -> list[dict]:
                                          "name": _text(info.get("section_name")) or key, "procedures": []})
             group["procedures"].append({"code": code, "name": _text(info.get("name")) or code})
     return list(out.values())
+
+
+def checked_in_count(first: dt.date, last: dt.date) -> int:
+    """Bookings checked in at a kiosk between two business dates (both included), all offices:
+    the visits that were booked (the DX office's KPI 「予約して来庁した割合」)."""
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=JST)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=JST)
+    return Reservation.objects.filter(checked_in_at__gte=start, checked_in_at__lt=end).count()
