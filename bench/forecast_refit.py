@@ -27,7 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, percentile, print_json  # noqa: E402
 
 
-def stats(values: list[float]) -> dict:
+def stats(values: list[float]) -> dict | None:
+    if not values:
+        return None
     v = sorted(values)
     return {"n": len(v), "median_s": round(percentile(v, 50), 2), "p99_s": round(percentile(v, 99), 2),
             "min_s": round(v[0], 2)}

@@ -240,38 +240,44 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _demo_history(offices, *, days: int) -> threading.Thread | None:
-    """The demo offices' simulated past year (first start only; a later start adds the missing
-    days), then the 混雑予想 refit of the offices without today's forecast, in a process of its
-    own (pure Python, ~20 s of a core for the demo office's year: in this process it would slow
-    the server for as long) while the screens are up."""
+    """The demo office's simulated past (first start only; a later start adds the missing days)
+    before the banner, so the wait estimate learns from it at once; then, in a process of its own
+    while the screens are up, the other offices' past and the 混雑予想 refit of every office
+    without today's forecast (pure Python, ~20 s of a core for the demo office's year: in this
+    process it would slow the server for as long)."""
     import atexit
     import subprocess
     import time
 
     from madoguchi.forecasting.demo_history import history_line, seed_history, stale_offices
 
-    line = history_line([seed_history(o, days=days) for o in offices], days=days)
+    first, rest = offices[0], offices[1:]
+    line = history_line([seed_history(first, days=days)], days=days)
     if line:
         print(line, flush=True)
-    codes = [o.code for o in stale_offices(offices)]
-    if not codes:
+    if not stale_offices(offices):
         return None
 
-    def refit():
+    def background():
         started = time.perf_counter()
-        for code in codes:
-            process = subprocess.Popen([sys.executable, "-m", "madoguchi", "manage", "forecast_refit",
-                                        "--office", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                       text=True)
+        codes = []
+        for office in (*rest, first):  # the rest's history, then every stale forecast
+            process = subprocess.Popen(
+                [sys.executable, "-m", "madoguchi", "manage", "demo_history", "--office", office.code,
+                 "--days", str(days), "--refit"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             atexit.register(lambda p=process: p.poll() is None and p.terminate())
-            _out, err = process.communicate()
+            out, err = process.communicate()
             if process.returncode != 0:
-                print(f"混雑予想の計算に失敗しました（{code}）: {err.strip()[-500:]}", file=sys.stderr, flush=True)
+                print(f"模擬履歴・混雑予想の計算に失敗しました（{office.code}）: {err.strip()[-500:]}",
+                      file=sys.stderr, flush=True)
                 return
-        print(f"混雑予想を計算しました（{', '.join(codes)}: 8週間分, {time.perf_counter() - started:.1f}秒）"
-              " / congestion forecast refitted", flush=True)
+            if "混雑予想を計算しました" in out:
+                codes.append(office.code)
+        if codes:
+            print(f"混雑予想を計算しました（{', '.join(codes)}: 8週間分, {time.perf_counter() - started:.1f}秒）"
+                  " / congestion forecast refitted", flush=True)
 
-    thread = threading.Thread(target=refit, name="forecast-refit", daemon=True)
+    thread = threading.Thread(target=background, name="demo-history", daemon=True)
     thread.start()
     return thread
 

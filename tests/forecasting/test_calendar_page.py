@@ -84,6 +84,8 @@ def test_the_page_and_the_feed_in_every_language(center_forecast, lang):
         assert word in html
     assert title != "混雑予想" and title in html and closed_day in html and holiday in html
     assert "この日は閉庁日です。" not in html and "凡例" not in html
+    heads = {"en": "Sun", "zh-hans": "日", "ko": "일", "vi": "CN", "pt-br": "Dom"}  # short: 7 columns at 360 px
+    assert f'">{heads[lang]}</abbr></th>' in html
     feed = Client().get("/api/v1/offices/center/forecast?category=moving", HTTP_ACCEPT_LANGUAGE=lang).json()
     assert feed["levels"] == {str(k): v for k, v in words.items()}
     assert {h["level_text"] for h in feed["hours"]} <= set(words.values())
@@ -132,5 +134,8 @@ def test_an_office_open_around_the_clock_shows_its_busy_hours_not_the_night(offi
                     services.ticket_issue(actor=kiosk, office_code="demo", category_code="certificates")
     clock["now"] = dt.datetime(2026, 3, 2, 2, 15, tzinfo=JST)
     call_command("forecast_refit", "--office", "demo", "--days", "14")
-    hours = re.findall(r'<th scope="row">(.*?)</th>', day_section(page("/o/demo/forecast/?day=2026-03-03")))
+    html = page("/o/demo/forecast/?day=2026-03-03")
+    hours = re.findall(r'<th scope="row">(.*?)</th>', day_section(html))
     assert hours == ["9:00～10:00", "10:00～11:00", "11:00～12:00"]
+    assert cell(html, "2026-03-07").group(3) == "閉庁"  # a Saturday: nobody in its history
+    assert cell(html, "2026-03-06").group(2)  # a Friday: a day with hours

@@ -167,8 +167,11 @@ def test_the_command_a_city_can_try(office, capsys):
     out = capsys.readouterr().out
     assert out.startswith("demo: ") and "整理券" in out
     assert Ticket.objects.filter(office=office, business_date__lt=business_date()).count() > 100
-    call_command("demo_history", "--office", "demo", "--days", "7")
-    assert "追加する日はありません" in capsys.readouterr().out
+    call_command("demo_history", "--office", "demo", "--days", "7", "--refit")
+    out = capsys.readouterr().out
+    assert "追加する日はありません" in out and "demo: 混雑予想を計算しました" in out
+    call_command("demo_history", "--office", "demo", "--days", "7", "--refit")
+    assert "混雑予想" not in capsys.readouterr().out  # today's forecast is there
 
 
 def test_the_refit_at_demo_start_runs_once_a_day(center):

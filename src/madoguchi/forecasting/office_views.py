@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +24,16 @@ from .services import FORECAST_DAYS
 
 # Shown beside the colour on every day and hour: a level is never told by colour alone.
 LEVEL_SYMBOLS = {0: "—", 1: "◎", 2: "○", 3: "△", 4: "▲", 5: "✕"}
+
+# The calendar's column heads, Sunday first: one or two letters as printed calendars have them
+# (locale data like Django's formats; Django's own "D" is a whole word in Chinese, Korean and
+# Vietnamese, too wide for a 360 px phone's seven columns). The full name is in <abbr title>.
+WEEKDAY_HEADS = {
+    "ja": list("日月火水木金土"), "zh-hans": list("日一二三四五六"), "ko": list("일월화수목금토"),
+    "en": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+    "vi": ["CN", "T2", "T3", "T4", "T5", "T6", "T7"],
+    "pt-br": ["Dom", "Seg", "Ter", "Qua", "Qui", "Sex", "Sáb"],
+}
 
 # The office calendar's own notes, said in the visitor's language (others stay as written).
 NOTE_WORDS = {"休日開庁": gettext_lazy("休日開庁"), "年末年始": gettext_lazy("年末年始"),
@@ -58,8 +69,9 @@ def _months(days: list[dict]) -> list[dict]:
         weeks = [[(by_date.get(day) or {"date": day, "outside": True}) if day.month == month else None
                   for day in week] for week in weeks_of.monthdatescalendar(year, month)
                  if any(first <= day <= last for day in week)]  # no rows of past or far days only
+        heads = WEEKDAY_HEADS.get(translation.get_language(), WEEKDAY_HEADS["en"])
         months.append({"first": dt.date(year, month, 1), "weeks": weeks,
-                       "weekdays": weeks_of.monthdatescalendar(year, month)[0]})
+                       "weekdays": list(zip(weeks_of.monthdatescalendar(year, month)[0], heads, strict=True))})
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
 

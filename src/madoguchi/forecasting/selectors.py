@@ -51,6 +51,10 @@ from .estimate import (
 from .models import HourForecast, Place, PlaceCount, PlaceEventDay, PlaceHourForecast
 
 SERVICE_SAMPLES = HISTORY_SIZE
+# The screens' runs: computed on every change of an office's queue, so a third of the backtest's
+# 120 (docs/estimates.md: the backtest at 40 runs scores within a few percent of 120;
+# docs/benchmarks.md: the cost of one estimate of 200 waiting tickets).
+SCREEN_RUNS = 40
 MAX_PAUSE = dt.timedelta(hours=3)
 
 
@@ -80,7 +84,7 @@ def wait_estimates(office: Office, *, at: dt.datetime | None = None, runs: int =
 def office_waits(office_id: int, at: dt.datetime) -> estimates.OfficeWaits:
     """What the queue's screens show (registered with ``queueing.estimates`` in apps.ready):
     the P50/P80 of every waiting ticket and of a ticket issued now in each category."""
-    tickets, new = _estimates(office_id, at=at, runs=RUNS, new_tickets=True)
+    tickets, new = _estimates(office_id, at=at, runs=SCREEN_RUNS, new_tickets=True)
     return estimates.OfficeWaits(
         tickets={pk: estimates.Wait.of(e.p50, e.p80) for pk, e in tickets.items()},
         new_ticket={pk: estimates.Wait.of(e.p50, e.p80) for pk, e in new.items()})
@@ -184,7 +188,8 @@ def office_forecast(office_code: str, *, category_code: str | None = None) -> li
 ALL_DAY = [["00:00", "24:00"]]
 BUSY_SHARE = 0.1
 """An office open around the clock (no enforced hours) shows the hours whose busiest forecast
-reaches this share of the busiest hour of the eight weeks: its counter hours, not the night."""
+reaches this share of the busiest hour of the eight weeks: its counter hours, not the night; a
+day none of whose hours reaches it is shown closed (its history has nobody on such days)."""
 
 
 def forecast_days(office_code: str, *, category_code: str = OFFICE_TOTAL, start: dt.date, days: int,
@@ -218,6 +223,8 @@ def forecast_days(office_code: str, *, category_code: str = OFFICE_TOTAL, start:
         forecast = by_day.get(day, [])
         hours = [(h, level, predicted) for h, level, predicted in forecast
                  if level > 0 and (not around_the_clock or h in busy_hours)]
+        if around_the_clock and hours and max(p for _, _, p in hours) < BUSY_SHARE * peak:
+            hours = []  # nobody expected all day (its history's weekends, holidays): closed
         if (known is not None and not known["open"]) or (forecast and not hours):
             is_open, level, hours = False, 0, []
         elif not forecast:

@@ -36,19 +36,22 @@ from .models import (
     new_public_id,
 )
 
-# EVENTS.csv kind -> (event kind, state before, state after); None: the state is unchanged.
+_K, _S = EventKind, TicketState
+_WAITING, _CALLED, _HELD = _S.WAITING.value, _S.CALLED.value, _S.HELD.value
+# EVENTS.csv kind -> (event kind, state before, state after); None: the state is unchanged. Plain
+# strings (``.value``): the rows go to the database as they are, with no enum ``str()`` per row.
 _TICKET_KINDS = {
-    "issued": (EventKind.ISSUED, "", TicketState.WAITING),
-    "called": (EventKind.CALLED, None, TicketState.CALLED),
-    "recalled": (EventKind.RECALLED, TicketState.CALLED, TicketState.CALLED),
-    "held": (EventKind.HELD, TicketState.CALLED, TicketState.HELD),
-    "resumed": (EventKind.RESUMED, TicketState.HELD, TicketState.WAITING),
-    "transferred": (EventKind.TRANSFERRED, None, None),
-    "finished": (EventKind.DONE, TicketState.CALLED, TicketState.DONE),
-    "no_show": (EventKind.NO_SHOW, TicketState.CALLED, TicketState.NO_SHOW),
-    "cancelled": (EventKind.CANCELLED, None, TicketState.CANCELLED),
+    "issued": (_K.ISSUED.value, "", _WAITING),
+    "called": (_K.CALLED.value, None, _CALLED),
+    "recalled": (_K.RECALLED.value, _CALLED, _CALLED),
+    "held": (_K.HELD.value, _CALLED, _HELD),
+    "resumed": (_K.RESUMED.value, _HELD, _WAITING),
+    "transferred": (_K.TRANSFERRED.value, None, None),
+    "finished": (_K.DONE.value, _CALLED, _S.DONE.value),
+    "no_show": (_K.NO_SHOW.value, _CALLED, _S.NO_SHOW.value),
+    "cancelled": (_K.CANCELLED.value, None, _S.CANCELLED.value),
 }
-_COUNTER_KINDS = {"counter_opened": CounterEventKind.OPENED, "counter_paused": CounterEventKind.PAUSED}
+_COUNTER_KINDS = {"counter_opened": CounterEventKind.OPENED.value, "counter_paused": CounterEventKind.PAUSED.value}
 BATCH = 2000
 
 
@@ -65,7 +68,7 @@ class _Ticket:
     issued_category: Category
     issued_at: dt.datetime
     number: int
-    state: str = TicketState.WAITING
+    state: str = _WAITING
     counter: Counter | None = None
     called_at: dt.datetime | None = None
     first_called_at: dt.datetime | None = None
@@ -186,8 +189,8 @@ class _Writer:
 
         ids = self.reserve_ids(len(tickets))
         ticket_rows = [
-            (pk, new_public_id(), office, t.category.pk, t.issued_category.pk, date(t.business_date), t.number,
-             str(t.state), t.category.is_fast_lane, when(t.issued_at), t.counter.pk if t.counter else None,
+            (pk, new_public_id(), office, t.category.id, t.issued_category.id, date(t.business_date), t.number,
+             t.state, t.category.is_fast_lane, when(t.issued_at), t.counter.id if t.counter else None,
              when(t.called_at), when(t.first_called_at), when(t.finished_at), t.recall_count, t.service_seconds)
             for pk, t in zip(ids, tickets, strict=True)]
         event_rows, counter_rows = [], []
@@ -197,10 +200,10 @@ class _Writer:
             if on_day is None:
                 on_day = days[day] = date(day)
             if index is None:
-                counter_rows.append((counter.pk, office, str(kind), when(at), on_day, self.actor, self.no_detail))
+                counter_rows.append((counter.id, office, kind, when(at), on_day, self.actor, self.no_detail))
             else:
-                event_rows.append((ids[index], office, str(kind), when(at), on_day, category.pk,
-                                   counter.pk if counter else None, str(from_state), str(to_state), self.actor,
+                event_rows.append((ids[index], office, kind, when(at), on_day, category.id,
+                                   counter.id if counter else None, from_state, to_state, self.actor,
                                    self.json(detail) if detail else self.no_detail))
         with connection.cursor() as cursor:
             cursor.executemany(self.sql["ticket"], ticket_rows)
@@ -258,7 +261,7 @@ def _one_day(day, rows, categories, counters, tickets, pending) -> None:
             detail = {"from_category": ticket.category.pk}
             ticket.category = target
             ticket.counter = None
-            to_state = TicketState.WAITING if before == TicketState.CALLED else before
+            to_state = _WAITING if before == _CALLED else before
         elif kind == "finished":
             ticket.finished_at = at
             ticket.service_seconds = max(0, int((at - ticket.called_at).total_seconds()))
