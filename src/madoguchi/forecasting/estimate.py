@@ -52,6 +52,7 @@ CALIBRATION_SIZE = 400
 MIN_MINUTES_PER_PERSON = 0.25
 DEFAULT_PAUSE_MINUTES = 60.0
 RUNS = 120
+POOL = 4  # a category's pool of draws holds POOL × runs
 PACE_PRIOR = 10  # services' worth of weight on a clerk's pace being the usual one
 
 
@@ -128,9 +129,21 @@ class History:
 
 
 class _Sampler:
-    def __init__(self, history: History, priors: Mapping[str, float], rng: random.Random):
+    """Service draws, ``runs`` at a time, from a pool per category.
+
+    The pool of a category (``POOL × runs`` draws from its history, or from the prior) is made
+    once per estimate with its own seed (the estimate's seed and the category), and each ticket
+    takes ``runs`` consecutive draws of it from a random start: one random number per ticket
+    instead of one per run (the cost of an estimate is mostly its draws), and every ticket takes
+    exactly one, in the call order, whatever its category — so the runs share their draws ticket by
+    ticket (common random numbers) and one more ticket ahead can only delay the others."""
+
+    def __init__(self, history: History, priors: Mapping[str, float], rng: random.Random, *,
+                 seed: int = 0, runs: int = RUNS):
         self.history, self.priors, self.rng = history, priors, rng
+        self.seed, self.runs, self.size = seed, runs, max(POOL * runs, 64)
         self.cache: dict[str, tuple] = {}
+        self.pools: dict[str, list[float]] = {}
 
     def _source(self, category):
         if category not in self.cache:
@@ -143,8 +156,25 @@ class _Sampler:
                 self.cache[category] = ("prior", (math.log(mean) - sigma * sigma / 2, sigma), mean)
         return self.cache[category]
 
+    def _pool(self, category) -> list[float]:
+        pool = self.pools.get(category)
+        if pool is None:
+            kind, source, _ = self._source(category)
+            rng = random.Random(f"{self.seed}:{category}")
+            if kind == "history":
+                pool = rng.choices(source, k=self.size)
+            else:
+                mu, sigma = source
+                pool = [rng.lognormvariate(mu, sigma) for _ in range(self.size)]
+            pool += pool[:self.runs]  # a start near the end wraps round
+            self.pools[category] = pool
+        return pool
+
     def draws(self, category: str, n: int) -> list[float]:
-        kind, source, _ = self._source(category)
+        start = self.rng.randrange(self.size)
+        if n <= self.runs:
+            return self._pool(category)[start:start + n]
+        kind, source, _ = self._source(category)  # more than a pool's worth: draw one by one
         if kind == "history":
             return self.rng.choices(source, k=n)
         mu, sigma = source
@@ -170,7 +200,7 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
     ``probes`` (in the call order): tickets that would join the queue at their key (the board's
     "a ticket issued now"); their waits go to ``probe_out`` without changing the queue's."""
     rng = random.Random(seed)
-    sampler = _Sampler(history, priors, rng)
+    sampler = _Sampler(history, priors, rng, seed=seed, runs=runs)
     counters = list(counters)
     pause = history.pause_minutes()
     free = []  # per counter, the minute it is free in each run
@@ -224,6 +254,21 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
             out.append(sorted(t - now for t in starts))
             continue
         if not any(pauses[i] for i in eligible):  # the same choice as below, without pauses
+            if len(eligible) == 2:  # the usual shared pair, without the inner loop
+                i, j = eligible
+                a, b, pa, pb = free[i], free[j], paces[i], paces[j]
+                waits = []
+                for r in range(runs):
+                    x, y = a[r], b[r]
+                    if y < x:
+                        waits.append(y)
+                        b[r] = y + service[r] * pb
+                    else:
+                        waits.append(x)
+                        a[r] = x + service[r] * pa
+                waits.sort()
+                out.append([w - now for w in waits])
+                continue
             cols = [free[i] for i in eligible]
             pcs = [paces[i] for i in eligible]
             others = range(1, len(cols))

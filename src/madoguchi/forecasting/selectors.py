@@ -51,6 +51,10 @@ from .estimate import (
 from .models import HourForecast, Place, PlaceCount, PlaceEventDay, PlaceHourForecast
 
 SERVICE_SAMPLES = HISTORY_SIZE
+# The screens' runs: computed on every change of an office's queue, so a third of the backtest's
+# 120 (docs/estimates.md: the backtest at 40 runs scores within a few percent of 120;
+# docs/benchmarks.md: the cost of one estimate of 200 waiting tickets).
+SCREEN_RUNS = 40
 MAX_PAUSE = dt.timedelta(hours=3)
 
 
@@ -80,7 +84,7 @@ def wait_estimates(office: Office, *, at: dt.datetime | None = None, runs: int =
 def office_waits(office_id: int, at: dt.datetime) -> estimates.OfficeWaits:
     """What the queue's screens show (registered with ``queueing.estimates`` in apps.ready):
     the P50/P80 of every waiting ticket and of a ticket issued now in each category."""
-    tickets, new = _estimates(office_id, at=at, runs=RUNS, new_tickets=True)
+    tickets, new = _estimates(office_id, at=at, runs=SCREEN_RUNS, new_tickets=True)
     return estimates.OfficeWaits(
         tickets={pk: estimates.Wait.of(e.p50, e.p80) for pk, e in tickets.items()},
         new_ticket={pk: estimates.Wait.of(e.p50, e.p80) for pk, e in new.items()})
