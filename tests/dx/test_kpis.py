@@ -301,3 +301,19 @@ def test_the_dx_screens_are_japanese_whatever_the_browser_asks(client, dx_user):
     client.force_login(dx_user)
     html = client.get("/dx/kpis/?fy=2021", headers={"Accept-Language": "en"}).content.decode()
     assert '<html lang="ja">' in html and ">表示</button>" in html and "ログアウト" in html
+
+
+def test_the_cli_loads_the_seed_refreshes_and_prints_the_table(db, capsys):
+    from madoguchi.cli import main
+
+    assert main(["dx", "kpis", "--load-seed", "--refresh", "--fy", "2021"]) == 0
+    out = capsys.readouterr().out
+    assert "資料の KPI 15 件を読み込みました" in out
+    assert "online_rate" in out and "目標 80% / 達成 90% (187件/207件)" in out
+    assert "目標 62.5時間減 / 未達成 (21.5時間減)" in out
+
+
+def test_the_input_link_of_a_row_starts_the_forms_on_its_kpi(client, dx_user):
+    client.force_login(dx_user)
+    html = client.get("/dx/kpis/?fy=2021&kpi=telework").content.decode()
+    assert '<option value="telework" selected>' in html
