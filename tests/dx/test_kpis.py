@@ -316,4 +316,6 @@ def test_the_cli_loads_the_seed_refreshes_and_prints_the_table(db, capsys):
 def test_the_input_link_of_a_row_starts_the_forms_on_its_kpi(client, dx_user):
     client.force_login(dx_user)
     html = client.get("/dx/kpis/?fy=2021&kpi=telework").content.decode()
-    assert '<option value="telework" selected>' in html
+    for form in ("actual", "target"):
+        select = html.split(f'id="id_{form}-kpi"')[1].split("</select>")[0]
+        assert '<option value="telework" selected>' in select, form
