@@ -42,6 +42,9 @@ def test_the_month_calendar_and_the_day_of_today(center_forecast):
     for closed in ("2026-03-11", "2026-03-20", "2026-03-28"):  # 点検, 春分の日, a Saturday
         assert cell(html, closed).group(3) == "閉庁"
     assert "fc-l" in cell(html, "2026-03-29").group(1)  # 休日開庁: a forecast, a link
+    assert '<span class="fc-mark">★</span>' in cell(html, "2026-03-29").group(2)  # marked in the calendar
+    assert '<span class="fc-mark">★</span>' not in cell(html, "2026-03-03").group(2)
+    assert "★</span> 休日開庁・特別開庁</li>" in html  # and in the legend
     assert "3月29日 " in cell(html, "2026-03-29").group(2) and "休日開庁" in cell(html, "2026-03-29").group(2)
     today = day_section(html)
     assert "3月2日 (月)" in today
@@ -139,3 +142,4 @@ def test_an_office_open_around_the_clock_shows_its_busy_hours_not_the_night(offi
     assert hours == ["9:00～10:00", "10:00～11:00", "11:00～12:00"]
     assert cell(html, "2026-03-07").group(3) == "閉庁"  # a Saturday: nobody in its history
     assert cell(html, "2026-03-06").group(2)  # a Friday: a day with hours
+    assert "休日開庁・特別開庁" not in html  # no such day: no such key in the legend

@@ -78,7 +78,9 @@ def _months(days: list[dict]) -> list[dict]:
 
 def _day_view(day: dict) -> dict:
     hours = [{"start": f"{h}:00", "end": f"{h + 1}:00", "level": _level(level)} for h, level, _p in day["hours"]]
-    return {**day, "level": _level(day["level"]), "note": note_text(day["note"]), "hours_list": hours}
+    # An open day with a note is a 休日開庁・特別開庁 day (an ordinary day has none): marked ★.
+    return {**day, "level": _level(day["level"]), "note": note_text(day["note"]), "hours_list": hours,
+            "special": bool(day["open"] and day["note"])}
 
 
 def office_forecast_page(request, code):
@@ -106,6 +108,7 @@ def office_forecast_page(request, code):
                        for c in codes if not c or c in names],
         "months": _months(views),
         "legend": [_level(level) for level in (1, 2, 3, 4, 5, 0)],
+        "has_special": any(d["special"] for d in views),
     }
     if request.GET.get("fragment") == "day":
         return render(request, "forecasting/_day.html", context)
