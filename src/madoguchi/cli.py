@@ -228,6 +228,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     threading.Thread(target=warm_up, name="font-warm-up", daemon=True).start()  # the first print is fast
     if args.history_days > 0:  # a simulated year before today: estimates and 混雑予想 learn from it
         _demo_history([office, center], days=args.history_days)
+    from madoguchi.dx.demo import refresh_kpis
+
+    refresh_kpis()  # the KPIs computed from the queue's history (窓口の対応時間, 待ち時間 …)
     if args.simulate:
         Simulator(DEMO_OFFICE, tick=args.tick).start()
     _print_demo_banner(args.host, args.port, args.simulate, sample_ticket=sample_ticket_id(office),

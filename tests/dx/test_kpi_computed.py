@@ -102,7 +102,7 @@ def test_the_queues_figures_fall_in_the_fiscal_year_of_their_business_date(two_d
     # 窓口での対応時間の削減 against 2024: (5 − 10 min per visit) × 1 visit = 5 minutes more, not less
     time_2025 = actual("counter_time", 2025)
     assert time_2025.value == Decimal("-0.0833")
-    assert time_2025.note == "1件あたり 5.0分（2024年度）→ 10.0分、1件"
+    assert time_2025.note == "1件あたり 5.00分（2024年度）→ 10.00分、1件"
     assert actual("counter_time", 2024) is None  # the baseline year itself
 
 

@@ -295,3 +295,9 @@ def test_a_definition_changed_in_the_admin_is_audited(client, dx_user):
     assert kpi_selectors.kpi_by_code("telework").name == "テレワーク・BYOD端末の利用回数(累計)"
     audit = AuditLog.objects.filter(action="dx.kpi_define", target="telework").order_by("pk").last()
     assert audit.actor == "admin" and audit.detail["old"]["name"] == "テレワーク、BYOD端末の利用回数(累計)"
+
+
+def test_the_dx_screens_are_japanese_whatever_the_browser_asks(client, dx_user):
+    client.force_login(dx_user)
+    html = client.get("/dx/kpis/?fy=2021", headers={"Accept-Language": "en"}).content.decode()
+    assert '<html lang="ja">' in html and ">表示</button>" in html and "ログアウト" in html

@@ -20,8 +20,8 @@ from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation import gettext as _
 
-# Paths of staff screens (whatever the office code): always Japanese.
-STAFF_PATH = re.compile(r"^/(admin|accounts)/|^/o/[^/]+/(counter|supervisor|interview)/")
+# Paths of staff screens (whatever the office code) and the DX office's: always Japanese.
+STAFF_PATH = re.compile(r"^/(admin|accounts|dx)/|^/o/[^/]+/(counter|supervisor|interview)/")
 # The kiosk is a shared device: a visitor's choice must not stick for the next one.
 KIOSK_PATH = re.compile(r"^/o/[^/]+/kiosk/")
 

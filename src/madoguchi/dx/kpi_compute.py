@@ -114,7 +114,7 @@ def _counter_time(kpi: Kpi, period: Period) -> Result | None:
     per_visit, base_per_visit = (year["service_seconds"] / year["served"],
                                  base["service_seconds"] / base["served"])
     hours = (base_per_visit - per_visit) * year["served"] / 3600
-    note = (f"1件あたり {base_per_visit / 60:.1f}分（{kpi.baseline_fy}年度）→ {per_visit / 60:.1f}分、"
+    note = (f"1件あたり {base_per_visit / 60:.2f}分（{kpi.baseline_fy}年度）→ {per_visit / 60:.2f}分、"
             f"{year['served']:,}件")
     # numerator: this year's hours at the counters; denominator: the same visits at the baseline's pace
     return Result(value=_dec(hours), as_of=period.last, numerator=_dec(year["service_seconds"] / 3600),
