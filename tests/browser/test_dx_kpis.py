@@ -76,3 +76,14 @@ def test_kpi_dashboard_with_the_seeds_table_and_trend_charts(new_page, artifacts
     page.locator("tr#kpi-telework").get_by_role("link", name="履歴").click()
     expect(page.locator("table.dx-history-table").first).to_contain_text("4,669回 → 6,512回")
     shot(page, artifacts, "dx-kpi-history")
+
+    # this year: paper use computed from the demo's readings, the same figure as the paper report
+    page.get_by_role("link", name="KPI（成果指標）").click()
+    paper = page.locator("tr#kpi-paper_use")
+    expect(paper.locator(".tag")).to_have_text("システムが計算")
+    expect(paper.locator("td").nth(1)).to_contain_text("%減")
+    reduction = paper.locator("td").nth(1).inner_text().split("%減")[0].split("(")[-1].strip()
+    page.get_by_role("link", name="紙の使用量").click()
+    expect(page.locator(".dx-nav [aria-current=page]")).to_have_text("紙の使用量")
+    report = float(page.locator("#paper-change").inner_text().split("%")[0])  # 「34.5%減」
+    assert abs(report - int(reduction)) <= 0.5, (report, reduction)  # the KPI shows whole percent
