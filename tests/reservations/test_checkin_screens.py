@@ -1,5 +1,7 @@
 """The kiosk's check-in, by the API (kiosk token) and on the kiosk's screen (its session)."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -67,6 +69,13 @@ def test_the_kiosk_reads_the_code_and_shows_a_fast_lane_ticket(booking, clock):
     assert shown.status_code == 201
     html = shown.content.decode()
     assert 'data-checkin="fast"' in html and "優先してお呼びします" in html
+    # The same wait as the ticket page (queueing/estimates.py): its P50 on the card.
+    from madoguchi.queueing import selectors
+    from madoguchi.queueing.models import Ticket
+
+    ticket = Ticket.objects.get(public_id=re.search(r'data-ticket-id="([^"]+)"', html).group(1))
+    status = selectors.ticket_status(ticket)
+    assert f'data-wait-p50="{status["wait_minutes"]}"' in html and "待ち時間の目安 約" in html
 
 
 def test_the_kiosk_says_plainly_when_too_late(booking, clock):

@@ -197,10 +197,11 @@ def stale_offices(offices: list[Office]) -> list[Office]:
 
 def refit_stale(offices: list[Office]) -> list[str]:
     """Refit the stale ones among ``offices``; returns their codes."""
-    from .services import forecast_refit
+    from .services import forecast_refit, wait_calibration_refit
 
     done = []
     for office in stale_offices(offices):
         forecast_refit(office=office)
+        wait_calibration_refit(office=office)  # the wait estimate's levels from the simulated days
         done.append(office.code)
     return done

@@ -87,6 +87,8 @@ class History:
     # per counter, its services' minutes over their category's mean at the time: the clerk's pace
     pace: dict[str, deque] = field(default_factory=lambda: defaultdict(lambda: deque(maxlen=100)))
     pits: deque = field(default_factory=lambda: deque(maxlen=CALIBRATION_SIZE))
+    # Levels learned elsewhere (the office's nightly calibration): used instead of ``pits``.
+    calibrated: tuple[float, float] | None = None
 
     def add_service(self, category: str, minutes: float, counter: str | None = None) -> None:
         if minutes < 0:
@@ -119,6 +121,8 @@ class History:
             self.pits.append((below + upto) / 2 / len(samples))
 
     def levels(self) -> tuple[float, float]:
+        if self.calibrated is not None and len(self.pits) < MIN_CALIBRATION:
+            return self.calibrated
         if len(self.pits) < MIN_CALIBRATION:
             return 0.5, 0.8
         pits = sorted(self.pits)

@@ -31,6 +31,28 @@ class HourForecast(models.Model):
         return f"{self.office_code}/{self.category_code or '*'} {self.hour:%Y-%m-%d %H}h L{self.level}"
 
 
+class WaitCalibration(models.Model):
+    """An office's calibration of its wait estimate (docs/estimates.md, "Calibration"): the levels
+    at which the P50 and the P80 are read from the runs, learned nightly from the office's own
+    event log (the last days replayed: where each real wait fell in its predicted distribution).
+    Derived data, replaced by each refit; none stored means 0.5 and 0.8."""
+
+    office_code = models.SlugField(_("庁舎・拠点コード"), max_length=32, unique=True)
+    level50 = models.FloatField(_("P50 の読取り水準"))
+    level80 = models.FloatField(_("P80 の読取り水準"))
+    scored = models.PositiveIntegerField(_("学習に使った呼出数"))
+    coverage80 = models.FloatField(_("再生での P80 到達率"), help_text=_("0.8 前後なら較正済み"))
+    days = models.DateField(_("学習期間の開始"))
+    computed_at = models.DateTimeField(_("計算日時"))
+
+    class Meta:
+        verbose_name = _("待ち時間予測の較正")
+        verbose_name_plural = _("待ち時間予測の較正")
+
+    def __str__(self):
+        return f"{self.office_code} P50@{self.level50:.2f} P80@{self.level80:.2f}"
+
+
 # --- places (観光地): tourist sites forecast from their own hourly counts ---------------------
 
 

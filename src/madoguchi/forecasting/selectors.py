@@ -7,8 +7,9 @@ and the stored forecasts the feed serves.
 counters (open, busy since the call, paused since their last 受付休止), the last
 ``SERVICE_SAMPLES`` services of each category (``service_seconds`` of finished tickets, any day,
 with the counter that served them for its pace), and the pauses of the last business day with
-counter events (the lunch rota). The calibration levels stay 0.5/0.8 until predictions are stored
-(the backtest learns them from a log; see docs/estimates.md).
+counter events (the lunch rota). The P50 and P80 are read at the levels the office's nightly
+calibration learned from its own log (``WaitCalibration``, ``services.wait_calibration_refit``),
+0.5 and 0.8 until then.
 
 ``office_waits(office_id, at)``: the same, plus the wait of a ticket issued now in each category,
 rounded to whole minutes: what the board, the ticket page, the kiosk and the notices show. It is
@@ -48,7 +49,14 @@ from .estimate import (
     WaitingTicket,
     estimate_office,
 )
-from .models import HourForecast, Place, PlaceCount, PlaceEventDay, PlaceHourForecast
+from .models import (
+    HourForecast,
+    Place,
+    PlaceCount,
+    PlaceEventDay,
+    PlaceHourForecast,
+    WaitCalibration,
+)
 
 SERVICE_SAMPLES = HISTORY_SIZE
 # The screens' runs: computed on every change of an office's queue, so a third of the backtest's
@@ -90,6 +98,13 @@ def office_waits(office_id: int, at: dt.datetime) -> estimates.OfficeWaits:
         new_ticket={pk: estimates.Wait.of(e.p50, e.p80) for pk, e in new.items()})
 
 
+def _calibration(office_id: int) -> tuple[float, float] | None:
+    """The levels the office's nightly calibration learned (``services.wait_calibration_refit``)."""
+    row = (WaitCalibration.objects.filter(office_code=Office.objects.filter(pk=office_id).values("code")[:1])
+           .values_list("level50", "level80").first())
+    return tuple(row) if row else None
+
+
 def _estimates(office_id: int, *, at: dt.datetime, runs: int,
                new_tickets: bool) -> tuple[dict[int, Estimate], dict[int, Estimate]]:
     today = business_date(at)
@@ -129,7 +144,7 @@ def _estimates(office_id: int, *, at: dt.datetime, runs: int,
             busy_since=_minutes(called_at) if called_at else None,
             paused_since=_minutes(last_paused[pk]) if not is_open and pk in last_paused else None,
             planned_pauses=tuple(rota.get(pk, ()))))
-    history = History()
+    history = History(calibrated=_calibration(office_id))
     priors = {pk: prior for pk, _fast, prior in categories}
     for category_id in priors:
         rows = list(Ticket.objects.filter(category_id=category_id, state=TicketState.DONE,

@@ -26,7 +26,15 @@ from .calendar_model import (
     hour_keys,
     level_for,
 )
-from .models import HourForecast, Place, PlaceCount, PlaceEventDay, PlaceHourForecast, PlaceKind
+from .models import (
+    HourForecast,
+    Place,
+    PlaceCount,
+    PlaceEventDay,
+    PlaceHourForecast,
+    PlaceKind,
+    WaitCalibration,
+)
 
 FORECAST_DAYS = 56
 """Eight weeks ahead, as the issue asks (高山市 forecasts two months)."""
@@ -97,6 +105,40 @@ def forecast_refit(*, office: Office, days: int = FORECAST_DAYS, history_days: i
         HourForecast.objects.filter(office_code=office.code).delete()
         HourForecast.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+CALIBRATION_DAYS = 5
+"""The office's last business days replayed by the nightly calibration of its wait estimate."""
+
+
+def wait_calibration_refit(*, office: Office, days: int = CALIBRATION_DAYS,
+                           runs: int | None = None) -> WaitCalibration | None:
+    """Learn the levels at which the office's P50 and P80 are read (docs/estimates.md,
+    "Calibration"): replay its event log of the last ``days`` days before today as the backtest
+    does (predicting each ticket from the past only, at the screens' runs) and keep, like the
+    engine, where each real wait fell in its predicted distribution. Stored when at least
+    ``MIN_CALIBRATION`` tickets were called (else the row is removed: 0.5 and 0.8 again).
+    Derived data, not a user's write: run by ``madoguchi manage forecast_refit`` each night."""
+    from .estimate import MIN_CALIBRATION
+    from .estimate_backtest import Office as Layout
+    from .estimate_backtest import Replay, score
+    from .events import event_rows, office_json
+
+    today = timeutil.business_date()
+    first = today - dt.timedelta(days=days)
+    replay = Replay(Layout.load(office_json(office)), runs=runs or selectors.SCREEN_RUNS)
+    for row in event_rows(office, since=first, until=today - dt.timedelta(days=1)):
+        replay.event(dt.datetime.fromisoformat(row["at"]), row["ticket"], row["kind"], row["category"],
+                     row["counter"])
+    scores = score(replay.predictions)
+    with transaction.atomic():
+        WaitCalibration.objects.filter(office_code=office.code).delete()
+        if len(replay.history.pits) < MIN_CALIBRATION:
+            return None
+        level50, level80 = replay.history.levels()
+        return WaitCalibration.objects.create(
+            office_code=office.code, level50=level50, level80=level80, scored=scores.scored,
+            coverage80=scores.p80_coverage or 0.0, days=first, computed_at=timeutil.now())
 
 
 # --- places (観光地) ---------------------------------------------------------------------------

@@ -67,9 +67,10 @@ def kiosk_check_in(request, code):
     url = status_url(request, ticket)
     if getattr(request, "language_chosen", None):
         url += f"?lang={request.language_chosen}"
+    status = queue_selectors.ticket_status(ticket)  # people ahead and the wait, as on the ticket page
     return render(request, "reservations/_kiosk_checked_in.html", {
         "office": office, "ticket": ticket, "done": done, "reservation": done.reservation,
-        "start": to_jst(done.reservation.start), "ahead": queue_selectors.ticket_people_ahead(ticket),
+        "start": to_jst(done.reservation.start), "ahead": status["waiting_ahead"], "status": status,
         "issued_at": to_jst(ticket.issued_at), "status_url": url,
         "qr_svg": segno.make(url, error="m").svg_inline(scale=5, border=2),
     }, status=200 if done.replayed else 201)

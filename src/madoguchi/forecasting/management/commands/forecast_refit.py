@@ -1,5 +1,6 @@
 """``madoguchi manage forecast_refit [--office CODE | --place CODE] [--days 56]``: the nightly
-混雑予想 refit of every office and every place (観光地).
+混雑予想 refit of every office and every place (観光地), and the calibration of each office's
+wait estimate (its last days' log replayed: the levels its P50 and P80 are read at).
 
 Run once a night after closing, e.g. cron ``15 2 * * * madoguchi manage forecast_refit`` or a
 systemd timer with ``OnCalendar=*-*-* 02:15:00`` (docs/forecast.md).
@@ -8,7 +9,13 @@ systemd timer with ``OnCalendar=*-*-* 02:15:00`` (docs/forecast.md).
 from django.core.management.base import BaseCommand, CommandError
 
 from madoguchi.forecasting.models import Place
-from madoguchi.forecasting.services import FORECAST_DAYS, forecast_refit, place_forecast_refit
+from madoguchi.forecasting.services import (
+    CALIBRATION_DAYS,
+    FORECAST_DAYS,
+    forecast_refit,
+    place_forecast_refit,
+    wait_calibration_refit,
+)
 from madoguchi.queueing.models import Office
 
 
@@ -38,3 +45,11 @@ class Command(BaseCommand):
         for each in offices.order_by("code"):
             stored = forecast_refit(office=each, days=days)
             self.stdout.write(f"{each.code}: {stored} 時間分の混雑予想を保存しました")
+            calibration = wait_calibration_refit(office=each)
+            if calibration is None:
+                self.stdout.write(f"{each.code}: 待ち時間予測の較正は履歴不足のため既定値 (P50/P80 を 0.5/0.8 で読む)")
+            else:
+                self.stdout.write(
+                    f"{each.code}: 待ち時間予測を較正しました (P50 を {calibration.level50:.2f}、P80 を "
+                    f"{calibration.level80:.2f} で読む; 直近{CALIBRATION_DAYS}日 {calibration.scored}件の再生で "
+                    f"P80 到達率 {calibration.coverage80:.1%})")
