@@ -162,17 +162,25 @@ def kpis_refresh(*, actor: Actor, fiscal_years: list[int] | None = None, today: 
             if result is None:
                 summary.nothing += 1
                 continue
-            if last is not None and (last.as_of, last.value, last.numerator, last.denominator) == (
-                    result.as_of, result.value, result.numerator, result.denominator):
+            if _computed_record(actor=actor, kpi=kpi, fy=fy, result=result):
+                summary.written += 1
+            else:
                 summary.unchanged += 1
-                continue
-            _computed_record(actor=actor, kpi=kpi, fy=fy, result=result)
-            summary.written += 1
     return summary
 
 
+def _same(row: KpiActual | None, result: kpi_compute.Result) -> bool:
+    return row is not None and (row.as_of, row.value, row.numerator, row.denominator) == (
+        result.as_of, result.value, result.numerator, result.denominator)
+
+
 @transaction.atomic
-def _computed_record(*, actor: Actor, kpi: Kpi, fy: int, result: kpi_compute.Result) -> KpiActual:
+def _computed_record(*, actor: Actor, kpi: Kpi, fy: int, result: kpi_compute.Result) -> KpiActual | None:
+    """Store a computed result unless the last one stored says the same; two page loads refreshing
+    at once write it once (the KPI row is locked while comparing)."""
+    Kpi.objects.select_for_update().filter(pk=kpi.pk).first()
+    if _same(kpi_selectors.latest_computed(kpi, fy), result):
+        return None
     return kpi_actual_record(actor=actor, kpi=kpi, fiscal_year=fy, as_of=result.as_of,
                              value=result.value, numerator=result.numerator,
                              denominator=result.denominator, note=result.note,
