@@ -111,6 +111,26 @@ def test_estimated_once_per_change_not_per_viewer(client, office, issue, clock):
         estimates.register_estimator(office_waits)
 
 
+def test_two_server_processes_show_the_same_waits_for_the_same_state(office, issue, clock):
+    """Each process keeps its own estimate; two processes (here: the cache emptied in between)
+    asked a few seconds apart within the same minute give the same numbers, so a phone served by
+    one and the lobby display by another never disagree (tests/live/test_two_processes.py
+    checks it with two real servers)."""
+    waiting = busy_certificates(office, issue, clock)
+    clock.advance(seconds=120 - clock().timestamp() % 60 + 5)  # 5 s into a minute, no event in it
+    first = estimates.office_waits(office.pk)
+    assert first.at.second == 0 and first.at < clock()
+    for _ in range(4):
+        clock.advance(seconds=12)  # still the same minute (17 … 53 s)
+        estimates.clear_cache()  # another process, with nothing computed yet
+        again = estimates.office_waits(office.pk)
+        assert again.at == first.at
+        assert again.tickets == first.tickets and again.new_ticket == first.new_ticket
+    clock.advance(seconds=12)  # the next minute: a new moment
+    assert estimates.office_waits(office.pk).at > first.at
+    assert waiting[-1].pk in first.tickets
+
+
 def test_the_waits_fall_as_the_queue_moves(office, issue, clock):
     waiting = busy_certificates(office, issue, clock)
     last = waiting[-1]

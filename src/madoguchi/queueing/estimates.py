@@ -15,7 +15,7 @@ P50.
 **When.** An estimate describes the office at one moment, so it is computed once per change of
 the office (its latest ticket event and counter event: the *version*) and kept, here, in the
 process: every viewer's refresh after that is one small query (the version) and a dict lookup.
-It is recomputed after ``REFRESH`` even without a change, because time passing moves the waits
+It is recomputed in each new ``REFRESH`` window even without a change, because time passing moves the waits
 too (a clerk who has served for long is nearer the end). Changes with no event row (what a
 counter serves, a category's settings) drop the office's entry through the queue's hooks.
 """
@@ -100,8 +100,9 @@ def forget(event) -> None:
     _cache.pop(getattr(event, "office_id", None), None)
 
 
-def _version(office_id: int) -> tuple:
-    """The office's latest ticket event and counter event of today: one query."""
+def _version(office_id: int) -> tuple[tuple, dt.datetime | None]:
+    """The office's latest ticket event and counter event of today (one query): the version,
+    and the time of the latest of them."""
     from django.db import connection
 
     from madoguchi.core.timeutil import business_date
@@ -109,15 +110,35 @@ def _version(office_id: int) -> tuple:
     from .models import CounterEvent, TicketEvent
 
     q = connection.ops.quote_name
-    sql = (f"SELECT (SELECT MAX(id) FROM {q(TicketEvent._meta.db_table)}"  # noqa: S608 (model tables)
-           f" WHERE office_id = %(office)s AND business_date = %(today)s),"
-           f" (SELECT MAX(id) FROM {q(CounterEvent._meta.db_table)}"
-           f" WHERE office_id = %(office)s AND business_date = %(today)s)")
+    where = "WHERE office_id = %(office)s AND business_date = %(today)s"
+    sql = (f"SELECT t.i, t.a, c.i, c.a FROM"  # noqa: S608 (model tables)
+           f" (SELECT MAX(id) AS i, MAX(at) AS a FROM {q(TicketEvent._meta.db_table)} {where}) t,"
+           f" (SELECT MAX(id) AS i, MAX(at) AS a FROM {q(CounterEvent._meta.db_table)} {where}) c")
     today = business_date()
     with connection.cursor() as cursor:
         cursor.execute(sql, {"office": office_id, "today": connection.ops.adapt_datefield_value(today)})
-        ticket_event, counter_event = cursor.fetchone()
-    return (today, ticket_event or 0, counter_event or 0)
+        ticket_event, ticket_at, counter_event, counter_at = cursor.fetchone()
+    latest = [t for t in (_aware(ticket_at), _aware(counter_at)) if t is not None]
+    return (today, ticket_event or 0, counter_event or 0), max(latest, default=None)
+
+
+def _aware(value) -> dt.datetime | None:
+    """A MAX(at) as the database gives it (SQLite: text in UTC) → an aware datetime."""
+    if value is None or isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+def _moment(at: dt.datetime, latest_event: dt.datetime | None) -> dt.datetime:
+    """The moment an estimate describes: ``at`` floored to its ``REFRESH`` window (since the
+    epoch), never before the office's latest event. Every server process of an office therefore
+    computes the same numbers for the same state and minute (the engine is seeded), instead of
+    each its own at the instant a viewer happened to ask."""
+    step = REFRESH.total_seconds()
+    floored = dt.datetime.fromtimestamp(at.timestamp() // step * step, tz=dt.UTC)
+    return max(floored, latest_event) if latest_event is not None else floored
 
 
 def office_waits(office_id: int) -> OfficeWaits | None:
@@ -128,14 +149,14 @@ def office_waits(office_id: int) -> OfficeWaits | None:
         return None
     from madoguchi.core.timeutil import now
 
-    version = _version(office_id)
-    at = now()
+    version, latest_event = _version(office_id)
+    at = _moment(now(), latest_event)
     cached = _cache.get(office_id)
-    if cached is not None and cached.version == version and dt.timedelta(0) <= at - cached.at < REFRESH:
+    if cached is not None and cached.version == version and cached.at == at:
         return cached
     with _lock:  # one computation per change, however many viewers refresh at once
         cached = _cache.get(office_id)
-        if cached is not None and cached.version == version and dt.timedelta(0) <= at - cached.at < REFRESH:
+        if cached is not None and cached.version == version and cached.at == at:
             return cached
         try:
             waits = fn(office_id, at)
