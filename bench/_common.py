@@ -121,6 +121,23 @@ def process_cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def scratch_sqlite_django(prefix: str) -> Path:
+    """Django set up in this process on a new, migrated SQLite file (for benches that call the
+    services and selectors directly, with no server); returns the scratch directory."""
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.update(MADOGUCHI_SQLITE_PATH=str(scratch / "db.sqlite3"), MADOGUCHI_DATABASE_URL="",
+                      DJANGO_SETTINGS_MODULE="madoguchi.settings.base")
+    os.environ.setdefault("MADOGUCHI_SECRET_KEY", "bench-only-" + "x" * 40)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    return scratch
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -18,11 +18,10 @@ Nothing asserts (docs/benchmarks.md).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
+
+from _common import scratch_sqlite_django
 
 
 def stats(values: list[float]) -> str:
@@ -35,15 +34,7 @@ def main() -> None:
     parser.add_argument("--waiting", type=int, default=200)
     parser.add_argument("--n", type=int, default=50)
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="estimate-refresh-"))
-    os.environ.update(MADOGUCHI_SQLITE_PATH=str(scratch / "db.sqlite3"), MADOGUCHI_DATABASE_URL="",
-                      DJANGO_SETTINGS_MODULE="madoguchi.settings.base")
-    os.environ.setdefault("MADOGUCHI_SECRET_KEY", "bench-only-" + "x" * 40)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", interactive=False, verbosity=0)
+    scratch_sqlite_django("estimate-refresh-")
     from madoguchi.core.actors import SYSTEM
     from madoguchi.forecasting.simulate import OFFICE_CATEGORIES
     from madoguchi.queueing import estimates, selectors, services

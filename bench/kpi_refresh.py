@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from _common import machine, print_json
+from _common import machine, print_json, scratch_sqlite_django
 
 
 def main() -> None:
@@ -28,15 +25,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="kpi-bench-"))
-    os.environ.update(MADOGUCHI_SQLITE_PATH=str(scratch / "db.sqlite3"), MADOGUCHI_DATABASE_URL="",
-                      DJANGO_SETTINGS_MODULE="madoguchi.settings.base")
-    os.environ.setdefault("MADOGUCHI_SECRET_KEY", "bench-only-" + "x" * 40)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", interactive=False, verbosity=0)
+    scratch_sqlite_django("kpi-bench-")
     from madoguchi.core.actors import SYSTEM
     from madoguchi.dx import fiscal, kpi_seed, kpi_services
     from madoguchi.dx.kpi_models import KpiActual
