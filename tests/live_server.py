@@ -66,6 +66,19 @@ def server_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+
+def public_zone_env(workdir: Path, secret: str, **overrides: str) -> dict[str, str]:
+    """A public-side server (MADOGUCHI_ROLE=public) of a two-zone test, on its own SQLite file."""
+    return server_env(MADOGUCHI_ROLE="public", MADOGUCHI_ZONE_SECRET=secret,
+                      MADOGUCHI_SECRET_KEY="public-side-key-0123456789abcdef",
+                      MADOGUCHI_SQLITE_PATH=str(workdir / "public.sqlite3"), **overrides)
+
+
+def internal_zone_env(public_url: str, secret: str, **overrides: str) -> dict[str, str]:
+    """The internal side pushing to ``public_url`` every second."""
+    return server_env(MADOGUCHI_ROLE="internal", MADOGUCHI_ZONE_SECRET=secret,
+                      MADOGUCHI_PUBLIC_URL=public_url, MADOGUCHI_ZONE_HEARTBEAT_SECONDS="1", **overrides)
+
 @dataclass
 class Server:
     url: str

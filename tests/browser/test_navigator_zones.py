@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from ..live_server import madoguchi_server, server_env
+from ..live_server import internal_zone_env, madoguchi_server, public_zone_env
 from ..services_available import require_chromium
 from ..zones.test_two_zones import SECRET, STAFF, wait_until
 from .helpers import SMALL_PHONE, PageWatch, shot
@@ -23,12 +23,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def zones(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("navi-zones")
-    public_env = server_env(MADOGUCHI_ROLE="public", MADOGUCHI_ZONE_SECRET=SECRET,
-                            MADOGUCHI_SECRET_KEY="public-side-key",
-                            MADOGUCHI_SQLITE_PATH=str(workdir / "public.sqlite3"))
+    public_env = public_zone_env(workdir, SECRET)
     with madoguchi_server(workdir, ["serve", "--migrate"], env=public_env, name="public") as public:
-        internal_env = server_env(MADOGUCHI_ROLE="internal", MADOGUCHI_ZONE_SECRET=SECRET,
-                                  MADOGUCHI_PUBLIC_URL=public.url, MADOGUCHI_ZONE_HEARTBEAT_SECONDS="1")
+        internal_env = internal_zone_env(public.url, SECRET)
         with madoguchi_server(workdir, ["demo", "--db", str(workdir / "internal.sqlite3")],
                               env=internal_env, name="internal") as internal:
             yield public.url, internal.url

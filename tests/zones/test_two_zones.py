@@ -13,7 +13,13 @@ import pytest
 
 from madoguchi.zones.signing import signed_headers
 
-from ..live_server import madoguchi_server, server_env, sse_stream, wait_until
+from ..live_server import (
+    internal_zone_env,
+    madoguchi_server,
+    public_zone_env,
+    sse_stream,
+    wait_until,
+)
 
 # Its servers run on their own SQLite files in either pass (live_server.server_env drops
 # MADOGUCHI_DATABASE_URL): the PostgreSQL pass would only run them again.
@@ -28,12 +34,9 @@ STALE_AFTER = 4
 @pytest.fixture(scope="module")
 def zones(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("zones")
-    public_env = server_env(MADOGUCHI_ROLE="public", MADOGUCHI_ZONE_SECRET=SECRET,
-                            MADOGUCHI_SECRET_KEY="public-side-key", MADOGUCHI_SQLITE_PATH=str(workdir / "public.sqlite3"),
-                            MADOGUCHI_ZONE_STALE_SECONDS=str(STALE_AFTER))
+    public_env = public_zone_env(workdir, SECRET, MADOGUCHI_ZONE_STALE_SECONDS=str(STALE_AFTER))
     with madoguchi_server(workdir, ["serve", "--migrate"], env=public_env, name="public") as public:
-        internal_env = server_env(MADOGUCHI_ROLE="internal", MADOGUCHI_ZONE_SECRET=SECRET,
-                                  MADOGUCHI_PUBLIC_URL=public.url, MADOGUCHI_ZONE_HEARTBEAT_SECONDS="1")
+        internal_env = internal_zone_env(public.url, SECRET)
         internal_cm = madoguchi_server(workdir, ["demo", "--db", str(workdir / "internal.sqlite3")],
                                        env=internal_env, name="internal")
         internal = internal_cm.__enter__()

@@ -14,7 +14,14 @@ import pytest
 
 from madoguchi.queueing.calendar import holiday_name, is_year_end
 
-from ..live_server import madoguchi_server, migrated_template, server_env, wait_until
+from ..live_server import (
+    internal_zone_env,
+    madoguchi_server,
+    migrated_template,
+    public_zone_env,
+    server_env,
+    wait_until,
+)
 
 pytestmark = pytest.mark.sqlite_only  # its servers use their own SQLite files in either pass
 
@@ -47,12 +54,9 @@ def zones(tmp_path_factory):
     shutil.copyfile(migrated_template(), internal_db)
     subprocess.run([sys.executable, "-m", "madoguchi", "manage", "shell", "-c", STORED], check=True, timeout=120,
                    env=server_env(MADOGUCHI_DEMO="1", MADOGUCHI_SQLITE_PATH=str(internal_db)), capture_output=True)
-    public_env = server_env(MADOGUCHI_ROLE="public", MADOGUCHI_ZONE_SECRET=SECRET,
-                            MADOGUCHI_SECRET_KEY="public-side-key",
-                            MADOGUCHI_SQLITE_PATH=str(workdir / "public.sqlite3"))
+    public_env = public_zone_env(workdir, SECRET)
     with madoguchi_server(workdir, ["serve", "--migrate"], env=public_env, name="public") as public:
-        internal_env = server_env(MADOGUCHI_ROLE="internal", MADOGUCHI_ZONE_SECRET=SECRET,
-                                  MADOGUCHI_PUBLIC_URL=public.url, MADOGUCHI_ZONE_HEARTBEAT_SECONDS="1")
+        internal_env = internal_zone_env(public.url, SECRET)
         with madoguchi_server(workdir, ["demo", "--db", str(internal_db)], env=internal_env,
                               name="internal") as internal:
             yield public.url, internal.url

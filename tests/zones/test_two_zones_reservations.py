@@ -14,7 +14,7 @@ import pytest
 from madoguchi.reservations import altcha
 from madoguchi.zones.signing import signed_headers
 
-from ..live_server import madoguchi_server, server_env
+from ..live_server import internal_zone_env, madoguchi_server, public_zone_env
 from ..live_server import wait_until as _wait_until
 
 # Its servers run on their own SQLite files in either pass (live_server.server_env drops
@@ -33,14 +33,9 @@ def wait_until(predicate):
 @pytest.fixture(scope="module")
 def zones(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("reservation-zones")
-    public_env = server_env(MADOGUCHI_ROLE="public", MADOGUCHI_ZONE_SECRET=SECRET,
-                            MADOGUCHI_SECRET_KEY="public-side-key-0123456789abcdef",
-                            MADOGUCHI_SQLITE_PATH=str(workdir / "public.sqlite3"),
-                            MADOGUCHI_ALTCHA_MAX_NUMBER="2000")
+    public_env = public_zone_env(workdir, SECRET, MADOGUCHI_ALTCHA_MAX_NUMBER="2000")
     with madoguchi_server(workdir, ["serve", "--migrate"], env=public_env, name="public") as public:
-        internal_env = server_env(MADOGUCHI_ROLE="internal", MADOGUCHI_ZONE_SECRET=SECRET,
-                                  MADOGUCHI_PUBLIC_URL=public.url, MADOGUCHI_ZONE_HEARTBEAT_SECONDS="1",
-                                  MADOGUCHI_ZONE_PULL_SECONDS="1",
+        internal_env = internal_zone_env(public.url, SECRET, MADOGUCHI_ZONE_PULL_SECONDS="1",
                                   # A short look-back: the bookings made while the inside is down
                                   # must come in by the kept cursor, not by the look-back.
                                   MADOGUCHI_ZONE_PULL_LOOKBACK_SECONDS="1")

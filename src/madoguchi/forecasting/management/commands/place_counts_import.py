@@ -5,14 +5,13 @@ or without a BOM) or Shift_JIS. A bad row stops the import with its line number 
 file is stored; importing the same hours again replaces them.
 """
 
-from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from madoguchi.core.actors import SYSTEM
-from madoguchi.core.errors import ServiceError
-from madoguchi.forecasting.models import Place
 from madoguchi.forecasting.services import place_counts_import
+
+from ._place_file import import_for_place
 
 
 class Command(BaseCommand):
@@ -24,15 +23,6 @@ class Command(BaseCommand):
         parser.add_argument("file", help="CSV: hour,count または series,hour,count")
 
     def handle(self, *args, place, file, series=None, **options):
-        target = Place.objects.filter(code=place).first()
-        if target is None:
-            raise CommandError(f"観光地コード {place} はありません。先に madoguchi manage place_save で登録してください。")
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"ファイル {file} がありません。")
-        try:
-            stored = place_counts_import(actor=SYSTEM, place=target, data=path.read_bytes(),
-                                         source=path.name, series=series)
-        except ServiceError as exc:
-            raise CommandError(f"{exc.message} 何も取り込んでいません。") from None
+        stored = import_for_place(place, file, lambda target, path: place_counts_import(
+            actor=SYSTEM, place=target, data=path.read_bytes(), source=path.name, series=series))
         self.stdout.write(f"{place}: {stored} 時間分の人数を取り込みました")
