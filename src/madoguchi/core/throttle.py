@@ -28,6 +28,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy
@@ -37,6 +38,7 @@ from .errorpages import error_response
 from .errors import ServiceError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LOGIN_MESSAGE = gettext_lazy(
     "ログインに続けて失敗したため、このアカウントはしばらくログインできません。"
@@ -124,15 +126,18 @@ def limit(scope: str, *, device: Callable | None = None):
     return decorate
 
 
-def check_misses(request, scope: str, *, missed: bool | None = None) -> None:
-    """Guessing codes (a booking's): only the misses count, per address, so the many phones
-    behind one carrier address that look up their own bookings are never slowed. Call it
-    before the look-up (``missed=None``: refused once past the limit) and again after a miss
-    (``missed=True``: counted)."""
-    if missed is False:
-        return
-    check_rate(request, scope, "address", client_address(request),
-               settings.THROTTLE.get(scope, {}).get("address"), increment=bool(missed))
+def lookup_by_code(request, scope: str, lookup: Callable[[], T | None]) -> T | None:
+    """Look something up by a code a caller typed (a booking's), against guessing: only the
+    misses count, per address, so the many phones behind one carrier address that open their
+    own bookings are never slowed. Past ``THROTTLE[scope]["address"]`` misses the address is
+    refused (RateLimited) before any look-up, whatever the code."""
+    rate = settings.THROTTLE.get(scope, {}).get("address")
+    address = client_address(request)
+    check_rate(request, scope, "address", address, rate, increment=False)
+    found = lookup()
+    if found is None:
+        check_rate(request, scope, "address", address, rate)
+    return found
 
 
 def check_limits(request, scope: str, device_key: str | None) -> None:

@@ -14,7 +14,7 @@ from ninja import Query, Router, Status
 
 from madoguchi.core.errorpages import error_response
 from madoguchi.core.errors import NotFound, ServiceError
-from madoguchi.core.throttle import RateLimited, check_misses, check_rate, client_address
+from madoguchi.core.throttle import RateLimited, check_rate, client_address, lookup_by_code
 from madoguchi.core.timeutil import JST, business_date
 from madoguchi.queueing.schemas import ErrorOut
 
@@ -120,9 +120,6 @@ def _check_email(value: str) -> None:
         raise ServiceError("メールアドレスの形式が正しくありません。", code="invalid_email", status=422) from None
 
 
-LOOKUP = "reservation_lookup"  # settings.THROTTLE: misses per address (guessing codes)
-
-
 @router.get("/reservations/{code}", response={200: ReservationOut, 404: ErrorOut, 429: ErrorOut},
             summary="予約の内容 (public; the holder of the code)")
 def get_reservation(request, code: str):
@@ -131,10 +128,8 @@ def get_reservation(request, code: str):
 
 def _by_code(request, code: str):
     """The booking of ``code``; only misses count against the address (guessing codes)."""
-    check_misses(request, LOOKUP)
-    reservation = selectors.reservation_by_code(code)
+    reservation = lookup_by_code(request, selectors.LOOKUP_SCOPE, lambda: selectors.reservation_by_code(code))
     if reservation is None:
-        check_misses(request, LOOKUP, missed=True)
         raise NotFound("指定された予約が見つかりません。予約番号を確かめてください。", code="reservation_not_found")
     return reservation
 

@@ -26,9 +26,9 @@ from django.views.decorators.http import require_POST
 from madoguchi.core.errors import ServiceError
 from madoguchi.core.throttle import (
     RateLimited,
-    check_misses,
     check_rate,
     client_address,
+    lookup_by_code,
     rate_limited_response,
 )
 from madoguchi.core.timeutil import JST, business_date, now, to_jst
@@ -230,16 +230,11 @@ def _book(request, office, rtype, start, form):
 # ---------------------------------------------------------------- the booking's page
 
 
-LOOKUP = "reservation_lookup"  # settings.THROTTLE: misses per address (guessing codes)
-
-
 def _reservation(request, code: str):
     """The booking of ``code``; an address that keeps trying codes that do not exist is refused
     (RateLimited) before the look-up, whatever the code."""
-    check_misses(request, LOOKUP)
-    reservation = selectors.reservation_by_code(code)
+    reservation = lookup_by_code(request, selectors.LOOKUP_SCOPE, lambda: selectors.reservation_by_code(code))
     if reservation is None:
-        check_misses(request, LOOKUP, missed=True)
         raise Http404
     return reservation
 

@@ -10,6 +10,9 @@ from madoguchi.core.timeutil import JST
 from . import codes, slots
 from .models import Reservation, ReservationType
 
+# settings.THROTTLE's scope for look-ups by a typed booking code: misses per address (guessing)
+LOOKUP_SCOPE = "reservation_lookup"
+
 
 def reservation_by_code(code: str) -> Reservation | None:
     normalized = codes.normalize(code)
