@@ -25,6 +25,8 @@ from collections import Counter as Tally
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
+from django.db import connection
+
 from madoguchi.core.timeutil import JST, business_date, now
 from madoguchi.queueing import estimates, rules
 from madoguchi.queueing.models import (
@@ -45,7 +47,6 @@ from .estimate import (
     RUNS,
     CounterState,
     Estimate,
-    History,
     WaitingTicket,
     estimate_office,
 )
@@ -57,31 +58,17 @@ from .models import (
     PlaceHourForecast,
     WaitCalibration,
 )
+from .office_history import office_history
 
 SERVICE_SAMPLES = HISTORY_SIZE
 # The screens' runs: computed on every change of an office's queue, so a third of the backtest's
 # 120 (docs/estimates.md: the backtest at 40 runs scores within a few percent of 120;
 # docs/benchmarks.md: the cost of one estimate of 200 waiting tickets).
 SCREEN_RUNS = 40
-MAX_PAUSE = dt.timedelta(hours=3)
 
 
 def _minutes(at: dt.datetime) -> float:
     return at.timestamp() / 60
-
-
-def _pauses(events) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
-    """Pause intervals per counter from its opened/paused events in time order."""
-    out: dict[int, list] = defaultdict(list)
-    since: dict[int, dt.datetime] = {}
-    for counter_id, kind, at in events:
-        if kind == CounterEventKind.PAUSED:
-            since[counter_id] = at
-        elif kind == CounterEventKind.OPENED and counter_id in since:
-            start = since.pop(counter_id)
-            if at - start <= MAX_PAUSE:
-                out[counter_id].append((start, at))
-    return out
 
 
 def wait_estimates(office: Office, *, at: dt.datetime | None = None, runs: int = RUNS) -> dict[int, Estimate]:
@@ -98,64 +85,88 @@ def office_waits(office_id: int, at: dt.datetime) -> estimates.OfficeWaits:
         new_ticket={pk: estimates.Wait.of(e.p50, e.p80) for pk, e in new.items()})
 
 
-def _calibration(office_id: int) -> tuple[float, float] | None:
-    """The levels the office's nightly calibration learned (``services.wait_calibration_refit``)."""
-    row = (WaitCalibration.objects.filter(office_code=Office.objects.filter(pk=office_id).values("code")[:1])
-           .values_list("level50", "level80").first())
-    return tuple(row) if row else None
+_SQL: dict[str, dict[str, str]] = {}
+
+
+def _sql() -> dict[str, str]:
+    """The reads of one estimate as plain SQL (built once per database vendor): the ORM spent
+    more building seven small queries than the database answering them (docs/benchmarks.md)."""
+    vendor = connection.vendor
+    if vendor not in _SQL:
+        q = connection.ops.quote_name
+
+        def table(model) -> str:
+            return q(model._meta.db_table)
+
+        ticket, category, counter = table(Ticket), table(Category), table(Counter)
+        today = "office_id = %(office)s AND business_date = %(today)s"
+        _SQL[vendor] = {  # noqa: S608 (model tables)
+            "waiting": f"SELECT id, category_id, is_fast_lane, issued_at FROM {ticket}"
+                       f" WHERE {today} AND state = %(waiting)s",
+            # In the ORM's order (Category.Meta: display order, range start): the probes' order.
+            "categories": f"SELECT id, is_fast_lane, prior_service_minutes FROM {category}"
+                          f" WHERE office_id = %(office)s ORDER BY display_order, range_start, id",
+            "stamp": f"SELECT o.history_stamp, w.level50, w.level80 FROM {table(Office)} o"
+                     f" LEFT JOIN {table(WaitCalibration)} w ON w.office_code = o.code WHERE o.id = %(office)s",
+            "serves": f"SELECT s.counter_id, s.category_id FROM {table(CounterCategory)} s"
+                      f" JOIN {counter} c ON c.id = s.counter_id WHERE c.office_id = %(office)s",
+            "called": f"SELECT counter_id, category_id, called_at FROM {ticket} WHERE {today} AND state = %(called)s",
+            "pauses": f"SELECT counter_id, kind, at FROM {table(CounterEvent)}"
+                      f" WHERE {today} AND kind IN (%(opened)s, %(paused)s) ORDER BY at, id",
+            # In the ORM's order (Counter.Meta: number): the engine breaks ties by it.
+            "counters": f"SELECT id, is_open FROM {counter} WHERE office_id = %(office)s ORDER BY number, id",
+        }
+    return _SQL[vendor]
+
+
+def _instant(value) -> dt.datetime | None:
+    """A time as the database gives it (SQLite: text in UTC) → an aware datetime."""
+    if value is None or isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
 def _estimates(office_id: int, *, at: dt.datetime, runs: int,
                new_tickets: bool) -> tuple[dict[int, Estimate], dict[int, Estimate]]:
     today = business_date(at)
-    waiting = list(Ticket.objects.filter(office_id=office_id, business_date=today, state=TicketState.WAITING)
-                   .values_list("pk", "category_id", "is_fast_lane", "issued_at"))
-    categories = (list(Category.objects.filter(office_id=office_id)
-                       .values_list("pk", "is_fast_lane", "prior_service_minutes"))
-                  if new_tickets or waiting else [])
-    if not categories:
-        return {}, {}
-    serves: dict[int, set[int]] = defaultdict(set)
-    for counter_id, category_id in CounterCategory.objects.filter(counter__office_id=office_id).values_list(
-            "counter_id", "category_id"):
-        serves[counter_id].add(category_id)
-    called = {counter_id: (category_id, called_at) for counter_id, category_id, called_at in
-              Ticket.objects.filter(office_id=office_id, business_date=today, state=TicketState.CALLED)
-              .values_list("counter_id", "category_id", "called_at")}
-    today_events = list(CounterEvent.objects.filter(office_id=office_id, business_date=today,
-                                                    kind__in=[CounterEventKind.OPENED, CounterEventKind.PAUSED])
-                        .order_by("at", "id").values_list("counter_id", "kind", "at"))
-    last_paused = {c: a for c, kind, a in today_events if kind == CounterEventKind.PAUSED}
-    last_day = (CounterEvent.objects.filter(office_id=office_id, business_date__lt=today)
-                .order_by("-business_date").values_list("business_date", flat=True).first())
-    rota: dict[int, list] = {}
-    if last_day:
-        shift = dt.datetime.combine(today, dt.time()) - dt.datetime.combine(last_day, dt.time())
-        events = (CounterEvent.objects.filter(office_id=office_id, business_date=last_day)
-                  .order_by("at", "id").values_list("counter_id", "kind", "at"))
-        rota = {c: [(_minutes(a + shift), _minutes(b + shift)) for a, b in spans]
-                for c, spans in _pauses(events).items()}
-    counters = []
-    for pk, is_open in Counter.objects.filter(office_id=office_id).values_list("pk", "is_open"):
-        category_id, called_at = called.get(pk, (None, None))
-        counters.append(CounterState(
-            pk, frozenset(serves.get(pk, ())), is_open=is_open,
-            busy_category=category_id if is_open and called_at else None,
-            busy_since=_minutes(called_at) if called_at else None,
-            paused_since=_minutes(last_paused[pk]) if not is_open and pk in last_paused else None,
-            planned_pauses=tuple(rota.get(pk, ()))))
-    history = History(calibrated=_calibration(office_id))
+    sql = _sql()
+    params = {"office": office_id, "today": connection.ops.adapt_datefield_value(today),
+              "waiting": TicketState.WAITING.value, "called": TicketState.CALLED.value,
+              "opened": CounterEventKind.OPENED.value, "paused": CounterEventKind.PAUSED.value}
+    with connection.cursor() as cursor:
+        def rows(name: str) -> list[tuple]:
+            cursor.execute(sql[name], params)
+            return cursor.fetchall()
+
+        waiting = [(pk, category_id, fast, _instant(issued)) for pk, category_id, fast, issued in rows("waiting")]
+        categories = rows("categories") if new_tickets or waiting else []
+        office = rows("stamp") if categories else []
+        if not office:
+            return {}, {}
+        (stamp, level50, level80), = office
+        # The services of each category and the rota: kept between changes (office_history.py).
+        history, rota = office_history(office_id, today=today, stamp=stamp,
+                                       categories=[pk for pk, *_ in categories],
+                                       calibrated=None if level50 is None else (level50, level80))
+        serves: dict[int, set[int]] = defaultdict(set)
+        for counter_id, category_id in rows("serves"):
+            serves[counter_id].add(category_id)
+        called = {counter_id: (category_id, _instant(called_at))
+                  for counter_id, category_id, called_at in rows("called")}
+        last_paused = {c: _instant(a) for c, kind, a in rows("pauses") if kind == CounterEventKind.PAUSED}
+        counters = []
+        for pk, is_open in rows("counters"):
+            category_id, called_at = called.get(pk, (None, None))
+            counters.append(CounterState(
+                pk, frozenset(serves.get(pk, ())), is_open=bool(is_open),
+                busy_category=category_id if is_open and called_at else None,
+                busy_since=_minutes(called_at) if called_at else None,
+                paused_since=_minutes(last_paused[pk]) if not is_open and pk in last_paused else None,
+                planned_pauses=tuple(rota.get(pk, ()))))
     priors = {pk: prior for pk, _fast, prior in categories}
-    for category_id in priors:
-        rows = list(Ticket.objects.filter(category_id=category_id, state=TicketState.DONE,
-                                          service_seconds__isnull=False)
-                    # By business date first: the partial index ticket_done_by_finish, no sort of a
-                    # year's services (200 ms → 30 ms a refresh with the demo's simulated year).
-                    .order_by("-business_date", "-finished_at")
-                    .values_list("service_seconds", "counter_id")[:SERVICE_SAMPLES])
-        for seconds, counter_id in reversed(rows):
-            history.add_service(category_id, seconds / 60, counter=counter_id)
-    queue = [WaitingTicket(rules.call_key(is_fast_lane=fast, issued_at=issued, id=pk), category_id)
+    queue = [WaitingTicket(rules.call_key(is_fast_lane=bool(fast), issued_at=issued, id=pk), category_id)
              for pk, category_id, fast, issued in waiting]
     # A ticket issued now comes after every waiting ticket (a fast-lane one after the fast lane).
     probes = ([WaitingTicket((not fast, at, math.inf), pk) for pk, fast, _prior in categories]
