@@ -105,10 +105,12 @@ def office_history(office_id: int, *, today: dt.date, stamp: str, categories: li
         if office is None or office.key != (today, stamp):
             office = _offices[office_id] = _Office(key=(today, stamp), rota=_rota(office_id, today))
         _read_today(office_id, today, office)
-        for category_id in categories:
-            category = office.categories.setdefault(category_id, _Category())
-            if category.past is None:
-                category.past, category.built, office.history = _past(category_id, today), None, None
+        unread = [c for c in categories if c not in office.categories or office.categories[c].past is None]
+        if unread:
+            for category_id, past in _past(unread, today).items():
+                category = office.categories.setdefault(category_id, _Category())
+                category.past, category.built = past, None
+            office.history = None
         order = tuple(categories)
         if office.history is None or office.history[0] != order:
             office.history = (order, _assemble(office, order))
@@ -117,15 +119,26 @@ def office_history(office_id: int, *, today: dt.date, stamp: str, categories: li
         return History(service=service, pace=pace, calibrated=calibrated), office.rota
 
 
-def _past(category_id: int, today: dt.date) -> list[tuple[int, int | None]]:
-    rows = list(Ticket.objects.filter(category_id=category_id, state=TicketState.DONE,
-                                      service_seconds__isnull=False, business_date__lt=today)
-                # By business date first: the partial index ticket_done_by_finish, no sort of a
-                # year's services; the id orders services finished in the same microsecond.
-                .order_by("-business_date", "-finished_at", "-pk")
-                .values_list("service_seconds", "counter_id")[:HISTORY_SIZE])
-    rows.reverse()
-    return rows
+def _past(categories: list[int], today: dt.date) -> dict[int, list[tuple[int, int | None]]]:
+    """Each category's last ``HISTORY_SIZE`` services of days before today, oldest first (one
+    query: a part per category, each by the partial index ticket_done_by_finish — business date
+    first, no sort of a year's services; the id orders services finished in the same microsecond)."""
+    q = connection.ops.quote_name
+    part = (f"SELECT * FROM (SELECT category_id, business_date, finished_at, id, service_seconds, counter_id"  # noqa: S608
+            f" FROM {q(Ticket._meta.db_table)} WHERE category_id = %s AND state = %s"
+            f" AND service_seconds IS NOT NULL AND business_date < %s"
+            f" ORDER BY business_date DESC, finished_at DESC, id DESC LIMIT {int(HISTORY_SIZE)}) p{{n}}")
+    sql = " UNION ALL ".join(part.format(n=n) for n in range(len(categories)))
+    day = connection.ops.adapt_datefield_value(today)
+    params = [value for category_id in categories for value in (category_id, TicketState.DONE.value, day)]
+    out: dict[int, list] = {category_id: [] for category_id in categories}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    rows.sort(key=lambda row: (row[0], str(row[1]), _instant(row[2]), row[3]))  # per category, oldest first
+    for category_id, _day, _finished, _id, seconds, counter_id in rows:
+        out[category_id].append((seconds, counter_id))
+    return out
 
 
 def _rota(office_id: int, today: dt.date) -> dict[int, list[tuple[float, float]]]:
