@@ -32,6 +32,9 @@ DAYS = 365
 CLOSED_WEEKDAYS = [0]
 ON_HOLIDAY = "next_weekday"
 YEAR_END = ("12-29", "01-01")
+DEMO_RULES = ClosingRules(weekdays=frozenset(CLOSED_WEEKDAYS), on_holiday=ON_HOLIDAY,
+                          year_end=((12, 29), (1, 1)))
+"""The garden's closing rules as the pages read them (a test on the real date asks which days)."""
 HOURLY_SHAPE = {9: 0.55, 10: 0.9, 11: 1.15, 12: 0.95, 13: 1.1, 14: 1.2, 15: 1.0, 16: 0.6}
 """Share of a day's visitors per opening hour (×8 on average)."""
 
