@@ -188,14 +188,14 @@ def test_a_closed_date_set_today_closes_the_day_before_the_nights_refit(museum):
 
 # Django code → (a closed Monday's words, the moved closure's words, 海の日, the rule)
 PAGE = {
-    "ja": ("休館日（定休日）", "休館日（祝日の翌平日の休館（振替））", "海の日", "祝日の場合は開館し、翌平日に休館"),
-    "en": ("Closed (Regular closing day)", "Closed (Closed instead of the holiday before)", "Marine Day",
+    "ja": ("休館日（定休日）", "休館日（祝日開館の振替）", "海の日", "祝日の場合は開館し、翌平日に休館"),
+    "en": ("Closed (Regular closing day)", "Closed (moved from the holiday)", "Marine Day",
            "if a holiday, open and closed the next weekday instead"),
-    "zh-hans": ("休馆日（定期休息日）", "休馆日（节假日后的补休）", "海之日", "逢节假日开馆，次一工作日休馆"),
-    "ko": ("휴관일 (정기 휴일)", "휴관일 (공휴일 다음 평일 대체 휴관)", "바다의 날", "공휴일이면 개관하고 다음 평일 휴관"),
-    "vi": ("Ngày nghỉ (Ngày nghỉ định kỳ)", "Ngày nghỉ (Nghỉ bù sau ngày lễ)", "Ngày của Biển",
+    "zh-hans": ("休馆日（定期休息日）", "休馆日（节假日开馆的补休）", "海之日", "逢节假日开馆，次一工作日休馆"),
+    "ko": ("휴관일 (정기 휴일)", "휴관일 (공휴일 개관에 따른 대체 휴관)", "바다의 날", "공휴일이면 개관하고 다음 평일 휴관"),
+    "vi": ("Ngày nghỉ (Ngày nghỉ định kỳ)", "Ngày nghỉ (nghỉ bù cho ngày lễ mở cửa)", "Ngày của Biển",
            "nếu là ngày lễ thì mở cửa, nghỉ vào ngày thường kế tiếp"),
-    "pt-br": ("Fechado (Dia de folga regular)", "Fechado (Fechado em compensação ao feriado anterior)",
+    "pt-br": ("Fechado (Dia de folga regular)", "Fechado (compensação pelo feriado aberto)",
               "Dia do Mar", "se for feriado, abre e fecha no próximo dia útil"),
 }
 

@@ -32,7 +32,7 @@ CLOSED_DATE = "closed_date"
 
 REASON_WORDS = {
     WEEKDAY: pgettext_lazy("closing reason", "定休日"),
-    HOLIDAY_MOVED: _("祝日の翌平日の休館（振替）"),
+    HOLIDAY_MOVED: _("祝日開館の振替"),
     YEAR_END: _("年末年始の休館"),
     CLOSED_DATE: _("臨時休館"),
 }
@@ -53,7 +53,8 @@ def public_holidays(country: str) -> Callable[[dt.date], bool]:
     if country == "JP":
         import jpholiday
 
-        return lambda day: bool(jpholiday.is_holiday(day))
+        # cached: the moved-closure rule asks about the same days again and again
+        return lru_cache(maxsize=4096)(lambda day: bool(jpholiday.is_holiday(day)))
     import holidays
 
     table = holidays.country_holidays(country)
