@@ -7,7 +7,9 @@ and the stored forecasts the feed serves.
 counters (open, busy since the call, paused since their last 受付休止), the last
 ``SERVICE_SAMPLES`` services of each category (``service_seconds`` of finished tickets, any day,
 with the counter that served them for its pace), and the pauses of the last business day with
-counter events (the lunch rota). The P50 and P80 are read at the levels the office's nightly
+counter events (the lunch rota) — those two kept in the process between changes of the queue
+(``office_history.py``: the past read once a business day, today's services as they finish).
+The P50 and P80 are read at the levels the office's nightly
 calibration learned from its own log (``WaitCalibration``, ``services.wait_calibration_refit``),
 0.5 and 0.8 until then.
 
