@@ -41,7 +41,7 @@ def test_the_month_calendar_and_the_day_of_today(center_forecast):
     assert "3月3日" in tuesday.group(2) and re.search(r"空いている|普通|混雑", tuesday.group(2))
     for closed in ("2026-03-11", "2026-03-20", "2026-03-28"):  # 点検, 春分の日, a Saturday
         assert cell(html, closed).group(3) == "閉庁"
-    assert "fc-l" in cell(html, "2026-03-29").group(1)  # 休日開庁: a forecast, a link
+    assert re.fullmatch(r"lv[1-5]", cell(html, "2026-03-29").group(1))  # 休日開庁: a forecast, a link
     assert '<span class="fc-mark">★</span>' in cell(html, "2026-03-29").group(2)  # marked in the calendar
     assert '<span class="fc-mark">★</span>' not in cell(html, "2026-03-03").group(2)
     assert "★</span> 休日開庁・特別開庁</li>" in html  # and in the legend

@@ -19,11 +19,9 @@ from madoguchi.core.timeutil import business_date
 from madoguchi.queueing import public_state
 
 from . import selectors
-from .api import OFFICE_LEVEL_WORDS
+from .levels import legend
+from .levels import level as _level
 from .services import FORECAST_DAYS
-
-# Shown beside the colour on every day and hour: a level is never told by colour alone.
-LEVEL_SYMBOLS = {0: "—", 1: "◎", 2: "○", 3: "△", 4: "▲", 5: "✕"}
 
 # The calendar's column heads, Sunday first: one or two letters as printed calendars have them
 # (locale data like Django's formats; Django's own "D" is a whole word in Chinese, Korean and
@@ -48,12 +46,6 @@ def note_text(note: str | None) -> str:
     if note.startswith("祝日（"):  # 「祝日（元日）」: the holiday's name stays Japanese
         return _("祝日") + note[2:]
     return note
-
-
-def _level(level: int | None) -> dict | None:
-    if level is None:
-        return None
-    return {"value": level, "word": str(OFFICE_LEVEL_WORDS[level]), "symbol": LEVEL_SYMBOLS[level]}
 
 
 def _months(days: list[dict]) -> list[dict]:
@@ -107,7 +99,7 @@ def office_forecast_page(request, code):
         "categories": [{"code": c, "name": i18n.category_name(names.get(c), c) if c else _("庁舎全体")}
                        for c in codes if not c or c in names],
         "months": _months(views),
-        "legend": [_level(level) for level in (1, 2, 3, 4, 5, 0)],
+        "legend": legend(closed=True),
         "has_special": any(d["special"] for d in views),
     }
     if request.GET.get("fragment") == "day":

@@ -22,8 +22,8 @@ from madoguchi.core import timeutil
 from madoguchi.core.i18n import category_name
 
 from . import selectors
-from .api import LEVEL_WORDS
 from .calendar_model import holiday_calendar
+from .levels import legend, level
 from .models import Place
 
 KIND_WORDS = {
@@ -73,10 +73,6 @@ def _clock(at: dt.time) -> str:
     return f"{at.hour}:{at.minute:02d}"
 
 
-def _levels():
-    return [{"level": level, "text": word} for level, word in LEVEL_WORDS.items()]
-
-
 def place_index(request):
     places = []
     for place in selectors.public_places():
@@ -84,9 +80,8 @@ def place_index(request):
         today = timeutil.now().astimezone(tz).date()
         rows = selectors.place_forecast(place, first=today, days=1)
         peak = max((r.level for r in rows), default=None)
-        places.append({"place": place, "name": place_name(place), "peak": peak,
-                       "peak_text": LEVEL_WORDS[peak] if peak else ""})
-    return render(request, "forecasting/place_index.html", {"places": places, "levels": _levels()})
+        places.append({"place": place, "name": place_name(place), "peak": level(peak)})
+    return render(request, "forecasting/place_index.html", {"places": places, "legend": legend()})
 
 
 def place_page(request, code):
@@ -100,7 +95,7 @@ def place_page(request, code):
     by_day: dict[dt.date, list] = defaultdict(list)
     for row in rows:
         local = row.hour.astimezone(tz)
-        by_day[local.date()].append({"hour": local, "level": row.level, "text": LEVEL_WORDS[row.level],
+        by_day[local.date()].append({"hour": local, "level": level(row.level),
                                      "now": local.date() == today and local.hour == now.hour})
     try:
         shown = dt.date.fromisoformat(request.GET.get("day", ""))
@@ -115,8 +110,8 @@ def place_page(request, code):
     day = today
     while day <= last:
         hours = by_day.get(day, [])
-        peak = max((h["level"] for h in hours), default=None)
-        days.append({"date": day, "hours": hours, "peak": peak, "peak_text": LEVEL_WORDS[peak] if peak else "",
+        peak = max((h["level"]["value"] for h in hours), default=None)
+        days.append({"date": day, "hours": hours, "peak": level(peak),
                      "holiday": is_holiday(day),
                      "holiday_name": holiday_name(place.country, day) if is_holiday(day) else "", "event": events.get(day),
                      "is_event": day in events, "shown": day == shown, "week_start": day.weekday() == 0})
@@ -125,7 +120,7 @@ def place_page(request, code):
     computed_at = max((r.computed_at for r in rows), default=None)
     return render(request, "forecasting/place.html", {
         "place": place, "name": place_name(place), "today": today, "chosen": chosen, "days": days,
-        "levels": _levels(), "computed_at": computed_at.astimezone(tz) if computed_at else None,
+        "legend": legend(), "computed_at": computed_at.astimezone(tz) if computed_at else None,
         "has_forecast": bool(rows), "kind": KIND_WORDS.get(place.kind, KIND_WORDS["other"]),
         "opening": (f"{_clock(place.opens_at)}–{_clock(place.closes_at)}"
                     if place.opens_at and place.closes_at else None),
