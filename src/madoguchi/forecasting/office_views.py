@@ -18,7 +18,7 @@ from madoguchi.core import i18n
 from madoguchi.core.timeutil import business_date
 from madoguchi.queueing import public_state
 
-from . import selectors
+from . import refits, selectors
 from .levels import legend
 from .levels import level as _level
 from .services import FORECAST_DAYS
@@ -93,9 +93,12 @@ def office_forecast_page(request, code):
     except ValueError:
         chosen = start
     selected = next((d for d in views if d["date"] == chosen), views[0])
+    has_forecast = any(d["level"] is not None for d in views)
     context = {
         "office": office, "category": category, "selected": selected, "start": start,
-        "has_forecast": any(d["level"] is not None for d in views),
+        "has_forecast": has_forecast,
+        # The demo's first minute: the refit runs in the background (forecasting/refits.py).
+        "computing": not has_forecast and refits.pending(code),
         "categories": [{"code": c, "name": i18n.category_name(names.get(c), c) if c else _("庁舎全体")}
                        for c in codes if not c or c in names],
         "months": _months(views),
