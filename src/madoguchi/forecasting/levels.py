@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 
 CLOSED = 0
-"""An office's hour without reception (閉庁); a place's closed hours are not stored at all."""
+"""An office's hour without reception (閉庁); a place's closed day (休館日)."""
 
 LEVEL_WORDS = {
     1: gettext_lazy("空いている"),
@@ -24,6 +24,8 @@ LEVEL_WORDS = {
 }
 OFFICE_LEVEL_WORDS = {CLOSED: gettext_lazy("閉庁"), **LEVEL_WORDS}
 """An office's forecast also has level 0: an hour it does not receive visitors (閉庁)."""
+PLACE_LEVEL_WORDS = {CLOSED: gettext_lazy("休館日"), **LEVEL_WORDS}
+"""A place's forecast has level 0 on its closed days (休館日, the closing rules)."""
 
 MARKS = {CLOSED: "—", 1: "◎", 2: "○", 3: "△", 4: "▲", 5: "✕"}
 

@@ -40,6 +40,7 @@ from madoguchi.queueing.models import (
     TicketState,
 )
 
+from . import closing
 from .estimate import (
     HISTORY_SIZE,
     RUNS,
@@ -268,18 +269,23 @@ def public_place(code: str) -> Place | None:
     return Place.objects.filter(code=code, is_public=True).first()
 
 
-def place_is_open(place: Place, hour: dt.datetime) -> bool:
-    """Whether the local hour starting at ``hour`` overlaps the place's opening hours (a place
-    without hours is open around the clock; closed weekdays are closed)."""
+def place_hour_in_opening(place: Place, hour: dt.datetime) -> bool:
+    """Whether the local hour starting at ``hour`` overlaps the place's opening hours on a day it
+    opens (a place without hours is open around the clock). Closed days are ``closing.py``'s."""
     local = hour.astimezone(ZoneInfo(place.time_zone))
-    if local.weekday() in (place.closed_weekdays or []):
-        return False
     if place.opens_at is None or place.closes_at is None:
         return True
     start = local.hour * 60
     opens = place.opens_at.hour * 60 + place.opens_at.minute
     closes = place.closes_at.hour * 60 + place.closes_at.minute
     return start + 60 > opens and start < closes
+
+
+def place_closed_days(place: Place, *, first: dt.date, last: dt.date) -> dict[dt.date, str]:
+    """The place's closed days ``first`` … ``last`` by its current closing rules, with their
+    reason codes (``closing.WEEKDAY`` …): read at page time, so a rule changed today shows at
+    once, before the night's refit."""
+    return closing.closed_days(closing.ClosingRules.of(place), first, last)
 
 
 def place_hourly_counts(place: Place, *, first: dt.date, last: dt.date) -> list[tuple[dt.datetime, float]]:
