@@ -42,10 +42,15 @@ def test_the_place_page_on_a_small_phone(new_page, artifacts):
     expect(hours.first.locator(".hour-time")).to_have_text("9:00")
     for i in range(8):
         row = hours.nth(i)
-        assert row.locator(".level-chip").inner_text().strip() in LEVEL_WORDS  # words, not colour alone
+        assert row.locator(".level-chip .level-word").inner_text().strip() in LEVEL_WORDS  # words, not colour alone
+        assert row.locator(".level-chip .level-mark").inner_text() in "◎○△▲✕"  # and the mark
         colour = row.locator(".bar").evaluate("e => getComputedStyle(e).backgroundColor")
         assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
         assert row.locator(".bar").bounding_box()["width"] > 0
+    # The same legend, marks and colours as the office calendar (css/levels.css).
+    expect(phone.locator(".level-legend .level-chip")).to_have_text(
+        ["◎ 空いている", "○ やや空いている", "△ 普通", "▲ やや混雑", "✕ 大変混雑"])
+    expect(phone.locator(".level-legend .lv1")).to_have_css("background-color", "rgb(217, 242, 225)")
     days = phone.locator("ol.days li.day")
     expect(days).to_have_count(56)
     assert phone.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"]

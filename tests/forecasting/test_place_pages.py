@@ -6,12 +6,14 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from madoguchi.core import permissions
 from madoguchi.core.actors import SYSTEM
 from madoguchi.core.timeutil import JST
 from madoguchi.forecasting import services
 from madoguchi.forecasting.demo import DEMO_PLACE, seed_demo_place
+from madoguchi.forecasting.levels import LEVEL_WORDS, MARKS
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2025, 6, 18, 10, 30, tzinfo=JST)  # a Wednesday morning
@@ -45,10 +47,12 @@ def test_the_place_page_in_every_language(demo_place, lang):
     assert quiet in body and busy in body
     # today's outlook: the eight opening hours 9:00–16:00, each with a level class and its words
     outlook = body[body.index('id="outlook"'):body.index('class="level-legend"')]
-    hours = re.findall(r'<span class="hour-time">(\d+:\d\d)</span>.*?<span class="level-chip lv(\d)">([^<]+)</span>',
+    hours = re.findall(r'<span class="hour-time">(\d+:\d\d)</span>.*?<span class="level-chip lv(\d)">'
+                       r'<span class="level-mark" aria-hidden="true">(.)</span> <span class="level-word">([^<]+)</span>',
                        outlook)
-    assert [h for h, _lv, _w in hours] == [f"{h}:00" for h in range(9, 17)]
-    assert all(word.strip() for _h, _lv, word in hours)
+    assert [h for h, _lv, _m, _w in hours] == [f"{h}:00" for h in range(9, 17)]
+    with translation.override(lang):  # each hour's mark and words are its level's (forecasting/levels.py)
+        assert all((mark, word) == (MARKS[int(lv)], str(LEVEL_WORDS[int(lv)])) for _h, lv, mark, word in hours)
     assert 'class="hour now"' in outlook  # 10:30: the 10 o'clock hour is marked
     # the next weeks: 56 days, each a link to its hours
     assert body.count('<li class="day') == 56

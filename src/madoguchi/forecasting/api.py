@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema
 
 from madoguchi.core import timeutil
@@ -24,20 +23,9 @@ from . import selectors
 from .calendar_model import holiday_calendar
 from .closing import REASON_WORDS
 from .holiday_names import holiday_name
+from .levels import OFFICE_LEVEL_WORDS, PLACE_LEVEL_WORDS
 
 router = Router(tags=["forecast"])
-
-LEVEL_WORDS = {
-    1: gettext_lazy("空いている"),
-    2: gettext_lazy("やや空いている"),
-    3: gettext_lazy("普通"),
-    4: gettext_lazy("やや混雑"),
-    5: gettext_lazy("大変混雑"),
-}
-OFFICE_LEVEL_WORDS = {0: gettext_lazy("閉庁"), **LEVEL_WORDS}
-"""An office's forecast also has level 0: an hour it does not receive visitors (閉庁)."""
-PLACE_LEVEL_WORDS = {0: gettext_lazy("休館日"), **LEVEL_WORDS}
-"""A place's forecast has level 0 on its closed days (休館日, the closing rules)."""
 
 
 class ForecastHourOut(Schema):

@@ -20,10 +20,10 @@ from madoguchi.core import timeutil
 from madoguchi.core.i18n import category_name
 
 from . import selectors
-from .api import LEVEL_WORDS
 from .calendar_model import holiday_calendar
 from .closing import REASON_WORDS, ClosingRules
 from .holiday_names import YEAR_END, holiday_name
+from .levels import legend, level
 from .models import HolidayOnClosedWeekday, Place
 
 KIND_WORDS = {
@@ -44,10 +44,6 @@ def _clock(at: dt.time) -> str:
     return f"{at.hour}:{at.minute:02d}"
 
 
-def _levels():
-    return [{"level": level, "text": word} for level, word in LEVEL_WORDS.items()]
-
-
 def place_index(request):
     places = []
     for place in selectors.public_places():
@@ -56,10 +52,9 @@ def place_index(request):
         rows = selectors.place_forecast(place, first=today, days=1)
         closed = ClosingRules.of(place).reason(today)
         peak = None if closed else max((r.level for r in rows if r.level), default=None)
-        places.append({"place": place, "name": place_name(place), "peak": peak,
-                       "peak_text": LEVEL_WORDS[peak] if peak else "",
+        places.append({"place": place, "name": place_name(place), "peak": level(peak),
                        "closed": REASON_WORDS[closed] if closed else ""})
-    return render(request, "forecasting/place_index.html", {"places": places, "levels": _levels()})
+    return render(request, "forecasting/place_index.html", {"places": places, "legend": legend()})
 
 
 def place_page(request, code):
@@ -75,7 +70,7 @@ def place_page(request, code):
         if not row.level:  # a closed day at the refit (below: the rules of now say which are)
             continue
         local = row.hour.astimezone(tz)
-        by_day[local.date()].append({"hour": local, "level": row.level, "text": LEVEL_WORDS[row.level],
+        by_day[local.date()].append({"hour": local, "level": level(row.level),
                                      "now": local.date() == today and local.hour == now.hour})
     try:
         shown = dt.date.fromisoformat(request.GET.get("day", ""))
@@ -91,8 +86,8 @@ def place_page(request, code):
     day = today
     while day <= last:
         hours = [] if day in closed else by_day.get(day, [])
-        peak = max((h["level"] for h in hours), default=None)
-        days.append({"date": day, "hours": hours, "peak": peak, "peak_text": LEVEL_WORDS[peak] if peak else "",
+        peak = max((h["level"]["value"] for h in hours), default=None)
+        days.append({"date": day, "hours": hours, "peak": level(peak),
                      "closed": REASON_WORDS[closed[day]] if day in closed else "",
                      "holiday": is_holiday(day),
                      "holiday_name": holiday_name(place.country, day) if is_holiday(day) else "", "event": events.get(day),
@@ -102,7 +97,7 @@ def place_page(request, code):
     computed_at = max((r.computed_at for r in rows), default=None)
     return render(request, "forecasting/place.html", {
         "place": place, "name": place_name(place), "today": today, "chosen": chosen, "days": days,
-        "levels": _levels(), "computed_at": computed_at.astimezone(tz) if computed_at else None,
+        "legend": legend(), "computed_at": computed_at.astimezone(tz) if computed_at else None,
         "has_forecast": bool(rows), "kind": KIND_WORDS.get(place.kind, KIND_WORDS["other"]),
         "opening": (f"{_clock(place.opens_at)}–{_clock(place.closes_at)}"
                     if place.opens_at and place.closes_at else None),
