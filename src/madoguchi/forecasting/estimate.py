@@ -56,6 +56,12 @@ POOL = 4  # a category's pool of draws holds POOL × runs
 PACE_PRIOR = 10  # services' worth of weight on a clerk's pace being the usual one
 
 
+# ``rng.randrange(n)`` is ``rng._randbelow_with_getrandbits(n)`` in CPython's Random (3.11–3.13):
+# the engine takes its random starts that way, inline, where that holds (identical numbers).
+_RANDRANGE_IS_GETRANDBITS = getattr(random.Random, "_randbelow", None) is getattr(
+    random.Random, "_randbelow_with_getrandbits", object())
+
+
 @dataclass
 class CounterState:
     """A counter as the engine sees it. Times are minutes on one clock (any origin)."""
@@ -231,48 +237,134 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
                 return end
         return t
 
+    # ready[i]: when counter i can call next in each run — its free time moved past a planned
+    # pause it falls in, what the call rule compares — kept beside free[i] and recomputed only
+    # where free[i] changes (the same list as free[i] for a counter without planned pauses).
+    # Before the first pause's start or from the last one's end, ``start_at`` is the time itself.
+    inf = math.inf
+    spans = [(min(b for b, _ in p), max(e for _, e in p)) if p else (inf, -inf) for p in pauses]
+    ready = [[t if t < spans[i][0] or t >= spans[i][1] else start_at(i, t) for t in col] if pauses[i] else col
+             for i, col in enumerate(free)]
+
     def probe(ticket: WaitingTicket) -> list[float] | None:
         eligible = by_category.get(ticket.category)
         if not eligible:
             return None
-        waits = [min(start_at(i, free[i][r]) for i in eligible) - now for r in range(runs)]
-        waits.sort()
-        return waits
+        if len(eligible) == 1:
+            starts = sorted(ready[eligible[0]])
+        else:
+            starts = [min(row) for row in zip(*[ready[i] for i in eligible], strict=True)]
+            starts.sort()
+        return [t - now for t in starts]
 
     pending = deque(probes)
     if probe_out is None:
         probe_out = []
     out: list = []
+    # One random start per ticket, as ``sampler.draws`` takes it (``rng.randrange(size)``),
+    # without its two Python calls when that is what randrange does (CPython's Random).
+    size, pools, pool_of = sampler.size, sampler.pools, sampler._pool
+    bits, getrandbits = size.bit_length(), rng.getrandbits
+    inline_draws = _RANDRANGE_IS_GETRANDBITS and runs <= sampler.runs
     for ticket in queue:
         while pending and pending[0].key < ticket.key:
             probe_out.append(probe(pending.popleft()))
-        eligible = by_category.get(ticket.category)
-        service = sampler.draws(ticket.category, runs)  # drawn even if unused: runs stay aligned
+        category = ticket.category
+        eligible = by_category.get(category)
+        if inline_draws:  # drawn even if unused: runs stay aligned
+            start = getrandbits(bits)
+            while start >= size:
+                start = getrandbits(bits)
+            service = (pools.get(category) or pool_of(category))[start:start + runs]
+        else:
+            service = sampler.draws(category, runs)
         if not eligible:
             out.append(None)
             continue
-        if len(eligible) == 1 and not pauses[eligible[0]]:  # one counter: no choice to make
+        # waits: each run's wait (its start − now, taken as the start is chosen), then sorted.
+        if len(eligible) == 1:  # one counter: no choice to make
             i = eligible[0]
-            starts, pace = free[i], paces[i]
-            free[i] = [t + d * pace for t, d in zip(starts, service, strict=True)]
-            out.append(sorted(t - now for t in starts))
-            continue
-        if not any(pauses[i] for i in eligible):  # the same choice as below, without pauses
-            if len(eligible) == 2:  # the usual shared pair, without the inner loop
-                i, j = eligible
-                a, b, pa, pb = free[i], free[j], paces[i], paces[j]
-                waits = []
-                for r in range(runs):
-                    x, y = a[r], b[r]
-                    if y < x:
-                        waits.append(y)
-                        b[r] = y + service[r] * pb
-                    else:
-                        waits.append(x)
-                        a[r] = x + service[r] * pa
-                waits.sort()
-                out.append([w - now for w in waits])
-                continue
+            starts, pace = ready[i], paces[i]
+            free[i] = ends = [t + d * pace for t, d in zip(starts, service, strict=True)]
+            if pauses[i]:
+                lo, hi = spans[i]
+                ready[i] = [t if t < lo or t >= hi else start_at(i, t) for t in ends]
+            else:
+                ready[i] = ends
+            waits = [t - now for t in starts]
+        elif len(eligible) == 2 and (pauses[eligible[0]] or pauses[eligible[1]]):  # a pair, through ready[]
+            i, j = eligible
+            a, b, fa, fb, pa, pb = ready[i], ready[j], free[i], free[j], paces[i], paces[j]
+            (lo_a, hi_a), (lo_b, hi_b) = spans[i], spans[j]
+            waits = []
+            for r in range(runs):
+                x, y = a[r], b[r]
+                if y < x:
+                    waits.append(y - now)
+                    fb[r] = t = y + service[r] * pb
+                    b[r] = t if t < lo_b or t >= hi_b else start_at(j, t)
+                else:
+                    waits.append(x - now)
+                    fa[r] = t = x + service[r] * pa
+                    a[r] = t if t < lo_a or t >= hi_a else start_at(i, t)
+        elif any(pauses[i] for i in eligible):  # through ready[], recomputed where free[] changes
+            cols = [ready[i] for i in eligible]
+            others = range(1, len(cols))
+            waits = []
+            for r in range(runs):
+                k, start = 0, cols[0][r]
+                for j in others:
+                    if cols[j][r] < start:
+                        k, start = j, cols[j][r]
+                waits.append(start - now)
+                i = eligible[k]
+                free[i][r] = t = start + service[r] * paces[i]
+                lo, hi = spans[i]
+                cols[k][r] = t if t < lo or t >= hi else start_at(i, t)
+        elif len(eligible) == 2:  # the usual shared pair (b's when strictly earlier: the rule's order)
+            i, j = eligible
+            a, b, pa, pb = free[i], free[j], paces[i], paces[j]
+            waits = []
+            for r in range(runs):
+                x, y = a[r], b[r]
+                if y < x:
+                    waits.append(y - now)
+                    b[r] = y + service[r] * pb
+                else:
+                    waits.append(x - now)
+                    a[r] = x + service[r] * pa
+        elif len(eligible) == 3:  # the same, written out: the first of equals is the first counter
+            c0, c1, c2 = (free[i] for i in eligible)
+            p0, p1, p2 = (paces[i] for i in eligible)
+            waits = []
+            for r in range(runs):
+                best, start, p = c0, c0[r], p0
+                t = c1[r]
+                if t < start:
+                    best, start, p = c1, t, p1
+                t = c2[r]
+                if t < start:
+                    best, start, p = c2, t, p2
+                waits.append(start - now)
+                best[r] = start + service[r] * p
+        elif len(eligible) == 4:
+            c0, c1, c2, c3 = (free[i] for i in eligible)
+            p0, p1, p2, p3 = (paces[i] for i in eligible)
+            waits = []
+            for r in range(runs):
+                best, start, p = c0, c0[r], p0
+                t = c1[r]
+                if t < start:
+                    best, start, p = c1, t, p1
+                t = c2[r]
+                if t < start:
+                    best, start, p = c2, t, p2
+                t = c3[r]
+                if t < start:
+                    best, start, p = c3, t, p3
+                waits.append(start - now)
+                best[r] = start + service[r] * p
+        else:
             cols = [free[i] for i in eligible]
             pcs = [paces[i] for i in eligible]
             others = range(1, len(cols))
@@ -284,18 +376,6 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
                         best, start = j, cols[j][r]
                 waits.append(start - now)
                 cols[best][r] = start + service[r] * pcs[best]
-            waits.sort()
-            out.append(waits)
-            continue
-        waits = []
-        for r in range(runs):
-            best, start = None, math.inf
-            for i in eligible:
-                t = start_at(i, free[i][r]) if pauses[i] else free[i][r]
-                if t < start:
-                    best, start = i, t
-            waits.append(start - now)
-            free[best][r] = start + service[r] * paces[best]
         waits.sort()
         out.append(waits)
     while pending:
@@ -303,13 +383,19 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
     return out
 
 
+def _position(level: float, n: int) -> tuple[int, int, float]:
+    """Where ``quantile`` reads ``level`` in ``n`` sorted values: the two neighbours and the
+    fraction between them."""
+    pos = level * (n - 1)
+    lo = int(math.floor(pos))
+    return lo, min(lo + 1, n - 1), pos - lo
+
+
 def quantile(sorted_values: Sequence[float], level: float) -> float:
     if not sorted_values:
         return 0.0
-    pos = level * (len(sorted_values) - 1)
-    lo = int(math.floor(pos))
-    hi = min(lo + 1, len(sorted_values) - 1)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+    lo, hi, frac = _position(level, len(sorted_values))
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * frac
 
 
 @dataclass
@@ -334,9 +420,11 @@ def estimate_office(*, now: float, queue: Sequence[WaitingTicket], counters: Seq
     """P50/P80 of every ticket of ``queue`` and of every ``probe`` (a ticket that would join at
     its key: the board's wait of a ticket issued now in its category), from the same runs: a
     probe is exactly what a ticket issued at its key will be shown. Neither need be sorted."""
-    order = sorted(range(len(queue)), key=lambda i: queue[i].key)
+    keys = [ticket.key for ticket in queue]
+    order = sorted(range(len(queue)), key=keys.__getitem__)
     ordered = [queue[i] for i in order]
-    probe_order = sorted(range(len(probes)), key=lambda i: probes[i].key)
+    probe_keys = [probe.key for probe in probes]
+    probe_order = sorted(range(len(probes)), key=probe_keys.__getitem__)
     probe_runs: list = []
     runs_of = call_time_runs(now=now, queue=ordered, counters=counters, history=history, priors=priors,
                              runs=runs, seed=seed, probes=[probes[i] for i in probe_order],
@@ -346,28 +434,48 @@ def estimate_office(*, now: float, queue: Sequence[WaitingTicket], counters: Seq
     for c in counters:
         for category in c.categories:
             reach.setdefault(category, set()).update(c.categories)
-    seen: dict[str, int] = defaultdict(int)
+    # People ahead of a ticket of each category: those of the categories its counters serve
+    # (its own alone when none serves it), counted as the tickets are passed in the call order.
+    ahead_of: dict[str, int] = defaultdict(int)
+    reached_by = {category: tuple(categories) for category, categories in reach.items()}
+    levels: dict[int, tuple] = {}  # the quantiles' positions for a number of runs (``quantile``)
 
     def estimate(ticket: WaitingTicket, samples: list[float] | None) -> Estimate:
-        ahead = sum(seen[c] for c in reach.get(ticket.category, {ticket.category}))
+        category = ticket.category
+        ahead = ahead_of[category]
         if samples is None:  # no counter serves it: the people ahead at the prior, as a floor
-            p50 = p80 = ahead * float(priors.get(ticket.category, 5.0))
+            p50 = p80 = ahead * float(priors.get(category, 5.0))
+        elif samples:
+            n = len(samples)
+            at = levels.get(n)
+            if at is None:
+                at = levels[n] = tuple(_position(level, n) for level in (level50, level80))
+            (lo, hi, frac), (lo8, hi8, frac8) = at
+            low = samples[lo]
+            p50 = low + (samples[hi] - low) * frac
+            low = samples[lo8]
+            p80 = low + (samples[hi8] - low) * frac8
         else:
-            p50, p80 = quantile(samples, level50), quantile(samples, level80)
+            p50 = p80 = 0.0
         floor = ahead * MIN_MINUTES_PER_PERSON
-        p50 = max(p50, floor, 0.0)
-        p80 = max(p80, p50)
+        if floor > p50:  # max(p50, floor, 0.0), the first of equals kept
+            p50 = floor
+        if 0.0 > p50:
+            p50 = 0.0
+        if p50 > p80:
+            p80 = p50
         return Estimate(ahead, p50, p80, samples)
 
     result: list[Estimate | None] = [None] * len(queue)
     probed: list[Estimate | None] = [None] * len(probes)
     next_probe = 0
     for pos, ticket in enumerate(ordered):
-        while next_probe < len(probe_order) and probes[probe_order[next_probe]].key < ticket.key:
+        while next_probe < len(probe_order) and probe_keys[probe_order[next_probe]] < keys[order[pos]]:
             probed[probe_order[next_probe]] = estimate(probes[probe_order[next_probe]], probe_runs[next_probe])
             next_probe += 1
         result[order[pos]] = estimate(ticket, runs_of[pos])
-        seen[ticket.category] += 1
+        for category in reached_by.get(ticket.category, (ticket.category,)):
+            ahead_of[category] += 1
     for n in range(next_probe, len(probe_order)):
         probed[probe_order[n]] = estimate(probes[probe_order[n]], probe_runs[n])
     return result, probed  # type: ignore[return-value]
