@@ -62,6 +62,12 @@ _RANDRANGE_IS_GETRANDBITS = getattr(random.Random, "_randbelow", None) is getatt
     random.Random, "_randbelow_with_getrandbits", object())
 
 
+# The loops written out for one, two, three and four counters (below, in ``call_time_runs``);
+# tests/forecasting/test_estimate_paths.py turns them off: they must give exactly the numbers
+# of the general loops.
+_SPECIALISED = True
+
+
 @dataclass
 class CounterState:
     """A counter as the engine sees it. Times are minutes on one clock (any origin)."""
@@ -266,6 +272,7 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
     size, pools, pool_of = sampler.size, sampler.pools, sampler._pool
     bits, getrandbits = size.bit_length(), rng.getrandbits
     inline_draws = _RANDRANGE_IS_GETRANDBITS and runs <= sampler.runs
+    fast = _SPECIALISED
     for ticket in queue:
         while pending and pending[0].key < ticket.key:
             probe_out.append(probe(pending.popleft()))
@@ -282,7 +289,7 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
             out.append(None)
             continue
         # waits: each run's wait (its start − now, taken as the start is chosen), then sorted.
-        if len(eligible) == 1:  # one counter: no choice to make
+        if fast and len(eligible) == 1:  # one counter: no choice to make
             i = eligible[0]
             starts, pace = ready[i], paces[i]
             free[i] = ends = [t + d * pace for t, d in zip(starts, service, strict=True)]
@@ -292,7 +299,7 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
             else:
                 ready[i] = ends
             waits = [t - now for t in starts]
-        elif len(eligible) == 2 and (pauses[eligible[0]] or pauses[eligible[1]]):  # a pair, through ready[]
+        elif fast and len(eligible) == 2 and (pauses[eligible[0]] or pauses[eligible[1]]):  # a pair, via ready[]
             i, j = eligible
             a, b, fa, fb, pa, pb = ready[i], ready[j], free[i], free[j], paces[i], paces[j]
             (lo_a, hi_a), (lo_b, hi_b) = spans[i], spans[j]
@@ -321,7 +328,7 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
                 free[i][r] = t = start + service[r] * paces[i]
                 lo, hi = spans[i]
                 cols[k][r] = t if t < lo or t >= hi else start_at(i, t)
-        elif len(eligible) == 2:  # the usual shared pair (b's when strictly earlier: the rule's order)
+        elif fast and len(eligible) == 2:  # the usual shared pair (b's when strictly earlier: the rule's order)
             i, j = eligible
             a, b, pa, pb = free[i], free[j], paces[i], paces[j]
             waits = []
@@ -333,7 +340,7 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
                 else:
                     waits.append(x - now)
                     a[r] = x + service[r] * pa
-        elif len(eligible) == 3:  # the same, written out: the first of equals is the first counter
+        elif fast and len(eligible) == 3:  # the same, written out: the first of equals is the first counter
             c0, c1, c2 = (free[i] for i in eligible)
             p0, p1, p2 = (paces[i] for i in eligible)
             waits = []
@@ -347,7 +354,7 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
                     best, start, p = c2, t, p2
                 waits.append(start - now)
                 best[r] = start + service[r] * p
-        elif len(eligible) == 4:
+        elif fast and len(eligible) == 4:
             c0, c1, c2, c3 = (free[i] for i in eligible)
             p0, p1, p2, p3 = (paces[i] for i in eligible)
             waits = []
