@@ -273,6 +273,7 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
     bits, getrandbits = size.bit_length(), rng.getrandbits
     inline_draws = _RANDRANGE_IS_GETRANDBITS and runs <= sampler.runs
     fast = _SPECIALISED
+    paused_of = {category: any(pauses[i] for i in eligible) for category, eligible in by_category.items()}
     for ticket in queue:
         while pending and pending[0].key < ticket.key:
             probe_out.append(probe(pending.popleft()))
@@ -299,7 +300,7 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
             else:
                 ready[i] = ends
             waits = [t - now for t in starts]
-        elif fast and len(eligible) == 2 and (pauses[eligible[0]] or pauses[eligible[1]]):  # a pair, via ready[]
+        elif fast and len(eligible) == 2 and paused_of[category]:  # a pair, through ready[]
             i, j = eligible
             a, b, fa, fb, pa, pb = ready[i], ready[j], free[i], free[j], paces[i], paces[j]
             (lo_a, hi_a), (lo_b, hi_b) = spans[i], spans[j]
@@ -314,7 +315,7 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
                     waits.append(x - now)
                     fa[r] = t = x + service[r] * pa
                     a[r] = t if t < lo_a or t >= hi_a else start_at(i, t)
-        elif any(pauses[i] for i in eligible):  # through ready[], recomputed where free[] changes
+        elif paused_of[category]:  # through ready[], recomputed where free[] changes
             cols = [ready[i] for i in eligible]
             others = range(1, len(cols))
             waits = []
@@ -341,8 +342,8 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
                     waits.append(x - now)
                     a[r] = x + service[r] * pa
         elif fast and len(eligible) == 3:  # the same, written out: the first of equals is the first counter
-            c0, c1, c2 = (free[i] for i in eligible)
-            p0, p1, p2 = (paces[i] for i in eligible)
+            i0, i1, i2 = eligible
+            c0, c1, c2, p0, p1, p2 = free[i0], free[i1], free[i2], paces[i0], paces[i1], paces[i2]
             waits = []
             for r in range(runs):
                 best, start, p = c0, c0[r], p0
@@ -355,8 +356,9 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
                 waits.append(start - now)
                 best[r] = start + service[r] * p
         elif fast and len(eligible) == 4:
-            c0, c1, c2, c3 = (free[i] for i in eligible)
-            p0, p1, p2, p3 = (paces[i] for i in eligible)
+            i0, i1, i2, i3 = eligible
+            c0, c1, c2, c3 = free[i0], free[i1], free[i2], free[i3]
+            p0, p1, p2, p3 = paces[i0], paces[i1], paces[i2], paces[i3]
             waits = []
             for r in range(runs):
                 best, start, p = c0, c0[r], p0
