@@ -25,6 +25,8 @@ from collections import Counter as Tally
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
+from django.db.models import Count
+
 from madoguchi.core.timeutil import JST, business_date, now
 from madoguchi.queueing import estimates, rules
 from madoguchi.queueing.models import (
@@ -48,6 +50,7 @@ from .estimate import (
     History,
     WaitingTicket,
     estimate_office,
+    rota_today,
 )
 from .models import (
     HourForecast,
@@ -64,6 +67,8 @@ SERVICE_SAMPLES = HISTORY_SIZE
 # docs/benchmarks.md: the cost of one estimate of 200 waiting tickets).
 SCREEN_RUNS = 40
 MAX_PAUSE = dt.timedelta(hours=3)
+FAST_LANE_WINDOW = dt.timedelta(minutes=60)  # as the backtest's replay: the last hour's fast-lane tickets
+HOLD_DAYS = 7  # the share of calls that ended in a hold, over the office's last week
 
 
 def _minutes(at: dt.datetime) -> float:
@@ -126,6 +131,10 @@ def _estimates(office_id: int, *, at: dt.datetime, runs: int,
                                                     kind__in=[CounterEventKind.OPENED, CounterEventKind.PAUSED])
                         .order_by("at", "id").values_list("counter_id", "kind", "at"))
     last_paused = {c: a for c, kind, a in today_events if kind == CounterEventKind.PAUSED}
+    paused_at: dict[int, list[float]] = defaultdict(list)  # the pauses taken today
+    for c, kind, a in today_events:
+        if kind == CounterEventKind.PAUSED:
+            paused_at[c].append(_minutes(a))
     last_day = (CounterEvent.objects.filter(office_id=office_id, business_date__lt=today)
                 .order_by("-business_date").values_list("business_date", flat=True).first())
     rota: dict[int, list] = {}
@@ -143,9 +152,28 @@ def _estimates(office_id: int, *, at: dt.datetime, runs: int,
             busy_category=category_id if is_open and called_at else None,
             busy_since=_minutes(called_at) if called_at else None,
             paused_since=_minutes(last_paused[pk]) if not is_open and pk in last_paused else None,
-            planned_pauses=tuple(rota.get(pk, ()))))
+            planned_pauses=rota_today(rota.get(pk, ()), paused_at.get(pk, ())),
+            paused_today=pk in paused_at))
     history = History(calibrated=_calibration(office_id))
     priors = {pk: prior for pk, _fast, prior in categories}
+    calls: dict[int, dict[str, int]] = defaultdict(dict)
+    for category_id, kind, n in (TicketEvent.objects.filter(
+            office_id=office_id, business_date__gte=today - dt.timedelta(days=HOLD_DAYS),
+            kind__in=[EventKind.CALLED, EventKind.HELD])
+            .values_list("category_id", "kind").annotate(n=Count("id")).order_by()):
+        calls[category_id][kind] = n
+    for category_id, counts in calls.items():
+        called, held = counts.get(EventKind.CALLED, 0), counts.get(EventKind.HELD, 0)
+        if called:  # the same share of holds over at most the engine's window of calls
+            n = min(called, HISTORY_SIZE)
+            k = round(n * min(held, called) / called)
+            for i in range(n):
+                history.add_call(category_id, held=i < k)
+    fast = [pk for pk, is_fast, _prior in categories if is_fast]
+    fast_issued = dict(Ticket.objects.filter(office_id=office_id, business_date=today, category_id__in=fast,
+                                             issued_at__gt=at - FAST_LANE_WINDOW, issued_at__lte=at)
+                       .values_list("category_id").annotate(n=Count("id")).order_by()) if fast else {}
+    fast_lane_rates = {pk: fast_issued.get(pk, 0) / (FAST_LANE_WINDOW.total_seconds() / 60) for pk in fast}
     for category_id in priors:
         rows = list(Ticket.objects.filter(category_id=category_id, state=TicketState.DONE,
                                           service_seconds__isnull=False)
@@ -162,7 +190,7 @@ def _estimates(office_id: int, *, at: dt.datetime, runs: int,
               if new_tickets else [])
     tickets, probed = estimate_office(now=_minutes(at), queue=queue, counters=counters, history=history,
                                       priors={k: float(v) for k, v in priors.items()}, runs=runs,
-                                      probes=probes)
+                                      probes=probes, fast_lane_rates=fast_lane_rates)
     return ({row[0]: e for row, e in zip(waiting, tickets, strict=True)},
             {probe.category: e for probe, e in zip(probes, probed, strict=True)})
 
