@@ -40,7 +40,7 @@ import bisect
 import math
 import random
 import statistics
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -99,6 +99,8 @@ class History:
     """Recent service times per category, pause lengths, and the calibration's PIT values."""
 
     service: dict[str, deque] = field(default_factory=lambda: defaultdict(lambda: deque(maxlen=HISTORY_SIZE)))
+    # per category, the counter of each of those services (None: not known)
+    served_by: dict[str, deque] = field(default_factory=lambda: defaultdict(lambda: deque(maxlen=HISTORY_SIZE)))
     pauses: deque = field(default_factory=lambda: deque(maxlen=50))
     # per counter, its services' minutes over their category's mean at the time: the clerk's pace
     pace: dict[str, deque] = field(default_factory=lambda: defaultdict(lambda: deque(maxlen=100)))
@@ -118,6 +120,18 @@ class History:
             if mean > 0:
                 self.pace[counter].append(minutes / mean)
         samples.append(minutes)
+        self.served_by[category].append(counter)
+
+    def usual_pace(self, category: str) -> float:
+        """The mean pace of the clerks behind the category's service times (each counter as
+        often as it served it): those times already carry it, so a counter's own pace is taken
+        against it — a category only one counter serves takes its times as they are."""
+        if len(self.service.get(category, ())) < MIN_HISTORY:
+            return 1.0  # the prior: the standard time, no clerk's
+        times = Counter(self.served_by.get(category, ()))
+        times.pop(None, None)
+        n = sum(times.values())
+        return sum(self.pace_of(c) * k for c, k in times.items()) / n if n else 1.0
 
     def add_call(self, category: str, *, held: bool) -> None:
         """A call of the category ended (served, not there, transferred or held)."""
@@ -267,10 +281,13 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
     counters = list(counters)
     pause = history.pause_minutes()
     free = []  # per counter, the minute it is free in each run
+    usual: dict[str, float] = {}
     for c in counters:
         if c.is_open and c.busy_category is not None:
             elapsed = max(now - (c.busy_since if c.busy_since is not None else now), 0.0)
-            pace = history.pace_of(c.id)
+            if c.busy_category not in usual:
+                usual[c.busy_category] = history.usual_pace(c.busy_category)
+            pace = history.pace_of(c.id) / usual[c.busy_category]
             free.append([now + r * pace for r in sampler.remaining(c.busy_category, elapsed / pace, runs)])
         elif c.is_open:
             free.append([now] * runs)
@@ -331,7 +348,9 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
         service = sampler.draws(ticket.category, runs)  # drawn even if unused: runs stay aligned
         paces = paces_of.get(ticket.category)
         if paces is None:  # a ticket held later comes back for another service before the ones behind it
-            more = 1 + history.returns(ticket.category)
+            if ticket.category not in usual:
+                usual[ticket.category] = history.usual_pace(ticket.category)
+            more = (1 + history.returns(ticket.category)) / usual[ticket.category]
             paces = paces_of[ticket.category] = [
                 p * more for p in (fast_paces if ticket.category in fast_lane_rates else other_paces)]
         if not eligible:
