@@ -229,3 +229,20 @@ def test_new_fast_lane_tickets_take_the_shared_counter_from_the_others():
     assert calm[-1].p50 == pytest.approx(6 + 3 * 12.0)
     assert busy[-1].p50 == pytest.approx(6 + 3 * 12.0 * 4 / 3)
     assert busy[0].p50 == calm[0].p50 == 0
+
+
+def test_the_pace_of_the_only_clerk_of_a_category_is_not_counted_twice():
+    """Counter 1 is slower than counter 2 at moving; certificates are its alone, and their 10
+    minutes already are its pace: two people ahead wait 20 minutes, not 20 × its pace."""
+    h = History()
+    for _ in range(40):
+        h.add_service("moving", 20.0, counter="1")
+        h.add_service("moving", 10.0, counter="2")
+    for _ in range(40):
+        h.add_service("certs", 10.0, counter="1")
+    assert h.pace_of("1") > 1.1
+    q = [WaitingTicket((True, i, i), "certs") for i in range(3)]
+    alone = [CounterState("1", frozenset({"certs", "moving"})), CounterState("2", frozenset({"moving"}))]
+    waits = estimate_queue(now=0.0, queue=q, counters=alone, history=h, priors={"certs": 10.0, "moving": 15.0},
+                           runs=20)
+    assert waits[-1].p50 == pytest.approx(20.0)
