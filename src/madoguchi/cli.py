@@ -249,33 +249,39 @@ def _demo_history(offices, *, days: int) -> threading.Thread | None:
     import subprocess
     import time
 
+    from madoguchi.forecasting import refits
     from madoguchi.forecasting.demo_history import history_line, seed_history, stale_offices
 
     first, rest = offices[0], offices[1:]
     line = history_line([seed_history(first, days=days)], days=days)
     if line:
         print(line, flush=True)
-    if not stale_offices(offices):
+    stale = [office.code for office in stale_offices(offices)]
+    if not stale:
         return None
+    refits.started(stale)  # the 混雑予想 page says 「計算しています」 meanwhile, not 「まだありません」
 
     def background():
         started = time.perf_counter()
         codes = []
-        for office in (*rest, first):  # the rest's history, then every stale forecast
-            process = subprocess.Popen(
-                [sys.executable, "-m", "madoguchi", "manage", "demo_history", "--office", office.code,
-                 "--days", str(days), "--refit"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            atexit.register(lambda p=process: p.poll() is None and p.terminate())
-            out, err = process.communicate()
-            if process.returncode != 0:
-                print(f"模擬履歴・混雑予想の計算に失敗しました（{office.code}）: {err.strip()[-500:]}",
-                      file=sys.stderr, flush=True)
-                return
-            if "混雑予想を計算しました" in out:
-                codes.append(office.code)
-        if codes:
-            print(f"混雑予想を計算しました（{', '.join(codes)}: 8週間分, {time.perf_counter() - started:.1f}秒）"
-                  " / congestion forecast refitted", flush=True)
+        try:
+            for office in (*rest, first):  # the rest's history, then every stale forecast
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "madoguchi", "manage", "demo_history", "--office", office.code,
+                     "--days", str(days), "--refit"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                atexit.register(lambda p=process: p.poll() is None and p.terminate())
+                out, err = process.communicate()
+                if process.returncode != 0:
+                    print(f"模擬履歴・混雑予想の計算に失敗しました（{office.code}）: {err.strip()[-500:]}",
+                          file=sys.stderr, flush=True)
+                    return
+                if "混雑予想を計算しました" in out:
+                    codes.append(office.code)
+            if codes:
+                print(f"混雑予想を計算しました（{', '.join(codes)}: 8週間分, {time.perf_counter() - started:.1f}秒）"
+                      " / congestion forecast refitted", flush=True)
+        finally:  # after the line: a page that still said 「計算しています」 was read before it
+            refits.finished(stale)
 
     thread = threading.Thread(target=background, name="demo-history", daemon=True)
     thread.start()

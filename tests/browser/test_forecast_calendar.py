@@ -99,6 +99,15 @@ def test_the_calendar_on_a_phone_tap_a_day_see_its_hours(new_page, artifacts):
     closed = page.locator("table.fc-month td", has_text="閉庁").filter(
         has=page.locator(f'xpath=./span[@class="fc-num" and text()="{saturday.day}"]'))
     expect(closed.first).to_be_visible()
+    # Readable without colour: every day with a forecast shows its level's mark, the legend
+    # each mark with its words, in the shared level colours (css/levels.css).
+    marks = page.locator("table.fc-month td a .level-mark").all_inner_texts()
+    assert len(marks) > 20 and set(marks) <= set("◎○△▲✕"), marks
+    expect(page.locator(".level-legend .level-chip")).to_have_text(
+        ["◎ 空いている", "○ やや空いている", "△ 普通", "▲ やや混雑", "✕ 大変混雑", "— 閉庁"])
+    tint = page.locator("table.fc-month td.lv1, table.fc-month td.lv2, table.fc-month td.lv3").first
+    assert tint.evaluate("e => getComputedStyle(e).backgroundColor") in (
+        "rgb(217, 242, 225)", "rgb(235, 245, 207)", "rgb(255, 240, 179)")
     shot(page, artifacts, "forecast-360-ja")
     assert_accessible(page, "the 混雑予想 calendar (ja, 360 px)")
 
@@ -107,8 +116,9 @@ def test_the_calendar_in_english(new_page, artifacts):
     page = new_page(viewport=PHONE, device_scale_factor=2, locale="en-US", has_touch=True)
     page.goto("/o/center/forecast/?lang=en")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Crowd forecast")
-    expect(page.locator(".fc-legend")).to_contain_text("Quiet")
-    expect(page.locator(".fc-legend")).to_contain_text("Closed")
+    legend = page.locator(".level-legend")  # the same legend as the places' pages
+    expect(legend).to_contain_text("◎ Quiet")
+    expect(legend).to_contain_text("— Closed")
     today = dt.datetime.now(JST).date()
     expect(page.locator("table.fc-month caption").first).to_have_text(today.strftime("%B %Y"))
     day = next_weekday(today + dt.timedelta(days=7))

@@ -63,7 +63,8 @@ def test_kiosk_ticket_appears_live_on_display_and_public_board(new_page, demo_ur
     expect(card).to_be_visible()
     number = int(kiosk.locator("[data-ticket-number]").inner_text())
     assert before["range"][0] <= number <= before["range"][1]
-    expect(card).to_contain_text("あなたの前に 0人 お待ちです")
+    expect(card).to_contain_text("次はあなたの番です")  # nobody ahead (not 「あなたの前に 0人」)
+    expect(card.locator(".wait")).not_to_contain_text("約0分")
     expect(card).to_contain_text("発券時刻")
     expect(card.locator(".qr svg")).to_be_visible()
     kiosk.wait_for_function("() => window.__printed === 1")  # the kiosk prints the ticket
@@ -83,7 +84,7 @@ def test_kiosk_ticket_appears_live_on_display_and_public_board(new_page, demo_ur
     phone = new_page(viewport=PHONE)
     phone.goto(status_url)
     expect(phone.locator(".number")).to_have_text(str(number))
-    expect(phone.locator("[data-ticket-state]")).to_contain_text("あなたの前に 0人")
+    expect(phone.locator("[data-ticket-state]")).to_contain_text("次はあなたの番です")
     shot(phone, artifacts, "ticket-status-phone")
 
     # Tapping the printed address on the kiosk does not take the kiosk away from its menu.

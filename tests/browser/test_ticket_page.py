@@ -70,11 +70,15 @@ def test_the_page_counts_down_and_shows_the_call_without_reload(new_page, demo_u
 
     clerk = new_page(viewport={"width": 1366, "height": 900})
     dialogs = open_counter(clerk, demo_url, counter["id"])
-    for ahead in range(ahead_at_start - 1, -1, -1):
+    for ahead in range(ahead_at_start - 1, 0, -1):
         call_next_with_keyboard(clerk, dialogs)
         expect(state).to_contain_text(f"あなたの前に {ahead}人")
         assert_not_reloaded(phone)
-    expect(state).to_contain_text("まもなくお呼びします")
+    call_next_with_keyboard(clerk, dialogs)
+    expect(state).to_contain_text("次はあなたの番です")  # not 「あなたの前に 0人」
+    expect(state).to_contain_text("窓口の近くでお待ちください。")
+    expect(state).not_to_contain_text("約0分")
+    assert_not_reloaded(phone)
     shot(phone, artifacts, "ticket-page-next-360")
 
     call_next_with_keyboard(clerk, dialogs)

@@ -1,7 +1,8 @@
 """The honest wait on the citizen's phone (issue 12): the ticket page shows the estimate's P50 and
 P80 — 「待ち時間の目安 約N分（遅くともM分）」 — and both fall, without a reload, as the counter
-calls the people ahead; the board beside it shows the P50 of a ticket issued now. On a 360 px
-phone and on a desktop window (screenshots in the artifacts, looked at)."""
+calls the people ahead; the board beside it shows the P50 of a ticket issued now. Next in line
+it says 「次はあなたの番です」, and once the counter is free 「まもなく呼ばれます」, never 「約0分」.
+On a 360 px phone and on a desktop window (screenshots in the artifacts, looked at)."""
 
 import re
 
@@ -70,3 +71,15 @@ def test_the_ticket_page_shows_p50_and_p80_and_both_fall(new_page, demo_url, art
     assert [s[0] for s in seen] == [ahead, ahead - 1, ahead - 2, ahead - 3]
     for before, after in zip(seen, seen[1:], strict=False):
         assert after[1] < before[1] and after[2] < before[2], seen  # P50 and P80 both fall
+
+    # Next in line, the counter still busy: "You are next", with the wait of that visitor.
+    state = phone.locator("[data-ticket-state]")
+    for left in range(seen[-1][0] - 1, -1, -1):
+        assert counter_action(demo_url, counter["id"], "call-next").status_code == 200
+        expect(state).to_contain_text(f"あなたの前に {left}人" if left else "次はあなたの番です")
+    # The clerk finishes and the counter is free: called any moment now, not 「約0分」.
+    assert counter_action(demo_url, counter["id"], "finish").status_code == 200
+    expect(state.locator(".wait")).to_have_text(re.compile(r"^まもなく呼ばれます(（遅くとも\d+分）)?$"))
+    expect(state).not_to_contain_text("約0分")
+    assert_not_reloaded(phone)
+    shot(phone, artifacts, f"{name}-next")

@@ -41,7 +41,7 @@ def test_the_month_calendar_and_the_day_of_today(center_forecast):
     assert "3月3日" in tuesday.group(2) and re.search(r"空いている|普通|混雑", tuesday.group(2))
     for closed in ("2026-03-11", "2026-03-20", "2026-03-28"):  # 点検, 春分の日, a Saturday
         assert cell(html, closed).group(3) == "閉庁"
-    assert "fc-l" in cell(html, "2026-03-29").group(1)  # 休日開庁: a forecast, a link
+    assert re.fullmatch(r"lv[1-5]", cell(html, "2026-03-29").group(1))  # 休日開庁: a forecast, a link
     assert '<span class="fc-mark">★</span>' in cell(html, "2026-03-29").group(2)  # marked in the calendar
     assert '<span class="fc-mark">★</span>' not in cell(html, "2026-03-03").group(2)
     assert "★</span> 休日開庁・特別開庁</li>" in html  # and in the legend
@@ -143,3 +143,25 @@ def test_an_office_open_around_the_clock_shows_its_busy_hours_not_the_night(offi
     assert cell(html, "2026-03-07").group(3) == "閉庁"  # a Saturday: nobody in its history
     assert cell(html, "2026-03-06").group(2)  # a Friday: a day with hours
     assert "休日開庁・特別開庁" not in html  # no such day: no such key in the legend
+
+
+def test_while_the_demos_refit_runs_the_page_says_it_is_computing_and_reloads(office, center_forecast):
+    """``madoguchi demo`` fits the forecasts in the background (cli._demo_history): for that
+    minute the page says 「計算しています」 and reloads itself every 30 s, instead of 「まだありません」;
+    only in that state, and an office with its forecast shows it even while others compute."""
+    from madoguchi.forecasting import refits
+
+    computing = "混雑予想を計算しています。"
+    refits.started(["demo", "center"])
+    try:
+        html = page("/o/demo/forecast/")
+        assert computing in html and '<meta http-equiv="refresh" content="30">' in html
+        assert "まだありません" not in html and "この日の予想はありません" not in html
+        english = page("/o/demo/forecast/?lang=en")
+        assert "The crowd forecast is being calculated." in english
+        center = page("/o/center/forecast/")  # its forecast is stored: shown, no reloading
+        assert computing not in center and 'http-equiv="refresh"' not in center
+    finally:
+        refits.finished(["demo", "center"])
+    html = page("/o/demo/forecast/")  # the refit ended without a forecast (failed): none, said so
+    assert "この庁舎の混雑予想はまだありません。" in html and computing not in html and 'http-equiv="refresh"' not in html

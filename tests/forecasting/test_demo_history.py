@@ -196,6 +196,12 @@ def test_the_demo_starts_with_history_and_a_forecast(tmp_path):
         assert "過去21日分の模擬履歴を生成しました（整理券 " in log
         board = httpx.get(f"{server.url}/api/v1/offices/center/board").json()
         assert all(r["waiting"] == 0 and r["last_called"] is None for r in board["rows"])
+        # The demo office is refitted last: meanwhile its 混雑予想 page says it is being computed
+        # (and reloads itself), never that there is none.
+        early = httpx.get(f"{server.url}/o/demo/forecast/").text
+        assert "まだありません" not in early
+        if "混雑予想を計算しています。" in early:  # (else its forecast was stored already)
+            assert '<meta http-equiv="refresh" content="30">' in early
 
         def forecast():
             body = httpx.get(f"{server.url}/api/v1/offices/center/forecast").json()
@@ -203,3 +209,5 @@ def test_the_demo_starts_with_history_and_a_forecast(tmp_path):
 
         assert len(wait_until(forecast, timeout=180, interval=1)) == 56 * 24 * 4
         wait_until(lambda: "混雑予想を計算しました（" in server.log_path.read_text(encoding="utf-8"), timeout=30)
+        late = httpx.get(f"{server.url}/o/demo/forecast/").text
+        assert "計算しています" not in late and "まだありません" not in late and 'http-equiv="refresh"' not in late

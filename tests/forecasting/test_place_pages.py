@@ -6,12 +6,14 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from madoguchi.core import permissions
 from madoguchi.core.actors import SYSTEM
 from madoguchi.core.timeutil import JST
 from madoguchi.forecasting import services
 from madoguchi.forecasting.demo import DEMO_PLACE, seed_demo_place
+from madoguchi.forecasting.levels import LEVEL_WORDS, MARKS
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2025, 6, 18, 10, 30, tzinfo=JST)  # a Wednesday morning
@@ -45,10 +47,12 @@ def test_the_place_page_in_every_language(demo_place, lang):
     assert quiet in body and busy in body
     # today's outlook: the eight opening hours 9:00–16:00, each with a level class and its words
     outlook = body[body.index('id="outlook"'):body.index('class="level-legend"')]
-    hours = re.findall(r'<span class="hour-time">(\d+:\d\d)</span>.*?<span class="level-chip lv(\d)">([^<]+)</span>',
+    hours = re.findall(r'<span class="hour-time">(\d+:\d\d)</span>.*?<span class="level-chip lv(\d)">'
+                       r'<span class="level-mark" aria-hidden="true">(.)</span> <span class="level-word">([^<]+)</span>',
                        outlook)
-    assert [h for h, _lv, _w in hours] == [f"{h}:00" for h in range(9, 17)]
-    assert all(word.strip() for _h, _lv, word in hours)
+    assert [h for h, _lv, _m, _w in hours] == [f"{h}:00" for h in range(9, 17)]
+    with translation.override(lang):  # each hour's mark and words are its level's (forecasting/levels.py)
+        assert all((mark, word) == (MARKS[int(lv)], str(LEVEL_WORDS[int(lv)])) for _h, lv, mark, word in hours)
     assert 'class="hour now"' in outlook  # 10:30: the 10 o'clock hour is marked
     # the next weeks: 56 days, each a link to its hours
     assert body.count('<li class="day') == 56
@@ -134,11 +138,13 @@ def test_the_public_side_imports_refits_and_serves_its_places_itself(settings, t
     call_command("place_counts_import", "--place", "street", str(path))
     call_command("forecast_refit")
     body = Client().get("/api/v1/places/street/forecast", {"days": 7}).json()
-    hours = [h["hour"] for h in body["hours"]]
-    assert hours[0] == "2025-06-19T10:00:00+09:00"  # today, 18 June, is a Wednesday: closed
-    assert len(hours) == 6 * 8
+    hours = [h for h in body["hours"] if not h["closed"]]
+    assert hours[0]["hour"] == "2025-06-19T10:00:00+09:00"  # today, 18 June, is a Wednesday: closed
+    assert len(hours) == 6 * 8 and len(body["hours"]) == 7 * 8  # the closed day's hours at 0
+    assert body["days"][0] == {"date": "2025-06-18", "closed": True, "reason": "weekday",
+                               "reason_text": "定休日", "holiday": None}
     page = Client().get("/places/street/").content.decode()
-    assert "商店街・まちなみ" in page and "定休日: 水曜日" in page and "この日は休み" in page
+    assert "商店街・まちなみ" in page and "休館日: 水曜日" in page and "休館日（定休日）" in page
 
 
 def test_a_second_demo_start_on_the_same_day_keeps_the_place_as_it_is(demo_place):
@@ -154,10 +160,35 @@ def test_a_second_demo_start_on_the_same_day_keeps_the_place_as_it_is(demo_place
 
 
 @pytest.mark.parametrize("lang, name", [("ja", "祝日: 海の日"), ("en", "Holiday: Marine Day"),
-                                        ("ko", "공휴일: Marine Day")])
+                                        ("zh-hans", "节假日: 海之日"), ("ko", "공휴일: 바다의 날"),
+                                        ("vi", "Ngày lễ: Ngày của Biển"), ("pt-br", "Feriado: Dia do Mar")])
 def test_the_day_list_names_the_holiday(demo_place, lang, name):
-    """21 July 2025 (海の日) in the next weeks: named in Japanese on a Japanese page, else in
-    English (the holidays library has no Korean, Chinese, Vietnamese or Portuguese names)."""
+    """21 July 2025 (海の日) in the next weeks, named in the page's language: Japanese and English
+    from the holidays library, the others from our catalogue (the library has none for Japan)."""
     page = Client().get(f"/places/{DEMO_PLACE}/", {"lang": lang}).content.decode()
     day = page[page.index("?day=2025-07-21"):]
     assert name in day[:day.index("</li>")]
+
+
+def test_the_demo_garden_closes_on_mondays_and_over_the_year_end(demo_place):
+    """「月曜休館（祝日の場合は翌平日）」 and 12/29–1/1: its simulated gate counter reports zeros
+    then, and the page and the feed say 休館日."""
+    from madoguchi.forecasting import selectors
+
+    def day_total(day):
+        return sum(c for _h, c in selectors.place_hourly_counts(demo_place, first=day, last=day))
+
+    assert day_total(dt.date(2025, 6, 16)) == 0            # a Monday
+    assert day_total(dt.date(2025, 5, 5)) > 0              # こどもの日 (Monday): open
+    assert day_total(dt.date(2025, 5, 7)) == 0             # … closed the Wednesday (Tuesday 振替休日)
+    assert day_total(dt.date(2024, 12, 30)) == 0 and day_total(dt.date(2025, 1, 1)) == 0
+    assert day_total(dt.date(2025, 1, 2)) > 0
+    page = Client().get(f"/places/{DEMO_PLACE}/").content.decode()
+    assert "休館日: 月曜日 (祝日の場合は開館し、翌平日に休館), 年末年始 12/29–1/1" in page
+    monday = page[page.index("?day=2025-06-23"):]
+    assert "休館日（定休日）" in monday[:monday.index("</li>")]
+    body = Client().get(f"/api/v1/places/{DEMO_PLACE}/forecast").json()
+    reasons = {d["date"]: d["reason"] for d in body["days"] if d["closed"]}
+    assert reasons["2025-07-22"] == "holiday_moved" and "2025-07-21" not in reasons
+    assert list(reasons.values()).count("weekday") == 6  # the other Mondays (8/11 山の日 moves to 8/12)
+    assert reasons["2025-08-12"] == "holiday_moved"

@@ -180,8 +180,13 @@ def test_the_admin_site_saves_a_place_through_the_service(office):
     client.force_login(get_user_model().objects.get(username="admin"))
     answer = client.post("/admin/forecasting/place/add/", {
         "code": "museum", "name": "市立博物館", "name_en": "", "names": "{}", "kind": "museum",
-        "country": "jp", "time_zone": "Asia/Tokyo", "closed_weekdays": "[0]", "is_public": "on"})
+        "country": "jp", "time_zone": "Asia/Tokyo", "closed_weekdays": "[0]", "is_public": "on",
+        "closed_weekday_holiday": "next_weekday", "year_end_from": "12/29", "year_end_until": "1/3",
+        "closed_dates": '["2026-02-10"]'})
     assert answer.status_code == 302
-    assert Place.objects.get(code="museum").country == "JP"  # normalised by place_save
+    museum = Place.objects.get(code="museum")
+    assert museum.country == "JP"  # normalised by place_save
+    assert (museum.closed_weekday_holiday, museum.year_end_from, museum.year_end_until, museum.closed_dates) == (
+        "next_weekday", "12-29", "01-03", ["2026-02-10"])
     assert AuditLog.objects.filter(action="place_created", target="place:museum", actor="admin").exists()
     assert client.get("/admin/forecasting/placecount/").status_code == 200

@@ -27,18 +27,21 @@ CITIZEN_FILES = (
     "reservations/citizen_views.py", "reservations/kiosk_views.py", "reservations/mail.py",
     "reservations/calendar_file.py", "reservations/templates/reservations/book_",
     "reservations/templates/reservations/reservation", "reservations/templates/reservations/_kiosk_",
-    # 混雑予想: the office calendar page, the places' pages (the level words live in forecasting/api.py)
+    # 混雑予想: the office calendar page, the places' pages (the level words live in forecasting/levels.py)
     "forecasting/templates/forecasting/office_forecast", "forecasting/templates/forecasting/_day",
-    "forecasting/office_views.py", "forecasting/api.py",
-    "forecasting/templates/forecasting/place", "forecasting/templates/forecasting/_levels", "forecasting/views.py",
+    "forecasting/office_views.py", "forecasting/api.py", "forecasting/levels.py",
+    "forecasting/templates/forecasting/place", "forecasting/templates/forecasting/_level", "forecasting/views.py",
+    "forecasting/closing.py", "forecasting/holiday_names.py",  # 休館日 reasons, Japan's holiday names
 )
 # Citizen-facing strings that live in mixed files.
 CITIZEN_MSGIDS = {
     "この端末は発券機として登録されていません。職員にお声がけください。",
     "この手続きは現在発券していません。職員にお声がけください。",
     "本日はこの手続きの番号札の発行を終了しました。職員にお声がけください。",
-    # the five forecast levels (forecasting/api.py), shown on the places' pages
+    # the five forecast levels (forecasting/levels.py), shown on the places' pages
     "空いている", "やや空いている", "普通", "やや混雑", "大変混雑",
+    # a place's closed weekday on a holiday (forecasting/models.py), shown on the places' pages
+    "祝日でも休館", "祝日の場合は開館", "祝日の場合は開館し、翌平日に休館",
 }
 
 

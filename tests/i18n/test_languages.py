@@ -92,7 +92,7 @@ def test_choice_is_remembered_and_carried_by_the_live_fragment(client, ticket):
     again = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
     assert html_lang(again) == "ko"
     fragment = client.get(path, {"fragment": "state"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "앞에" in fragment and "전입·전출" in fragment
+    assert "다음 차례입니다" in fragment and "전입·전출" in fragment  # nobody ahead: "You are next"
 
 
 def test_switcher_links_every_language_named_in_itself(client, ticket):

@@ -75,7 +75,9 @@ def test_the_kiosk_reads_the_code_and_shows_a_fast_lane_ticket(booking, clock):
 
     ticket = Ticket.objects.get(public_id=re.search(r'data-ticket-id="([^"]+)"', html).group(1))
     status = selectors.ticket_status(ticket)
-    assert f'data-wait-p50="{status["wait_minutes"]}"' in html and "待ち時間の目安 約" in html
+    assert f'data-wait-p50="{status["wait_minutes"]}"' in html
+    # First in the fast lane with a counter free: called any moment now, not 「約0分」.
+    assert status["wait_minutes"] == 0 and "まもなく呼ばれます" in html and "約0分" not in html
 
 
 def test_the_kiosk_says_plainly_when_too_late(booking, clock):

@@ -5,6 +5,9 @@ main dependency): a garden open 9:00–17:00 whose visitors follow the hour of t
 and an early-afternoon peak), weekends (×1.7), Japanese holidays (×2.2, Golden Week and the
 autumn leaves busier still), rainy days (random, ×0.5) and an evening light-up festival
 (行事の日, ×2.5) once a season; one light-up is in the next weeks, so the forecast shows it.
+Closed on Mondays — a holiday Monday opens and the next weekday closes instead (「月曜休館（祝日の場合は
+翌平日）」) — and over the year end (12/29–1/1); on those days its gate counter reports zeros, as a
+real one does, which the refit must not learn as quiet days.
 """
 
 from __future__ import annotations
@@ -19,12 +22,19 @@ from madoguchi.core.actors import SYSTEM
 
 from . import selectors
 from .calendar_model import holiday_calendar
+from .closing import ClosingRules
 from .models import Place, PlaceHourForecast
 from .services import place_counts_import, place_event_days_import, place_forecast_refit, place_save
 
 DEMO_PLACE = "demo-garden"
 SEED = 20261128
 DAYS = 365
+CLOSED_WEEKDAYS = [0]
+ON_HOLIDAY = "next_weekday"
+YEAR_END = ("12-29", "01-01")
+DEMO_RULES = ClosingRules(weekdays=frozenset(CLOSED_WEEKDAYS), on_holiday=ON_HOLIDAY,
+                          year_end=((12, 29), (1, 1)))
+"""The garden's closing rules as the pages read them (a test on the real date asks which days)."""
 HOURLY_SHAPE = {9: 0.55, 10: 0.9, 11: 1.15, 12: 0.95, 13: 1.1, 14: 1.2, 15: 1.0, 16: 0.6}
 """Share of a day's visitors per opening hour (×8 on average)."""
 
@@ -44,9 +54,10 @@ def _event_days(today: dt.date) -> list[tuple[dt.date, str]]:
     return sorted(days)
 
 
-def simulated_counts(today: dt.date, events: set[dt.date], days: int = DAYS,
-                     seed: int = SEED) -> list[tuple[dt.datetime, int]]:
-    """(hour, count) for the open hours of the ``days`` days before ``today`` (Japan time)."""
+def simulated_counts(today: dt.date, events: set[dt.date], days: int = DAYS, seed: int = SEED,
+                     closed: ClosingRules | None = None) -> list[tuple[dt.datetime, int]]:
+    """(hour, count) for the opening hours of the ``days`` days before ``today`` (Japan time);
+    0 on the days ``closed`` closes."""
     rng = random.Random(seed)
     is_holiday = holiday_calendar("JP")
     tz = ZoneInfo("Asia/Tokyo")
@@ -66,6 +77,9 @@ def simulated_counts(today: dt.date, events: set[dt.date], days: int = DAYS,
             mean *= 0.5   # a rainy day
         if day in events:
             mean *= 2.5
+        if closed and closed.reason(day):
+            out.extend((dt.datetime(day.year, day.month, day.day, hour, tzinfo=tz), 0) for hour in HOURLY_SHAPE)
+            continue
         for hour, share in HOURLY_SHAPE.items():
             lam = mean * share
             # Poisson by normal approximation (lam is large): plausible noise, fast.
@@ -86,11 +100,12 @@ def seed_demo_place(*, refit: bool = True) -> Place:
                        names={"zh-hans": "绿庭园（演示）", "ko": "미도리 정원(데모)",
                               "vi": "Vườn Midori (demo)", "pt-br": "Jardim Midori (demo)"},
                        kind="garden", country="JP", time_zone="Asia/Tokyo",
-                       opens_at=dt.time(9), closes_at=dt.time(17))
+                       opens_at=dt.time(9), closes_at=dt.time(17), closed_weekdays=CLOSED_WEEKDAYS,
+                       closed_weekday_holiday=ON_HOLIDAY, year_end=YEAR_END)
     events = _event_days(today)
     place_event_days_import(actor=SYSTEM, place=place, data=(
         "date,name\n" + "".join(f"{day},{name}\n" for day, name in events)).encode())
-    rows = simulated_counts(today, {day for day, _ in events})
+    rows = simulated_counts(today, {day for day, _ in events}, closed=ClosingRules.of(place))
     place_counts_import(actor=SYSTEM, place=place, source="demo (simulated)", data=(
         "hour,count\n" + "".join(f"{hour.isoformat()},{count}\n" for hour, count in rows)).encode())
     if refit:

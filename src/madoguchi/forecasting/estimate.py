@@ -149,6 +149,12 @@ class History:
         ratios = self.pace.get(counter, ())
         return (sum(ratios) + PACE_PRIOR) / (len(ratios) + PACE_PRIOR)
 
+    def pace_against(self, counter: str, usual: float) -> float:
+        """The counter's pace against ``usual`` (``usual_pace`` of a category), shrunk towards 1
+        with few services: a counter with none is as usual."""
+        ratios = self.pace.get(counter, ())
+        return (sum(ratios) / usual + PACE_PRIOR) / (len(ratios) + PACE_PRIOR)
+
     def add_pause(self, minutes: float) -> None:
         if 0 < minutes <= 180:
             self.pauses.append(minutes)
@@ -190,26 +196,28 @@ class _Sampler:
         self.history, self.priors, self.rng = history, priors, rng
         self.seed, self.runs, self.size = seed, runs, max(POOL * runs, 64)
         self.cache: dict[str, tuple] = {}
+        self.mix: dict[str, tuple[float, float, float]] = {}
         self.pools: dict[str, list[float]] = {}
 
     def _source(self, category):
-        """``(kind, source, mean)``: ``("history", sorted service times, mean)`` — the times scaled
-        so that their mean is shrunk towards the category's prior (which weighs
-        ``PRIOR_WEIGHT`` services: a handful of long services early in a log, or a clerk's bad
-        hour, moves the mean less) — or ``("prior", (mu, sigma) of a log-normal, mean)``."""
+        """``(kind, source, mean)``: ``("history", sorted service times, mean)`` or ``("prior",
+        (mu, sigma) of a log-normal, mean)``. With history, the draws mix in the prior as
+        ``PRIOR_WEIGHT`` services' worth (``self.mix``: its share and log-normal): a handful of
+        long services early in a log, or a clerk's bad hour, moves the estimate less, and one
+        more long service only adds to the long ones."""
         if category not in self.cache:
             samples = sorted(self.history.service.get(category, ()))
+            prior = float(self.priors.get(category) or 0.0)
+            sigma = math.sqrt(math.log(1 + PRIOR_CV ** 2))
             if len(samples) >= MIN_HISTORY:
                 mean = statistics.fmean(samples)
-                prior = float(self.priors.get(category) or 0.0)
-                if prior > 0 and mean > 0:
-                    shrunk = (len(samples) * mean + PRIOR_WEIGHT * prior) / (len(samples) + PRIOR_WEIGHT)
-                    samples = [x * (shrunk / mean) for x in samples]
-                    mean = shrunk
+                if prior > 0:
+                    share = PRIOR_WEIGHT / (len(samples) + PRIOR_WEIGHT)
+                    self.mix[category] = (share, math.log(prior) - sigma * sigma / 2, sigma)
+                    mean = (1 - share) * mean + share * prior
                 self.cache[category] = ("history", samples, mean)
             else:
-                mean = float(self.priors.get(category, 5.0)) or 5.0
-                sigma = math.sqrt(math.log(1 + PRIOR_CV ** 2))
+                mean = prior or 5.0
                 self.cache[category] = ("prior", (math.log(mean) - sigma * sigma / 2, sigma), mean)
         return self.cache[category]
 
@@ -218,7 +226,11 @@ class _Sampler:
         if pool is None:
             kind, source, _ = self._source(category)
             rng = random.Random(f"{self.seed}:{category}")
-            if kind == "history":
+            if kind == "history" and category in self.mix:
+                share, mu, sigma = self.mix[category]
+                pool = [rng.lognormvariate(mu, sigma) if rng.random() < share else rng.choice(source)
+                        for _ in range(self.size)]
+            elif kind == "history":
                 pool = rng.choices(source, k=self.size)
             else:
                 mu, sigma = source
@@ -287,7 +299,7 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
             elapsed = max(now - (c.busy_since if c.busy_since is not None else now), 0.0)
             if c.busy_category not in usual:
                 usual[c.busy_category] = history.usual_pace(c.busy_category)
-            pace = history.pace_of(c.id) / usual[c.busy_category]
+            pace = history.pace_against(c.id, usual[c.busy_category])
             free.append([now + r * pace for r in sampler.remaining(c.busy_category, elapsed / pace, runs)])
         elif c.is_open:
             free.append([now] * runs)
@@ -350,9 +362,12 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
         if paces is None:  # a ticket held later comes back for another service before the ones behind it
             if ticket.category not in usual:
                 usual[ticket.category] = history.usual_pace(ticket.category)
-            more = (1 + history.returns(ticket.category)) / usual[ticket.category]
+            more = 1 + history.returns(ticket.category)
+            against = usual[ticket.category]
+            slower = fast_paces if ticket.category in fast_lane_rates else other_paces
             paces = paces_of[ticket.category] = [
-                p * more for p in (fast_paces if ticket.category in fast_lane_rates else other_paces)]
+                history.pace_against(c.id, against) * (slow / base) * more
+                for c, slow, base in zip(counters, slower, fast_paces, strict=True)]
         if not eligible:
             out.append(None)
             continue

@@ -65,6 +65,14 @@ class PlaceKind(models.TextChoices):
     OTHER = "other", _("その他")
 
 
+class HolidayOnClosedWeekday(models.TextChoices):
+    """What a closed weekday does when it is a public holiday of the place's country."""
+
+    CLOSED = "closed", _("祝日でも休館")
+    OPEN = "open", _("祝日の場合は開館")
+    NEXT_WEEKDAY = "next_weekday", _("祝日の場合は開館し、翌平日に休館")
+
+
 class Place(models.Model):
     """A tourist site (観光地) with counters of its own (people counters, Wi-Fi sensors).
 
@@ -88,6 +96,18 @@ class Place(models.Model):
     closed_weekdays = models.JSONField(
         _("定休日（曜日）"), default=list, blank=True,
         help_text=_("0=月曜 … 6=日曜 の一覧。例: [0]（月曜休館）"))
+    closed_weekday_holiday = models.CharField(
+        _("定休日が祝日のとき"), max_length=16, choices=HolidayOnClosedWeekday.choices,
+        default=HolidayOnClosedWeekday.CLOSED,
+        help_text=_("「月曜休館（祝日の場合は翌平日）」なら「祝日の場合は開館し、翌平日に休館」"))
+    year_end_from = models.CharField(
+        _("年末年始の休館（から）"), max_length=5, blank=True,
+        help_text=_("MM-DD。例: 12-29（空欄なら年末年始も開館）"))
+    year_end_until = models.CharField(
+        _("年末年始の休館（まで）"), max_length=5, blank=True, help_text=_("MM-DD。例: 01-03"))
+    closed_dates = models.JSONField(
+        _("臨時休館日"), default=list, blank=True,
+        help_text=_('日付（YYYY-MM-DD）の一覧。例: ["2026-02-10", "2026-02-11"]（展示替えなど）'))
     is_public = models.BooleanField(_("公開"), default=True, help_text=_("市民向けページと API に表示する"))
 
     class Meta:
@@ -147,7 +167,7 @@ class PlaceHourForecast(models.Model):
                               verbose_name=_("観光地"))
     hour = models.DateTimeField(_("時間帯の開始"))
     predicted = models.FloatField(_("予測人数"))
-    level = models.PositiveSmallIntegerField(_("混雑レベル (1–5)"))
+    level = models.PositiveSmallIntegerField(_("混雑レベル (1–5、0 は休館日)"))
     computed_at = models.DateTimeField(_("予測日時"))
 
     class Meta:

@@ -18,12 +18,10 @@ from madoguchi.core import i18n
 from madoguchi.core.timeutil import business_date
 from madoguchi.queueing import public_state
 
-from . import selectors
-from .api import OFFICE_LEVEL_WORDS
+from . import refits, selectors
+from .levels import legend
+from .levels import level as _level
 from .services import FORECAST_DAYS
-
-# Shown beside the colour on every day and hour: a level is never told by colour alone.
-LEVEL_SYMBOLS = {0: "—", 1: "◎", 2: "○", 3: "△", 4: "▲", 5: "✕"}
 
 # The calendar's column heads, Sunday first: one or two letters as printed calendars have them
 # (locale data like Django's formats; Django's own "D" is a whole word in Chinese, Korean and
@@ -48,12 +46,6 @@ def note_text(note: str | None) -> str:
     if note.startswith("祝日（"):  # 「祝日（元日）」: the holiday's name stays Japanese
         return _("祝日") + note[2:]
     return note
-
-
-def _level(level: int | None) -> dict | None:
-    if level is None:
-        return None
-    return {"value": level, "word": str(OFFICE_LEVEL_WORDS[level]), "symbol": LEVEL_SYMBOLS[level]}
 
 
 def _months(days: list[dict]) -> list[dict]:
@@ -101,13 +93,16 @@ def office_forecast_page(request, code):
     except ValueError:
         chosen = start
     selected = next((d for d in views if d["date"] == chosen), views[0])
+    has_forecast = any(d["level"] is not None for d in views)
     context = {
         "office": office, "category": category, "selected": selected, "start": start,
-        "has_forecast": any(d["level"] is not None for d in views),
+        "has_forecast": has_forecast,
+        # The demo's first minute: the refit runs in the background (forecasting/refits.py).
+        "computing": not has_forecast and refits.pending(code),
         "categories": [{"code": c, "name": i18n.category_name(names.get(c), c) if c else _("庁舎全体")}
                        for c in codes if not c or c in names],
         "months": _months(views),
-        "legend": [_level(level) for level in (1, 2, 3, 4, 5, 0)],
+        "legend": legend(closed=True),
         "has_special": any(d["special"] for d in views),
     }
     if request.GET.get("fragment") == "day":

@@ -7,7 +7,9 @@ and the stored forecasts the feed serves.
 counters (open, busy since the call, paused since their last 受付休止), the last
 ``SERVICE_SAMPLES`` services of each category (``service_seconds`` of finished tickets, any day,
 with the counter that served them for its pace), and the pauses of the last business day with
-counter events (the lunch rota). The P50 and P80 are read at the levels the office's nightly
+counter events (the lunch rota) — those two kept in the process between changes of the queue
+(``office_history.py``: the past read once a business day, today's services as they finish).
+The P50 and P80 are read at the levels the office's nightly
 calibration learned from its own log (``WaitCalibration``, ``services.wait_calibration_refit``),
 0.5 and 0.8 until then.
 
@@ -25,7 +27,7 @@ from collections import Counter as Tally
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count
+from django.db import connection
 
 from madoguchi.core.timeutil import JST, business_date, now
 from madoguchi.queueing import estimates, rules
@@ -42,12 +44,12 @@ from madoguchi.queueing.models import (
     TicketState,
 )
 
+from . import closing
 from .estimate import (
     HISTORY_SIZE,
     RUNS,
     CounterState,
     Estimate,
-    History,
     WaitingTicket,
     estimate_office,
     rota_today,
@@ -60,33 +62,19 @@ from .models import (
     PlaceHourForecast,
     WaitCalibration,
 )
+from .office_history import office_history
 
 SERVICE_SAMPLES = HISTORY_SIZE
 # The screens' runs: computed on every change of an office's queue, so a third of the backtest's
 # 120 (docs/estimates.md: the backtest at 40 runs scores within a few percent of 120;
 # docs/benchmarks.md: the cost of one estimate of 200 waiting tickets).
 SCREEN_RUNS = 40
-MAX_PAUSE = dt.timedelta(hours=3)
 FAST_LANE_WINDOW = dt.timedelta(minutes=60)  # as the backtest's replay: the last hour's fast-lane tickets
 HOLD_DAYS = 7  # the share of calls that ended in a hold, over the office's last week
 
 
 def _minutes(at: dt.datetime) -> float:
     return at.timestamp() / 60
-
-
-def _pauses(events) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
-    """Pause intervals per counter from its opened/paused events in time order."""
-    out: dict[int, list] = defaultdict(list)
-    since: dict[int, dt.datetime] = {}
-    for counter_id, kind, at in events:
-        if kind == CounterEventKind.PAUSED:
-            since[counter_id] = at
-        elif kind == CounterEventKind.OPENED and counter_id in since:
-            start = since.pop(counter_id)
-            if at - start <= MAX_PAUSE:
-                out[counter_id].append((start, at))
-    return out
 
 
 def wait_estimates(office: Office, *, at: dt.datetime | None = None, runs: int = RUNS) -> dict[int, Estimate]:
@@ -103,87 +91,117 @@ def office_waits(office_id: int, at: dt.datetime) -> estimates.OfficeWaits:
         new_ticket={pk: estimates.Wait.of(e.p50, e.p80) for pk, e in new.items()})
 
 
-def _calibration(office_id: int) -> tuple[float, float] | None:
-    """The levels the office's nightly calibration learned (``services.wait_calibration_refit``)."""
-    row = (WaitCalibration.objects.filter(office_code=Office.objects.filter(pk=office_id).values("code")[:1])
-           .values_list("level50", "level80").first())
-    return tuple(row) if row else None
+_SQL: dict[str, dict[str, str]] = {}
+
+
+def _sql() -> dict[str, str]:
+    """The reads of one estimate as plain SQL (built once per database vendor): the ORM spent
+    more building seven small queries than the database answering them (docs/benchmarks.md)."""
+    vendor = connection.vendor
+    if vendor not in _SQL:
+        q = connection.ops.quote_name
+
+        def table(model) -> str:
+            return q(model._meta.db_table)
+
+        ticket, category, counter = table(Ticket), table(Category), table(Counter)
+        today = "office_id = %(office)s AND business_date = %(today)s"
+        _SQL[vendor] = {  # noqa: S608 (model tables)
+            "waiting": f"SELECT id, category_id, is_fast_lane, issued_at FROM {ticket}"
+                       f" WHERE {today} AND state = %(waiting)s",
+            # In the ORM's order (Category.Meta: display order, range start): the probes' order.
+            "categories": f"SELECT id, is_fast_lane, prior_service_minutes FROM {category}"
+                          f" WHERE office_id = %(office)s ORDER BY display_order, range_start, id",
+            "stamp": f"SELECT o.history_stamp, w.level50, w.level80 FROM {table(Office)} o"
+                     f" LEFT JOIN {table(WaitCalibration)} w ON w.office_code = o.code WHERE o.id = %(office)s",
+            "serves": f"SELECT s.counter_id, s.category_id FROM {table(CounterCategory)} s"
+                      f" JOIN {counter} c ON c.id = s.counter_id WHERE c.office_id = %(office)s",
+            "called": f"SELECT counter_id, category_id, called_at FROM {ticket} WHERE {today} AND state = %(called)s",
+            "pauses": f"SELECT counter_id, kind, at FROM {table(CounterEvent)}"
+                      f" WHERE {today} AND kind IN (%(opened)s, %(paused)s) ORDER BY at, id",
+            # In the ORM's order (Counter.Meta: number): the engine breaks ties by it.
+            "counters": f"SELECT id, is_open FROM {counter} WHERE office_id = %(office)s ORDER BY number, id",
+            # The share of each category's calls that ended in a hold (保留), over the last week.
+            "holds": f"SELECT category_id, kind, COUNT(*) FROM {table(TicketEvent)} WHERE office_id = %(office)s"
+                     f" AND business_date >= %(since)s AND kind IN (%(call)s, %(hold)s) GROUP BY category_id, kind",
+            # The fast-lane tickets issued in the last hour (new ones go ahead of everyone).
+            "fast": f"SELECT category_id, COUNT(*) FROM {ticket} WHERE {today} AND is_fast_lane = %(yes)s"
+                    f" AND issued_at > %(hour_ago)s AND issued_at <= %(at)s GROUP BY category_id",
+        }
+    return _SQL[vendor]
+
+
+def _instant(value) -> dt.datetime | None:
+    """A time as the database gives it (SQLite: text in UTC) → an aware datetime."""
+    if value is None or isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
 def _estimates(office_id: int, *, at: dt.datetime, runs: int,
                new_tickets: bool) -> tuple[dict[int, Estimate], dict[int, Estimate]]:
     today = business_date(at)
-    waiting = list(Ticket.objects.filter(office_id=office_id, business_date=today, state=TicketState.WAITING)
-                   .values_list("pk", "category_id", "is_fast_lane", "issued_at"))
-    categories = (list(Category.objects.filter(office_id=office_id)
-                       .values_list("pk", "is_fast_lane", "prior_service_minutes"))
-                  if new_tickets or waiting else [])
-    if not categories:
-        return {}, {}
-    serves: dict[int, set[int]] = defaultdict(set)
-    for counter_id, category_id in CounterCategory.objects.filter(counter__office_id=office_id).values_list(
-            "counter_id", "category_id"):
-        serves[counter_id].add(category_id)
-    called = {counter_id: (category_id, called_at) for counter_id, category_id, called_at in
-              Ticket.objects.filter(office_id=office_id, business_date=today, state=TicketState.CALLED)
-              .values_list("counter_id", "category_id", "called_at")}
-    today_events = list(CounterEvent.objects.filter(office_id=office_id, business_date=today,
-                                                    kind__in=[CounterEventKind.OPENED, CounterEventKind.PAUSED])
-                        .order_by("at", "id").values_list("counter_id", "kind", "at"))
-    last_paused = {c: a for c, kind, a in today_events if kind == CounterEventKind.PAUSED}
-    paused_at: dict[int, list[float]] = defaultdict(list)  # the pauses taken today
-    for c, kind, a in today_events:
-        if kind == CounterEventKind.PAUSED:
+    sql = _sql()
+    params = {"office": office_id, "today": connection.ops.adapt_datefield_value(today),
+              "waiting": TicketState.WAITING.value, "called": TicketState.CALLED.value,
+              "opened": CounterEventKind.OPENED.value, "paused": CounterEventKind.PAUSED.value,
+              "since": connection.ops.adapt_datefield_value(today - dt.timedelta(days=HOLD_DAYS)),
+              "call": EventKind.CALLED.value, "hold": EventKind.HELD.value, "yes": True,
+              "hour_ago": connection.ops.adapt_datetimefield_value(at - FAST_LANE_WINDOW),
+              "at": connection.ops.adapt_datetimefield_value(at)}
+    with connection.cursor() as cursor:
+        def rows(name: str) -> list[tuple]:
+            cursor.execute(sql[name], params)
+            return cursor.fetchall()
+
+        waiting = [(pk, category_id, fast, _instant(issued)) for pk, category_id, fast, issued in rows("waiting")]
+        categories = rows("categories") if new_tickets or waiting else []
+        office = rows("stamp") if categories else []
+        if not office:
+            return {}, {}
+        (stamp, level50, level80), = office
+        # The services of each category and the rota: kept between changes (office_history.py).
+        history, rota = office_history(office_id, today=today, stamp=stamp,
+                                       categories=[pk for pk, *_ in categories],
+                                       calibrated=None if level50 is None else (level50, level80))
+        serves: dict[int, set[int]] = defaultdict(set)
+        for counter_id, category_id in rows("serves"):
+            serves[counter_id].add(category_id)
+        called = {counter_id: (category_id, _instant(called_at))
+                  for counter_id, category_id, called_at in rows("called")}
+        paused_today = [(c, _instant(a)) for c, kind, a in rows("pauses") if kind == CounterEventKind.PAUSED]
+        last_paused = dict(paused_today)
+        paused_at: dict[int, list[float]] = defaultdict(list)  # the pauses taken today
+        for c, a in paused_today:
             paused_at[c].append(_minutes(a))
-    last_day = (CounterEvent.objects.filter(office_id=office_id, business_date__lt=today)
-                .order_by("-business_date").values_list("business_date", flat=True).first())
-    rota: dict[int, list] = {}
-    if last_day:
-        shift = dt.datetime.combine(today, dt.time()) - dt.datetime.combine(last_day, dt.time())
-        events = (CounterEvent.objects.filter(office_id=office_id, business_date=last_day)
-                  .order_by("at", "id").values_list("counter_id", "kind", "at"))
-        rota = {c: [(_minutes(a + shift), _minutes(b + shift)) for a, b in spans]
-                for c, spans in _pauses(events).items()}
-    counters = []
-    for pk, is_open in Counter.objects.filter(office_id=office_id).values_list("pk", "is_open"):
-        category_id, called_at = called.get(pk, (None, None))
-        counters.append(CounterState(
-            pk, frozenset(serves.get(pk, ())), is_open=is_open,
-            busy_category=category_id if is_open and called_at else None,
-            busy_since=_minutes(called_at) if called_at else None,
-            paused_since=_minutes(last_paused[pk]) if not is_open and pk in last_paused else None,
-            planned_pauses=rota_today(rota.get(pk, ()), paused_at.get(pk, ())),
-            paused_today=pk in paused_at))
-    history = History(calibrated=_calibration(office_id))
-    priors = {pk: prior for pk, _fast, prior in categories}
-    calls: dict[int, dict[str, int]] = defaultdict(dict)
-    for category_id, kind, n in (TicketEvent.objects.filter(
-            office_id=office_id, business_date__gte=today - dt.timedelta(days=HOLD_DAYS),
-            kind__in=[EventKind.CALLED, EventKind.HELD])
-            .values_list("category_id", "kind").annotate(n=Count("id")).order_by()):
-        calls[category_id][kind] = n
+        counters = []
+        for pk, is_open in rows("counters"):
+            category_id, called_at = called.get(pk, (None, None))
+            counters.append(CounterState(
+                pk, frozenset(serves.get(pk, ())), is_open=bool(is_open),
+                busy_category=category_id if is_open and called_at else None,
+                busy_since=_minutes(called_at) if called_at else None,
+                paused_since=_minutes(last_paused[pk]) if not is_open and pk in last_paused else None,
+                planned_pauses=rota_today(rota.get(pk, ()), paused_at.get(pk, ())),
+                paused_today=pk in paused_at))
+        calls: dict[int, dict[str, int]] = defaultdict(dict)
+        for category_id, kind, n in rows("holds"):
+            calls[category_id][kind] = n
+        fast = [pk for pk, is_fast, _prior in categories if is_fast]
+        fast_issued = dict(rows("fast")) if fast else {}
+    # The shared History's services and paces are only read; the holds are this estimate's.
     for category_id, counts in calls.items():
-        called, held = counts.get(EventKind.CALLED, 0), counts.get(EventKind.HELD, 0)
+        called, held = counts.get(EventKind.CALLED.value, 0), counts.get(EventKind.HELD.value, 0)
         if called:  # the same share of holds over at most the engine's window of calls
             n = min(called, HISTORY_SIZE)
             k = round(n * min(held, called) / called)
             for i in range(n):
                 history.add_call(category_id, held=i < k)
-    fast = [pk for pk, is_fast, _prior in categories if is_fast]
-    fast_issued = dict(Ticket.objects.filter(office_id=office_id, business_date=today, category_id__in=fast,
-                                             issued_at__gt=at - FAST_LANE_WINDOW, issued_at__lte=at)
-                       .values_list("category_id").annotate(n=Count("id")).order_by()) if fast else {}
     fast_lane_rates = {pk: fast_issued.get(pk, 0) / (FAST_LANE_WINDOW.total_seconds() / 60) for pk in fast}
-    for category_id in priors:
-        rows = list(Ticket.objects.filter(category_id=category_id, state=TicketState.DONE,
-                                          service_seconds__isnull=False)
-                    # By business date first: the partial index ticket_done_by_finish, no sort of a
-                    # year's services (200 ms → 30 ms a refresh with the demo's simulated year).
-                    .order_by("-business_date", "-finished_at")
-                    .values_list("service_seconds", "counter_id")[:SERVICE_SAMPLES])
-        for seconds, counter_id in reversed(rows):
-            history.add_service(category_id, seconds / 60, counter=counter_id)
-    queue = [WaitingTicket(rules.call_key(is_fast_lane=fast, issued_at=issued, id=pk), category_id)
+    priors = {pk: prior for pk, _fast, prior in categories}
+    queue = [WaitingTicket(rules.call_key(is_fast_lane=bool(fast), issued_at=issued, id=pk), category_id)
              for pk, category_id, fast, issued in waiting]
     # A ticket issued now comes after every waiting ticket (a fast-lane one after the fast lane).
     probes = ([WaitingTicket((not fast, at, math.inf), pk) for pk, fast, _prior in categories]
@@ -296,18 +314,23 @@ def public_place(code: str) -> Place | None:
     return Place.objects.filter(code=code, is_public=True).first()
 
 
-def place_is_open(place: Place, hour: dt.datetime) -> bool:
-    """Whether the local hour starting at ``hour`` overlaps the place's opening hours (a place
-    without hours is open around the clock; closed weekdays are closed)."""
+def place_hour_in_opening(place: Place, hour: dt.datetime) -> bool:
+    """Whether the local hour starting at ``hour`` overlaps the place's opening hours on a day it
+    opens (a place without hours is open around the clock). Closed days are ``closing.py``'s."""
     local = hour.astimezone(ZoneInfo(place.time_zone))
-    if local.weekday() in (place.closed_weekdays or []):
-        return False
     if place.opens_at is None or place.closes_at is None:
         return True
     start = local.hour * 60
     opens = place.opens_at.hour * 60 + place.opens_at.minute
     closes = place.closes_at.hour * 60 + place.closes_at.minute
     return start + 60 > opens and start < closes
+
+
+def place_closed_days(place: Place, *, first: dt.date, last: dt.date) -> dict[dt.date, str]:
+    """The place's closed days ``first`` … ``last`` by its current closing rules, with their
+    reason codes (``closing.WEEKDAY`` …): read at page time, so a rule changed today shows at
+    once, before the night's refit."""
+    return closing.closed_days(closing.ClosingRules.of(place), first, last)
 
 
 def place_hourly_counts(place: Place, *, first: dt.date, last: dt.date) -> list[tuple[dt.datetime, float]]:

@@ -16,7 +16,7 @@ from madoguchi.core.timeutil import JST
 from madoguchi.queueing import calendar as office_calendar
 from madoguchi.queueing.models import Office
 
-from . import place_csv, selectors
+from . import closing, place_csv, selectors
 from .calendar_model import (
     CLOSED,
     OPENED,
@@ -27,6 +27,7 @@ from .calendar_model import (
     level_for,
 )
 from .models import (
+    HolidayOnClosedWeekday,
     HourForecast,
     Place,
     PlaceCount,
@@ -147,8 +148,16 @@ def wait_calibration_refit(*, office: Office, days: int = CALIBRATION_DAYS,
 def place_save(*, actor: Actor, code: str, name: str, name_en: str = "", names: dict | None = None,
                kind: str = PlaceKind.OTHER, country: str = "JP", time_zone: str = "Asia/Tokyo",
                opens_at: dt.time | None = None, closes_at: dt.time | None = None,
-               closed_weekdays: list[int] | None = None, is_public: bool = True) -> Place:
-    """Create or update the place ``code`` (its master data; the counts are imported apart)."""
+               closed_weekdays: list[int] | None = None,
+               closed_weekday_holiday: str = HolidayOnClosedWeekday.CLOSED,
+               year_end: tuple[str, str] | None = None, closed_dates: list[dt.date | str] | None = None,
+               is_public: bool = True) -> Place:
+    """Create or update the place ``code`` (its master data; the counts are imported apart).
+
+    Closing rules (docs/forecast.md, 「休館日」): ``closed_weekdays`` (0 Monday … 6 Sunday),
+    ``closed_weekday_holiday`` (what such a weekday does on a public holiday: ``closed``, ``open``
+    or ``next_weekday``), ``year_end`` (``("12-29", "01-03")``: the year-end closure, both days
+    included) and ``closed_dates`` (single closed days)."""
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -165,13 +174,35 @@ def place_save(*, actor: Actor, code: str, name: str, name_en: str = "", names: 
     weekdays = sorted(set(closed_weekdays or []))
     if any(day not in range(7) for day in weekdays):
         raise ServiceError("定休日は 0（月曜）… 6（日曜）で指定してください。", code="invalid_weekday")
+    if closed_weekday_holiday not in HolidayOnClosedWeekday.values:
+        raise ServiceError(f"定休日が祝日のときの扱い {closed_weekday_holiday} はありません"
+                           f"（{', '.join(HolidayOnClosedWeekday.values)}）。", code="invalid_holiday_rule")
+    year_end_from = year_end_until = ""
+    if year_end and any(year_end):
+        try:
+            year_end_from, year_end_until = (closing.parse_month_day(part) for part in year_end)
+        except (TypeError, ValueError):
+            raise ServiceError(f"年末年始の休館 {year_end} を読み取れません（例: 12-29 と 01-03）。",
+                               code="invalid_year_end") from None
+    try:
+        dates = sorted({d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d).strip())
+                        for d in closed_dates or []})
+    except ValueError:
+        raise ServiceError("臨時休館日は YYYY-MM-DD の日付で指定してください（例: 2026-02-10）。",
+                           code="invalid_closed_date") from None
     with transaction.atomic():
         place, created = Place.objects.update_or_create(code=code, defaults=dict(
             name=name, name_en=name_en, names=names or {}, kind=kind, country=country,
             time_zone=time_zone, opens_at=opens_at, closes_at=closes_at, closed_weekdays=weekdays,
+            closed_weekday_holiday=closed_weekday_holiday, year_end_from=year_end_from,
+            year_end_until=year_end_until, closed_dates=[d.isoformat() for d in dates],
             is_public=is_public))
         audit_record(actor=actor, action="place_created" if created else "place_updated",
-                     target=f"place:{code}", detail={"country": country, "time_zone": time_zone})
+                     target=f"place:{code}", detail={
+                         "country": country, "time_zone": time_zone, "closed_weekdays": weekdays,
+                         "closed_weekday_holiday": closed_weekday_holiday,
+                         "year_end": [year_end_from, year_end_until] if year_end_from else None,
+                         "closed_dates": len(dates)})
     return place
 
 
@@ -212,28 +243,42 @@ def place_event_days_import(*, actor: Actor, place: Place, data: bytes) -> int:
 def place_forecast_refit(*, place: Place, days: int = FORECAST_DAYS, history_days: int = HISTORY_DAYS,
                          thresholds: tuple[float, ...] | None = None) -> int:
     """Fit the place's hourly counts up to yesterday (its local date) with its country's holidays
-    and its event days, and replace its stored forecast of the open hours of the next ``days``
-    days. Returns the number of hours stored (0 for a place without counts yet)."""
+    and its event days, and replace its stored forecast of the opening hours of the next ``days``
+    days. Returns the number of hours stored (0 for a place without counts yet).
+
+    Closed days (its closing rules, ``closing.py``) are left out of the history — a counter at a
+    closed gate reports zeros, and learned as quiet days they would drag down the open days'
+    profile (a moved closure falls on a Tuesday, 年末年始 on the holidays) — and are stored as
+    0 at level 0 (休館日) for each opening hour."""
     tz = ZoneInfo(place.time_zone)
     today = timeutil.now().astimezone(tz).date()
+    rules = closing.ClosingRules.of(place)
     counts = selectors.place_hourly_counts(place, first=today - dt.timedelta(days=history_days),
                                            last=today - dt.timedelta(days=1))
+    if rules and counts:
+        shut = closing.closed_days(rules, counts[0][0].date(), counts[-1][0].date())
+        counts = [(hour, count) for hour, count in counts if hour.date() not in shut]
     computed_at = timeutil.now()
     rows = []
     if counts:
         model = fit_series([h for h, _ in counts], [c for _, c in counts], country=place.country,
                            event_days=selectors.place_event_dates(place))
         cuts = thresholds or default_thresholds(model.busy_hour)
+        shut_ahead = closing.closed_days(rules, today, today + dt.timedelta(days=days))
         seen: set[dt.datetime] = set()
         hours = []
         for hour in hour_keys(dt.datetime(today.year, today.month, today.day, tzinfo=tz), days, tz):
             instant = hour.astimezone(dt.UTC)  # a daylight-saving gap maps two wall hours to one
-            if instant not in seen and selectors.place_is_open(place, hour):
+            if instant not in seen and selectors.place_hour_in_opening(place, hour):
                 seen.add(instant)
                 hours.append(hour)
         for hour, value in zip(hours, model.predict(hours), strict=True):
-            rows.append(PlaceHourForecast(place=place, hour=hour, predicted=round(value, 3),
-                                          level=level_for(value, cuts), computed_at=computed_at))
+            if hour.date() in shut_ahead:
+                predicted, level = 0.0, CLOSED_LEVEL
+            else:
+                predicted, level = round(value, 3), level_for(value, cuts)
+            rows.append(PlaceHourForecast(place=place, hour=hour, predicted=predicted, level=level,
+                                          computed_at=computed_at))
     with transaction.atomic():
         PlaceHourForecast.objects.filter(place=place).delete()
         PlaceHourForecast.objects.bulk_create(rows, batch_size=2000)

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import translation
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
@@ -22,9 +20,11 @@ from madoguchi.core import timeutil
 from madoguchi.core.i18n import category_name
 
 from . import selectors
-from .api import LEVEL_WORDS
 from .calendar_model import holiday_calendar
-from .models import Place
+from .closing import REASON_WORDS, ClosingRules
+from .holiday_names import YEAR_END, holiday_name
+from .levels import legend, level
+from .models import HolidayOnClosedWeekday, Place
 
 KIND_WORDS = {
     "museum": _("博物館・美術館"),
@@ -40,41 +40,8 @@ def place_name(place: Place) -> str:
     return category_name({"name": place.name, "name_en": place.name_en, "names": place.names})
 
 
-@lru_cache(maxsize=64)
-def _holiday_names(country: str, language: str, year: int) -> dict[dt.date, str]:
-    """The ``holidays`` library's names of a country's holidays in one of its languages."""
-    import holidays
-
-    return dict(holidays.country_holidays(country, years=year, language=language))
-
-
-@lru_cache(maxsize=32)
-def _languages(country: str) -> tuple[str, ...]:
-    import holidays
-
-    return tuple(getattr(holidays.country_holidays(country), "supported_languages", ()))
-
-
-def holiday_name(country: str, day: dt.date) -> str:
-    """A holiday's name for the citizen: Japanese on a Japanese page where the library has it,
-    else English where it has it, else the country's own language; 年末年始 for the year-end
-    days the Japanese calendar adds (calendar_model.holiday_calendar)."""
-    country = country.upper()
-    supported = _languages(country)
-    language = ("ja" if (translation.get_language() or "ja") == "ja" and "ja" in supported else
-                "en_US" if "en_US" in supported else None)
-    name = _holiday_names(country, language, day.year).get(day, "")
-    if not name and country == "JP":
-        return str(_("年末年始"))
-    return name
-
-
 def _clock(at: dt.time) -> str:
     return f"{at.hour}:{at.minute:02d}"
-
-
-def _levels():
-    return [{"level": level, "text": word} for level, word in LEVEL_WORDS.items()]
 
 
 def place_index(request):
@@ -83,10 +50,11 @@ def place_index(request):
         tz = ZoneInfo(place.time_zone)
         today = timeutil.now().astimezone(tz).date()
         rows = selectors.place_forecast(place, first=today, days=1)
-        peak = max((r.level for r in rows), default=None)
-        places.append({"place": place, "name": place_name(place), "peak": peak,
-                       "peak_text": LEVEL_WORDS[peak] if peak else ""})
-    return render(request, "forecasting/place_index.html", {"places": places, "levels": _levels()})
+        closed = ClosingRules.of(place).reason(today)
+        peak = None if closed else max((r.level for r in rows if r.level), default=None)
+        places.append({"place": place, "name": place_name(place), "peak": level(peak),
+                       "closed": REASON_WORDS[closed] if closed else ""})
+    return render(request, "forecasting/place_index.html", {"places": places, "legend": legend()})
 
 
 def place_page(request, code):
@@ -99,24 +67,28 @@ def place_page(request, code):
     rows = selectors.place_forecast(place, first=today)
     by_day: dict[dt.date, list] = defaultdict(list)
     for row in rows:
+        if not row.level:  # a closed day at the refit (below: the rules of now say which are)
+            continue
         local = row.hour.astimezone(tz)
-        by_day[local.date()].append({"hour": local, "level": row.level, "text": LEVEL_WORDS[row.level],
+        by_day[local.date()].append({"hour": local, "level": level(row.level),
                                      "now": local.date() == today and local.hour == now.hour})
     try:
         shown = dt.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
         shown = today
-    if shown < today or (by_day and shown > max(by_day)):
+    if shown < today or (rows and shown > rows[-1].hour.astimezone(tz).date()):
         shown = today
-    last = max(by_day, default=today)
+    last = max((r.hour.astimezone(tz).date() for r in rows), default=today)
+    closed = selectors.place_closed_days(place, first=today, last=last)
     events = selectors.place_event_days(place, first=today, last=last)
     is_holiday = holiday_calendar(place.country)
     days = []
     day = today
     while day <= last:
-        hours = by_day.get(day, [])
-        peak = max((h["level"] for h in hours), default=None)
-        days.append({"date": day, "hours": hours, "peak": peak, "peak_text": LEVEL_WORDS[peak] if peak else "",
+        hours = [] if day in closed else by_day.get(day, [])
+        peak = max((h["level"]["value"] for h in hours), default=None)
+        days.append({"date": day, "hours": hours, "peak": level(peak),
+                     "closed": REASON_WORDS[closed[day]] if day in closed else "",
                      "holiday": is_holiday(day),
                      "holiday_name": holiday_name(place.country, day) if is_holiday(day) else "", "event": events.get(day),
                      "is_event": day in events, "shown": day == shown, "week_start": day.weekday() == 0})
@@ -125,9 +97,25 @@ def place_page(request, code):
     computed_at = max((r.computed_at for r in rows), default=None)
     return render(request, "forecasting/place.html", {
         "place": place, "name": place_name(place), "today": today, "chosen": chosen, "days": days,
-        "levels": _levels(), "computed_at": computed_at.astimezone(tz) if computed_at else None,
+        "legend": legend(), "computed_at": computed_at.astimezone(tz) if computed_at else None,
         "has_forecast": bool(rows), "kind": KIND_WORDS.get(place.kind, KIND_WORDS["other"]),
         "opening": (f"{_clock(place.opens_at)}–{_clock(place.closes_at)}"
                     if place.opens_at and place.closes_at else None),
-        "closed_days": ", ".join(str(WEEKDAYS[d]) for d in place.closed_weekdays or []),
+        "closed_days": closing_text(place),
     })
+
+
+def closing_text(place: Place) -> str:
+    """The place's closing rules in the page's words: 「月曜日（祝日の場合は開館し、翌平日に休館）、
+    年末年始 12/29–1/3」."""
+    rules = ClosingRules.of(place)
+    parts = []
+    if rules.weekdays:
+        text = "・".join(str(WEEKDAYS[d]) for d in sorted(rules.weekdays))
+        if rules.on_holiday != HolidayOnClosedWeekday.CLOSED:
+            text += f" ({HolidayOnClosedWeekday(rules.on_holiday).label})"
+        parts.append(text)
+    if rules.year_end:
+        (m1, d1), (m2, d2) = rules.year_end
+        parts.append(f"{YEAR_END} {m1}/{d1}–{m2}/{d2}")
+    return ", ".join(parts)

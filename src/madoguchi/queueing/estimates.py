@@ -79,20 +79,35 @@ _cache: dict[int, OfficeWaits] = {}
 _lock = threading.Lock()
 
 
+_clearers: list[Callable[[], None]] = []
+
+
 def register_estimator(fn: Estimator | None) -> None:
     """Estimate waits with ``fn`` (None: back to the formula)."""
     global _estimator
     _estimator = fn
-    clear_cache()
+    with _lock:
+        _cache.clear()
 
 
 def registered() -> Estimator | None:
     return _estimator
 
 
+def also_clear(fn: Callable[[], None]) -> None:
+    """``clear_cache`` also calls ``fn``: an estimator's own copies of the office (e.g. the
+    history kept between changes) go with the estimates, as in a new process."""
+    if fn not in _clearers:
+        _clearers.append(fn)
+
+
 def clear_cache() -> None:
+    """Forget every estimate kept in this process (and what ``also_clear`` registered): what
+    a new process knows."""
     with _lock:
         _cache.clear()
+    for fn in _clearers:
+        fn()
 
 
 def forget(event) -> None:

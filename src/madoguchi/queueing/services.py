@@ -52,6 +52,7 @@ from .models import (
     TicketMemo,
     TicketSequence,
     TicketState,
+    new_stamp,
 )
 
 # TicketEvent kind -> the hook other apps subscribe to (queueing/hooks.py).
@@ -350,12 +351,20 @@ def _call(ticket: Ticket, counter: Counter, actor: Actor, *, kind: str = EventKi
     return ticket
 
 
+def _history_changed(office_id) -> None:
+    """A service of a past business day was added: every process reads the office's past again
+    (``Office.history_stamp``)."""
+    Office.objects.filter(pk=office_id).update(history_stamp=new_stamp())
+
+
 def _finish(ticket: Ticket, counter: Counter, actor: Actor) -> Ticket:
     at = now()
     ticket.state = TicketState.DONE
     ticket.finished_at = at
     ticket.service_seconds = max(0, int((at - ticket.called_at).total_seconds()))
     ticket.save(update_fields=["state", "finished_at", "service_seconds"])
+    if ticket.business_date != business_date(at):  # called before midnight: a past day's service
+        _history_changed(ticket.office_id)
     _append_event(ticket, kind=EventKind.DONE, actor=actor, from_state=TicketState.CALLED,
                   counter=counter)
     live.board_changed(counter.office)
@@ -821,6 +830,7 @@ def history_append(*, actor: Actor, office_code: str, days: list[tuple]) -> tupl
         tickets, events = history.write_days(office, days, actor_label=actor.label)
     except history.HistoryError as exc:
         raise ServiceError(f"履歴の行が正しくありません: {exc}", code="invalid_history", status=422) from None
+    _history_changed(office.pk)
     audit_record(actor=actor, action="history.append", target=office.code,
                  detail={"first": min(dates).isoformat(), "last": max(dates).isoformat(),
                          "days": len(dates), "tickets": tickets, "events": events})

@@ -260,7 +260,8 @@
         var button = root.querySelector('.kiosk-button[data-category="' + row.category + '"]');
         if (!older && button && button.disabled === accepting(row)) turned = true;
         var el = root.querySelector('[data-kiosk-meta="' + row.category + '"]');
-        var template = text().kioskMeta;
+        // No 「約0分」: with a wait under a minute the button says only how many wait.
+        var template = row.wait_minutes > 0 ? text().kioskMeta : (text().kioskMetaNow || text().kioskMeta);
         if (el && template) el.textContent = fmt(template, {w: row.waiting, m: row.wait_minutes});
       });
       // Issuing paused or resumed at the floor-control screen: the board lists every category
