@@ -4,7 +4,8 @@
         [--against OLD.py [--against-runs N]]
 
 The simulated office (forecasting/simulate.py: six categories, eight shared counters), 300
-service times of history per category, half the counters busy, one paused; ``--waiting`` tickets
+service times of history per category (3% of the calls holds, and two new fast-lane tickets an
+hour, for the engines that use them), half the counters busy, one paused; ``--waiting`` tickets
 spread over the categories by the simulator's arrival weights. One call of
 ``estimate_queue`` estimates them all (one pass in the call order, ``--runs`` Monte-Carlo runs).
 Wall and thread CPU time, median, p99 and max of ``--n`` calls. Nothing asserts (docs/benchmarks.md).
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import random
 import statistics
 import sys
@@ -46,6 +48,8 @@ def setup(engine, args):
     for code, minutes in priors.items():
         for _ in range(300):
             history.add_service(code, rng.lognormvariate(0, 0.5) * minutes, counter=str(rng.randint(1, 8)))
+            if hasattr(history, "add_call"):  # engines that count a held ticket's second service
+                history.add_call(code, held=rng.random() < 0.03)
     counters = [engine.CounterState(str(n), frozenset(codes), is_open=n != 8,
                                     busy_category=codes[0] if n % 2 else None, busy_since=-3.0 if n % 2 else None,
                                     paused_since=-20.0 if n == 8 else None)
@@ -58,7 +62,10 @@ def setup(engine, args):
     weights = [w for _, _, _, w in OFFICE_CATEGORIES]
     queue = [engine.WaitingTicket((code != "fastlane", i, i), code)
              for i, code in enumerate(rng.choices(codes, weights, k=args.waiting))]
-    return dict(queue=queue, counters=counters, history=history, priors=priors, runs=args.runs)
+    extra = {}
+    if "fast_lane_rates" in inspect.signature(engine.estimate_queue).parameters:
+        extra["fast_lane_rates"] = {"fastlane": 2 / 60}  # two new fast-lane tickets an hour
+    return dict(queue=queue, counters=counters, history=history, priors=priors, runs=args.runs, **extra)
 
 
 def summary(label, wall, cpu):

@@ -63,3 +63,28 @@ def test_on_a_simulated_march_day_the_estimate_beats_both_formulas(tmp_path):
     assert scores.mae["estimate"] < 0.85 * min(scores.mae["today"], scores.mae["zms"])
     assert 0.7 <= scores.p80_coverage <= 0.9
     assert all(0 <= p.p50 <= p.p80 for p in predictions)
+
+
+def test_the_replay_feeds_the_engine_today_s_pauses_holds_and_fast_lane():
+    """The facts the screens' selectors give the engine (tests/forecasting/test_selectors.py):
+    yesterday's lunch as today's rota until the counter takes it (here early), the fast-lane
+    tickets of the last hour, and each call's end (a hold or not)."""
+    import datetime as dt
+
+    from madoguchi.forecasting.estimate_backtest import Office, Replay
+
+    replay = Replay(Office.load(OFFICE), runs=10)
+    rows = [("2026-03-02T08:30", "", "counter_opened", "", "1"), ("2026-03-02T12:00", "", "counter_paused", "", "1"),
+            ("2026-03-02T13:00", "", "counter_opened", "", "1"),
+            ("2026-03-03T08:30", "", "counter_opened", "", "1"), ("2026-03-03T09:00", "F", "issued", "fast", ""),
+            ("2026-03-03T09:01", "F", "called", "fast", "1"), ("2026-03-03T09:03", "F", "held", "fast", "1")]
+    for at, ticket, kind, category, counter in rows:
+        replay.event(dt.datetime.fromisoformat(at + ":00+09:00"), ticket, kind, category, counter)
+    state = replay.counters["1"]
+    midnight = dt.datetime.fromisoformat("2026-03-03T00:00:00+09:00").timestamp() / 60
+    assert state.planned_pauses == ((midnight + 720, midnight + 780),) and not state.paused_today
+    assert replay._fast_lane_rates(midnight + 9 * 60 + 30) == {"fast": 1 / 60}
+    assert replay._fast_lane_rates(midnight + 10 * 60 + 30) == {"fast": 0.0}
+    assert list(replay.history.holds["fast"]) == [True]
+    replay.event(dt.datetime.fromisoformat("2026-03-03T11:30:00+09:00"), "", "counter_paused", "", "1")
+    assert state.planned_pauses == () and state.paused_today  # lunch taken early: not expected again

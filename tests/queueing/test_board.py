@@ -81,9 +81,10 @@ def test_public_page_shows_the_seeds_columns_in_order(client, office, issue):
 
 
 # What the wait estimate (forecasting.selectors.office_waits) reads when the queue changed: the
-# queue, the counters, their events, the office's calibration (nine queries at most) and the recent
-# services of each of the demo office's twelve categories.
-ESTIMATE_QUERIES = 9 + 12
+# queue, the counters, their events, the office's calibration (nine queries at most), the share of
+# holds and the last hour's fast-lane tickets (two) and the recent services of each of the demo
+# office's twelve categories.
+ESTIMATE_QUERIES = 9 + 2 + 12
 
 
 def test_query_count_is_bounded_and_does_not_grow_with_tickets(office, issue, c, clock):

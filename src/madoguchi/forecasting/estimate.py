@@ -40,7 +40,7 @@ import bisect
 import math
 import random
 import statistics
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -54,6 +54,9 @@ DEFAULT_PAUSE_MINUTES = 60.0
 RUNS = 120
 POOL = 4  # a category's pool of draws holds POOL × runs
 PACE_PRIOR = 10  # services' worth of weight on a clerk's pace being the usual one
+PRIOR_WEIGHT = 30  # services' worth of weight on a category's mean being its 標準処理時間
+ROTA_MATCH = 60.0  # minutes: a pause taken today within this of a planned one is that one
+MAX_FAST_LANE_LOAD = 0.5  # new fast-lane tickets take at most this share of a counter
 
 
 # ``rng.randrange(n)`` is ``rng._randbelow_with_getrandbits(n)`` in CPython's Random (3.11–3.13):
@@ -79,7 +82,20 @@ class CounterState:
     busy_since: float | None = None
     paused_since: float | None = None
     # Pauses expected later (e.g. the lunch rota learned from past days): (start, end) minutes.
+    # A counter busy at the start finishes its citizen first and then pauses for the whole
+    # length; ``rota_today`` drops the ones already taken today.
     planned_pauses: tuple[tuple[float, float], ...] = ()
+    # Whether it has paused today already (its break taken or under way).
+    paused_today: bool = False
+
+
+def rota_today(planned: Iterable[tuple[float, float]], taken: Iterable[float]) -> tuple[tuple[float, float], ...]:
+    """The planned pauses (``(start, end)`` minutes) still to come, given the minutes at which
+    the counter paused today: a pause taken within ``ROTA_MATCH`` minutes of a planned one is
+    that one (the clerk went early or late), so it is not expected again."""
+    taken = list(taken)
+    return tuple((a, b) for a, b in planned
+                 if not any(a - ROTA_MATCH <= t < b + ROTA_MATCH for t in taken))
 
 
 @dataclass
@@ -95,10 +111,15 @@ class History:
     """Recent service times per category, pause lengths, and the calibration's PIT values."""
 
     service: dict[str, deque] = field(default_factory=lambda: defaultdict(lambda: deque(maxlen=HISTORY_SIZE)))
+    # per category, the counter of each of those services (None: not known)
+    served_by: dict[str, deque] = field(default_factory=lambda: defaultdict(lambda: deque(maxlen=HISTORY_SIZE)))
     pauses: deque = field(default_factory=lambda: deque(maxlen=50))
     # per counter, its services' minutes over their category's mean at the time: the clerk's pace
     pace: dict[str, deque] = field(default_factory=lambda: defaultdict(lambda: deque(maxlen=100)))
     pits: deque = field(default_factory=lambda: deque(maxlen=CALIBRATION_SIZE))
+    # per category, whether each of its last calls ended in a hold (保留): the ticket comes back
+    # later in its original place and takes a counter again
+    holds: dict[str, deque] = field(default_factory=lambda: defaultdict(lambda: deque(maxlen=HISTORY_SIZE)))
     # Levels learned elsewhere (the office's nightly calibration): used instead of ``pits``.
     calibrated: tuple[float, float] | None = None
 
@@ -111,12 +132,40 @@ class History:
             if mean > 0:
                 self.pace[counter].append(minutes / mean)
         samples.append(minutes)
+        self.served_by[category].append(counter)
+
+    def usual_pace(self, category: str) -> float:
+        """The mean pace of the clerks behind the category's service times (each counter as
+        often as it served it): those times already carry it, so a counter's own pace is taken
+        against it — a category only one counter serves takes its times as they are."""
+        if len(self.service.get(category, ())) < MIN_HISTORY:
+            return 1.0  # the prior: the standard time, no clerk's
+        times = Counter(self.served_by.get(category, ()))
+        times.pop(None, None)
+        n = sum(times.values())
+        return sum(self.pace_of(c) * k for c, k in times.items()) / n if n else 1.0
+
+    def add_call(self, category: str, *, held: bool) -> None:
+        """A call of the category ended (served, not there, transferred or held)."""
+        self.holds[category].append(held)
+
+    def returns(self, category: str) -> float:
+        """How many more calls a ticket of the category takes on average, coming back from a
+        hold (0 with fewer than ``MIN_HISTORY`` calls known)."""
+        calls = self.holds.get(category, ())
+        return sum(calls) / len(calls) if len(calls) >= MIN_HISTORY else 0.0
 
     def pace_of(self, counter: str) -> float:
         """How much longer than usual this counter's services take (1.0: as usual), shrunk
         towards 1 with few services."""
         ratios = self.pace.get(counter, ())
         return (sum(ratios) + PACE_PRIOR) / (len(ratios) + PACE_PRIOR)
+
+    def pace_against(self, counter: str, usual: float) -> float:
+        """The counter's pace against ``usual`` (``usual_pace`` of a category), shrunk towards 1
+        with few services: a counter with none is as usual."""
+        ratios = self.pace.get(counter, ())
+        return (sum(ratios) / usual + PACE_PRIOR) / (len(ratios) + PACE_PRIOR)
 
     def add_pause(self, minutes: float) -> None:
         if 0 < minutes <= 180:
@@ -159,16 +208,28 @@ class _Sampler:
         self.history, self.priors, self.rng = history, priors, rng
         self.seed, self.runs, self.size = seed, runs, max(POOL * runs, 64)
         self.cache: dict[str, tuple] = {}
+        self.mix: dict[str, tuple[float, float, float]] = {}
         self.pools: dict[str, list[float]] = {}
 
     def _source(self, category):
+        """``(kind, source, mean)``: ``("history", sorted service times, mean)`` or ``("prior",
+        (mu, sigma) of a log-normal, mean)``. With history, the draws mix in the prior as
+        ``PRIOR_WEIGHT`` services' worth (``self.mix``: its share and log-normal): a handful of
+        long services early in a log, or a clerk's bad hour, moves the estimate less, and one
+        more long service only adds to the long ones."""
         if category not in self.cache:
-            samples = list(self.history.service.get(category, ()))
+            samples = sorted(self.history.service.get(category, ()))
+            prior = float(self.priors.get(category) or 0.0)
+            sigma = math.sqrt(math.log(1 + PRIOR_CV ** 2))
             if len(samples) >= MIN_HISTORY:
-                self.cache[category] = ("history", samples, statistics.fmean(samples))
+                mean = statistics.fmean(samples)
+                if prior > 0:
+                    share = PRIOR_WEIGHT / (len(samples) + PRIOR_WEIGHT)
+                    self.mix[category] = (share, math.log(prior) - sigma * sigma / 2, sigma)
+                    mean = (1 - share) * mean + share * prior
+                self.cache[category] = ("history", samples, mean)
             else:
-                mean = float(self.priors.get(category, 5.0)) or 5.0
-                sigma = math.sqrt(math.log(1 + PRIOR_CV ** 2))
+                mean = prior or 5.0
                 self.cache[category] = ("prior", (math.log(mean) - sigma * sigma / 2, sigma), mean)
         return self.cache[category]
 
@@ -177,7 +238,25 @@ class _Sampler:
         if pool is None:
             kind, source, _ = self._source(category)
             rng = random.Random(f"{self.seed}:{category}")
-            if kind == "history":
+            if kind == "history" and category in self.mix:
+                share, mu, sigma = self.mix[category]
+                if _RANDRANGE_IS_GETRANDBITS:  # rng.choice(source), its random index taken inline
+                    uniform, getrandbits, lognormal = rng.random, rng.getrandbits, rng.lognormvariate
+                    n = len(source)
+                    bits = n.bit_length()
+                    pool = []
+                    for _ in range(self.size):
+                        if uniform() < share:
+                            pool.append(lognormal(mu, sigma))
+                        else:
+                            k = getrandbits(bits)
+                            while k >= n:
+                                k = getrandbits(bits)
+                            pool.append(source[k])
+                else:
+                    pool = [rng.lognormvariate(mu, sigma) if rng.random() < share else rng.choice(source)
+                            for _ in range(self.size)]
+            elif kind == "history":
                 pool = rng.choices(source, k=self.size)
             else:
                 mu, sigma = source
@@ -197,33 +276,56 @@ class _Sampler:
         return [self.rng.lognormvariate(mu, sigma) for _ in range(n)]
 
     def remaining(self, category: str, elapsed: float, n: int) -> list[float]:
-        _, _, mean = self._source(category)
-        out = []
-        for s in self.draws(category, n):
-            rest = s - elapsed
-            out.append(rest if rest > 0 else self.rng.expovariate(1 / max(0.25 * mean, 0.5)))
-        return out
+        """What is left of a service that has lasted ``elapsed`` minutes: drawn from the services
+        that lasted longer (the longer a citizen has been at the counter, the longer the usual
+        rest), beyond the longest ones an exponential of their mean excess."""
+        kind, source, mean = self._source(category)
+        rng = self.rng
+        if kind == "prior":
+            mu, sigma = source
+            dist = statistics.NormalDist(mu, sigma)
+            done = dist.cdf(math.log(elapsed)) if elapsed > 0 else 0.0
+            if done < 0.99:
+                return [max(math.exp(dist.inv_cdf(done + (1 - done) * (1 - rng.random()) * 0.999)) - elapsed, 0.0)
+                        for _ in range(n)]
+            excess = max(0.25 * mean, 0.5)
+        else:
+            longer = source[bisect.bisect_right(source, elapsed):]
+            if len(longer) >= 5:
+                return [s - elapsed for s in rng.choices(longer, k=n)]
+            top = source[-5:]
+            excess = max(statistics.fmean(top) - top[0], 0.25 * mean, 0.5)
+        return [rng.expovariate(1 / excess) for _ in range(n)]
 
 
 def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iterable[CounterState],
                    history: History, priors: Mapping[str, float], runs: int = RUNS,
                    seed: int = 0, probes: Sequence[WaitingTicket] = (),
-                   probe_out: list | None = None) -> list[list[float]] | None:
+                   probe_out: list | None = None,
+                   fast_lane_rates: Mapping[str, float] | None = None) -> list[list[float]] | None:
     """Waits (minutes from ``now``) of every ticket of ``queue`` (in the call order) in each run:
     ``out[i]`` is the sorted list of the ``runs`` waits of ``queue[i]``; ``None`` in place of a
     ticket no counter serves.
 
     ``probes`` (in the call order): tickets that would join the queue at their key (the board's
-    "a ticket issued now"); their waits go to ``probe_out`` without changing the queue's."""
+    "a ticket issued now"); their waits go to ``probe_out`` without changing the queue's.
+
+    ``fast_lane_rates``: tickets a minute lately issued in each fast-lane category. New ones will
+    go ahead of every other ticket at the counters serving them, so those counters take longer
+    over the other categories' tickets (by their share of the counter's time, at most
+    ``MAX_FAST_LANE_LOAD``)."""
     rng = random.Random(seed)
     sampler = _Sampler(history, priors, rng, seed=seed, runs=runs)
     counters = list(counters)
     pause = history.pause_minutes()
     free = []  # per counter, the minute it is free in each run
+    usual: dict[str, float] = {}
     for c in counters:
         if c.is_open and c.busy_category is not None:
             elapsed = max(now - (c.busy_since if c.busy_since is not None else now), 0.0)
-            pace = history.pace_of(c.id)
+            if c.busy_category not in usual:
+                usual[c.busy_category] = history.usual_pace(c.busy_category)
+            pace = history.pace_against(c.id, usual[c.busy_category])
             free.append([now + r * pace for r in sampler.remaining(c.busy_category, elapsed / pace, runs)])
         elif c.is_open:
             free.append([now] * runs)
@@ -231,16 +333,36 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
             back = (c.paused_since if c.paused_since is not None else now) + pause
             free.append([max(back, now + 1.0)] * runs)
     paces = [history.pace_of(c.id) for c in counters]
+    fast_lane_rates = {k: v for k, v in (fast_lane_rates or {}).items() if v > 0}
+    other_paces = paces  # for the tickets of the other categories
+    if fast_lane_rates:
+        load = [0.0] * len(counters)
+        for category, rate in fast_lane_rates.items():
+            serving = [i for i, c in enumerate(counters) if category in c.categories and c.is_open]
+            mean = sampler._source(category)[2]
+            for i in serving:
+                load[i] += rate * mean * paces[i] / len(serving)
+        other_paces = [p / (1 - min(rho, MAX_FAST_LANE_LOAD)) for p, rho in zip(paces, load, strict=True)]
     by_category: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(counters):
         for category in c.categories:
             by_category[category].append(i)
     pauses = [[p for p in c.planned_pauses if p[1] > now] for c in counters]
+    if not any(c.planned_pauses for c in counters):
+        # No rota learned yet (the first day of a log): when several counters are on a pause,
+        # the counters that have not paused today take theirs when the first of them is back
+        # (a lunch in shifts), for the usual length.
+        away = [free[i][0] for i, c in enumerate(counters) if not c.is_open and c.paused_since is not None]
+        if len(away) >= max(2, len(counters) / 4):
+            back = min(away)
+            for i, c in enumerate(counters):
+                if c.is_open and not c.paused_today:
+                    pauses[i] = [(back, back + pause)]
 
     def start_at(i: int, t: float) -> float:
         for begin, end in pauses[i]:
-            if begin <= t < end:
-                return end
+            if begin <= t < end:  # the clerk finishes the citizen, then pauses the whole length
+                return t + (end - begin)
         return t
 
     # ready[i]: when counter i can call next in each run — its free time moved past a planned
@@ -263,6 +385,8 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
             starts.sort()
         return [t - now for t in starts]
 
+    fast_paces = paces
+    paces_of: dict[str, list[float]] = {}
     pending = deque(probes)
     if probe_out is None:
         probe_out = []
@@ -286,6 +410,16 @@ def call_time_runs(*, now: float, queue: Sequence[WaitingTicket], counters: Iter
             service = (pools.get(category) or pool_of(category))[start:start + runs]
         else:
             service = sampler.draws(category, runs)
+        paces = paces_of.get(category)
+        if paces is None:  # a ticket held later comes back for another service before the ones behind it
+            if category not in usual:
+                usual[category] = history.usual_pace(category)
+            more = 1 + history.returns(category)
+            against = usual[category]
+            slower = fast_paces if category in fast_lane_rates else other_paces
+            paces = paces_of[category] = [
+                history.pace_against(c.id, against) * (slow / base) * more
+                for c, slow, base in zip(counters, slower, fast_paces, strict=True)]
         if not eligible:
             out.append(None)
             continue
@@ -417,15 +551,16 @@ class Estimate:
 
 def estimate_queue(*, now: float, queue: Sequence[WaitingTicket], counters: Sequence[CounterState],
                    history: History, priors: Mapping[str, float], runs: int = RUNS,
-                   seed: int = 0) -> list[Estimate]:
+                   seed: int = 0, fast_lane_rates: Mapping[str, float] | None = None) -> list[Estimate]:
     """P50/P80 (minutes) of every ticket of ``queue``; ``queue`` need not be sorted."""
     return estimate_office(now=now, queue=queue, counters=counters, history=history, priors=priors,
-                           runs=runs, seed=seed)[0]
+                           runs=runs, seed=seed, fast_lane_rates=fast_lane_rates)[0]
 
 
 def estimate_office(*, now: float, queue: Sequence[WaitingTicket], counters: Sequence[CounterState],
                     history: History, priors: Mapping[str, float], runs: int = RUNS, seed: int = 0,
-                    probes: Sequence[WaitingTicket] = ()) -> tuple[list[Estimate], list[Estimate]]:
+                    probes: Sequence[WaitingTicket] = (),
+                    fast_lane_rates: Mapping[str, float] | None = None) -> tuple[list[Estimate], list[Estimate]]:
     """P50/P80 of every ticket of ``queue`` and of every ``probe`` (a ticket that would join at
     its key: the board's wait of a ticket issued now in its category), from the same runs: a
     probe is exactly what a ticket issued at its key will be shown. Neither need be sorted."""
@@ -437,7 +572,7 @@ def estimate_office(*, now: float, queue: Sequence[WaitingTicket], counters: Seq
     probe_runs: list = []
     runs_of = call_time_runs(now=now, queue=ordered, counters=counters, history=history, priors=priors,
                              runs=runs, seed=seed, probes=[probes[i] for i in probe_order],
-                             probe_out=probe_runs)
+                             probe_out=probe_runs, fast_lane_rates=fast_lane_rates)
     level50, level80 = history.levels()
     reach: dict[str, set[str]] = {}
     for c in counters:

@@ -24,11 +24,12 @@ from pathlib import Path
 
 from madoguchi.queueing import rules
 
-from .estimate import CounterState, History, WaitingTicket, estimate_queue
+from .estimate import CounterState, History, WaitingTicket, estimate_queue, rota_today
 
 KINDS = {"issued", "called", "recalled", "held", "resumed", "transferred", "finished", "no_show",
          "cancelled", "counter_opened", "counter_paused"}
 ENDS_SERVICE = {"held", "transferred", "finished", "no_show"}
+FAST_LANE_WINDOW = 60.0  # minutes: the fast-lane tickets issued in the last hour give their rate
 
 
 @dataclass
@@ -76,6 +77,7 @@ class Replay:
         self.day = None
         self.rota: dict[str, list[tuple[float, float]]] = {}  # counter -> pauses of the last day
         self.recent: dict[str, deque] = defaultdict(deque)  # category -> (end minute, service minutes)
+        self.fast_issued: dict[str, deque] = defaultdict(deque)  # fast-lane category -> issue minutes
         self._reset_day()
 
     def _reset_day(self):
@@ -89,7 +91,7 @@ class Replay:
         self.counters = {cid: CounterState(cid, frozenset(cats), is_open=False)
                          for cid, cats in self.office.counters.items()}
         self.serving: dict[str, tuple[str, float]] = {}  # counter -> (ticket, called minute)
-        for q in self.recent.values():
+        for q in (*self.recent.values(), *self.fast_issued.values()):
             q.clear()
 
     def _mean_minutes(self, now: float) -> dict[str, float]:
@@ -153,12 +155,15 @@ class Replay:
             state.is_open, state.paused_since = True, None
         elif kind == "counter_paused":
             state = self.counters[counter]
-            state.is_open, state.paused_since = False, now
+            state.is_open, state.paused_since, state.paused_today = False, now, True
+            state.planned_pauses = rota_today(state.planned_pauses, [now])
         elif kind == "issued":
             t = _Ticket(category, now, rules.call_key(is_fast_lane=self.office.fast.get(category, False),
                                                      issued_at=at, id=len(self.tickets)))
             self.tickets[ticket] = t
             self.waiting.add(ticket)
+            if self.office.fast.get(category, False):
+                self.fast_issued[category].append(now)
             self._predict(ticket, at, now)
         elif kind == "called":
             t = self.tickets.get(ticket)
@@ -177,6 +182,8 @@ class Replay:
             # The counter that was calling the ticket (a transfer from elsewhere names none).
             at_counter = next((c for c, (t, _) in self.serving.items() if t == ticket), None)
             if at_counter is not None:
+                self.history.add_call(self.counters[at_counter].busy_category or self.tickets[ticket].category,
+                                      held=kind == "held")
                 self._end_service(at_counter, now)
             t = self.tickets.get(ticket)
             if t is not None and kind == "transferred":
@@ -188,13 +195,23 @@ class Replay:
         elif kind == "cancelled":
             self.waiting.discard(ticket)
 
+    def _fast_lane_rates(self, now: float) -> dict[str, float]:
+        """Tickets a minute issued today in each fast-lane category over the last hour."""
+        rates = {}
+        for category, issued in self.fast_issued.items():
+            while issued and issued[0] < now - FAST_LANE_WINDOW:
+                issued.popleft()
+            rates[category] = len(issued) / FAST_LANE_WINDOW
+        return rates
+
     def _predict(self, ticket_id: str, at: dt.datetime, now: float):
         ticket = self.tickets[ticket_id]
         queue_ids = [tid for tid in self.waiting if self.tickets[tid].key <= ticket.key]
         queue = [WaitingTicket(self.tickets[tid].key, self.tickets[tid].category) for tid in queue_ids]
         estimates = estimate_queue(now=now, queue=queue, counters=list(self.counters.values()),
                                    history=self.history, priors=self.office.prior, runs=self.runs,
-                                   seed=self.seed + len(self.predictions))
+                                   seed=self.seed + len(self.predictions),
+                                   fast_lane_rates=self._fast_lane_rates(now))
         mine = estimates[queue_ids.index(ticket_id)]
         today, zms = self._baselines(ticket, now)
         ticket.samples = mine.samples

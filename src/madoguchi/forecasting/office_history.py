@@ -69,7 +69,7 @@ def pauses(events) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
 class _Category:
     past: list[tuple[int, int | None]] | None = None  # (seconds, counter) of past days, oldest first
     today: list[tuple] = field(default_factory=list)  # (finished, ticket id, seconds, counter), in order
-    built: tuple | None = None  # (samples, {counter: pace ratios}) of its window
+    built: tuple | None = None  # (samples, {counter: pace ratios}, counters) of its window
 
 
 @dataclass
@@ -114,9 +114,9 @@ def office_history(office_id: int, *, today: dt.date, stamp: str, categories: li
         order = tuple(categories)
         if office.history is None or office.history[0] != order:
             office.history = (order, _assemble(office, order))
-        service, pace = office.history[1]
+        service, pace, served_by = office.history[1]
         # Shared between estimates: the engine only reads them.
-        return History(service=service, pace=pace, calibrated=calibrated), office.rota
+        return History(service=service, pace=pace, served_by=served_by, calibrated=calibrated), office.rota
 
 
 def _past(categories: list[int], today: dt.date) -> dict[int, list[tuple[int, int | None]]]:
@@ -201,8 +201,9 @@ def _instant(value) -> dt.datetime:
 
 
 def _assemble(office: _Office, order: tuple[int, ...]) -> tuple[dict, dict]:
-    """The History's samples and paces, as adding every window's services in turn would make
-    them (``History.add_service``): a counter's paces in the categories' order."""
+    """The History's samples, paces and the counters behind the samples, as adding every
+    window's services in turn would make them (``History.add_service``): a counter's paces in
+    the categories' order."""
     history = History()
     for category_id in order:
         category = office.categories[category_id]
@@ -211,10 +212,12 @@ def _assemble(office: _Office, order: tuple[int, ...]) -> tuple[dict, dict]:
             one = History()
             for seconds, counter in window[-HISTORY_SIZE:]:
                 one.add_service(category_id, seconds / 60, counter=counter)
-            category.built = (list(one.service.get(category_id, ())), {c: list(r) for c, r in one.pace.items()})
-        samples, paces = category.built
+            category.built = (list(one.service.get(category_id, ())), {c: list(r) for c, r in one.pace.items()},
+                              list(one.served_by.get(category_id, ())))
+        samples, paces, counters = category.built
         if samples:
             history.service[category_id].extend(samples)
+            history.served_by[category_id].extend(counters)
         for counter, ratios in paces.items():
             history.pace[counter].extend(ratios)
-    return history.service, history.pace
+    return history.service, history.pace, history.served_by

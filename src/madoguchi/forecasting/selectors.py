@@ -52,6 +52,7 @@ from .estimate import (
     Estimate,
     WaitingTicket,
     estimate_office,
+    rota_today,
 )
 from .models import (
     HourForecast,
@@ -68,6 +69,8 @@ SERVICE_SAMPLES = HISTORY_SIZE
 # 120 (docs/estimates.md: the backtest at 40 runs scores within a few percent of 120;
 # docs/benchmarks.md: the cost of one estimate of 200 waiting tickets).
 SCREEN_RUNS = 40
+FAST_LANE_WINDOW = dt.timedelta(minutes=60)  # as the backtest's replay: the last hour's fast-lane tickets
+HOLD_DAYS = 7  # the share of calls that ended in a hold, over the office's last week
 
 
 def _minutes(at: dt.datetime) -> float:
@@ -118,6 +121,12 @@ def _sql() -> dict[str, str]:
                       f" WHERE {today} AND kind IN (%(opened)s, %(paused)s) ORDER BY at, id",
             # In the ORM's order (Counter.Meta: number): the engine breaks ties by it.
             "counters": f"SELECT id, is_open FROM {counter} WHERE office_id = %(office)s ORDER BY number, id",
+            # The share of each category's calls that ended in a hold (保留), over the last week.
+            "holds": f"SELECT category_id, kind, COUNT(*) FROM {table(TicketEvent)} WHERE office_id = %(office)s"
+                     f" AND business_date >= %(since)s AND kind IN (%(call)s, %(hold)s) GROUP BY category_id, kind",
+            # The fast-lane tickets issued in the last hour (new ones go ahead of everyone).
+            "fast": f"SELECT category_id, COUNT(*) FROM {ticket} WHERE {today} AND is_fast_lane = %(yes)s"
+                    f" AND issued_at > %(hour_ago)s AND issued_at <= %(at)s GROUP BY category_id",
         }
     return _SQL[vendor]
 
@@ -137,7 +146,11 @@ def _estimates(office_id: int, *, at: dt.datetime, runs: int,
     sql = _sql()
     params = {"office": office_id, "today": connection.ops.adapt_datefield_value(today),
               "waiting": TicketState.WAITING.value, "called": TicketState.CALLED.value,
-              "opened": CounterEventKind.OPENED.value, "paused": CounterEventKind.PAUSED.value}
+              "opened": CounterEventKind.OPENED.value, "paused": CounterEventKind.PAUSED.value,
+              "since": connection.ops.adapt_datefield_value(today - dt.timedelta(days=HOLD_DAYS)),
+              "call": EventKind.CALLED.value, "hold": EventKind.HELD.value, "yes": True,
+              "hour_ago": connection.ops.adapt_datetimefield_value(at - FAST_LANE_WINDOW),
+              "at": connection.ops.adapt_datetimefield_value(at)}
     with connection.cursor() as cursor:
         def rows(name: str) -> list[tuple]:
             cursor.execute(sql[name], params)
@@ -158,7 +171,11 @@ def _estimates(office_id: int, *, at: dt.datetime, runs: int,
             serves[counter_id].add(category_id)
         called = {counter_id: (category_id, _instant(called_at))
                   for counter_id, category_id, called_at in rows("called")}
-        last_paused = {c: _instant(a) for c, kind, a in rows("pauses") if kind == CounterEventKind.PAUSED}
+        paused_today = [(c, _instant(a)) for c, kind, a in rows("pauses") if kind == CounterEventKind.PAUSED]
+        last_paused = dict(paused_today)
+        paused_at: dict[int, list[float]] = defaultdict(list)  # the pauses taken today
+        for c, a in paused_today:
+            paused_at[c].append(_minutes(a))
         counters = []
         for pk, is_open in rows("counters"):
             category_id, called_at = called.get(pk, (None, None))
@@ -167,7 +184,22 @@ def _estimates(office_id: int, *, at: dt.datetime, runs: int,
                 busy_category=category_id if is_open and called_at else None,
                 busy_since=_minutes(called_at) if called_at else None,
                 paused_since=_minutes(last_paused[pk]) if not is_open and pk in last_paused else None,
-                planned_pauses=tuple(rota.get(pk, ()))))
+                planned_pauses=rota_today(rota.get(pk, ()), paused_at.get(pk, ())),
+                paused_today=pk in paused_at))
+        calls: dict[int, dict[str, int]] = defaultdict(dict)
+        for category_id, kind, n in rows("holds"):
+            calls[category_id][kind] = n
+        fast = [pk for pk, is_fast, _prior in categories if is_fast]
+        fast_issued = dict(rows("fast")) if fast else {}
+    # The shared History's services and paces are only read; the holds are this estimate's.
+    for category_id, counts in calls.items():
+        called, held = counts.get(EventKind.CALLED.value, 0), counts.get(EventKind.HELD.value, 0)
+        if called:  # the same share of holds over at most the engine's window of calls
+            n = min(called, HISTORY_SIZE)
+            k = round(n * min(held, called) / called)
+            for i in range(n):
+                history.add_call(category_id, held=i < k)
+    fast_lane_rates = {pk: fast_issued.get(pk, 0) / (FAST_LANE_WINDOW.total_seconds() / 60) for pk in fast}
     priors = {pk: prior for pk, _fast, prior in categories}
     queue = [WaitingTicket(rules.call_key(is_fast_lane=bool(fast), issued_at=issued, id=pk), category_id)
              for pk, category_id, fast, issued in waiting]
@@ -176,7 +208,7 @@ def _estimates(office_id: int, *, at: dt.datetime, runs: int,
               if new_tickets else [])
     tickets, probed = estimate_office(now=_minutes(at), queue=queue, counters=counters, history=history,
                                       priors={k: float(v) for k, v in priors.items()}, runs=runs,
-                                      probes=probes)
+                                      probes=probes, fast_lane_rates=fast_lane_rates)
     return ({row[0]: e for row, e in zip(waiting, tickets, strict=True)},
             {probe.category: e for probe, e in zip(probes, probed, strict=True)})
 
