@@ -176,3 +176,35 @@ def test_clearing_the_estimates_clears_the_kept_history(office, issue, clock):
     assert office_history._offices
     estimates.clear_cache()
     assert not office_history._offices
+
+
+def week_calls(office):
+    office = Office.objects.get(pk=office.pk)
+    today = business_date()
+    return office_history.calls_before_today(office.pk, today=today, stamp=office.history_stamp,
+                                             since=today - dt.timedelta(days=7), kinds=("called", "held"))
+
+
+def test_the_past_weeks_calls_and_holds_are_read_again_when_the_past_changes(office, issue, clock):
+    """The share of holds (the last week's calls and holds) keeps the days before today like the
+    services: history_append, or a ticket of yesterday held after midnight, is read at once."""
+    from madoguchi.forecasting.demo_history import ACTOR, simulated_days
+
+    clock.set(dt.datetime(2025, 4, 1, 23, 50, tzinfo=JST))
+    issue("certificates")
+    call_next(SYSTEM, counter_id(office, 6))  # called at 23:50 on Tuesday
+    clock.set(dt.datetime(2025, 4, 2, 9, 0, tzinfo=JST))
+    serve(office, clock, issue, counters=(7,), n=2)
+    kept = assert_same_as_a_new_process(office, clock)
+    assert week_calls(office) == {(Category.objects.get(office=office, code="certificates").pk, "called"): 1}
+    services.ticket_hold(actor=SYSTEM, counter_id=counter_id(office, 6))  # Tuesday's ticket, held today
+    with new_process():
+        fresh = week_calls(office)
+    assert week_calls(office) == fresh and len(fresh) == 2
+    today = business_date()
+    services.history_append(actor=ACTOR, office_code="demo",  # Tuesday has its ticket: the days before
+                            days=simulated_days(office, today - dt.timedelta(days=6), today - dt.timedelta(days=2)))
+    with new_process():
+        fresh = week_calls(office)
+    assert week_calls(office) == fresh and sum(fresh.values()) > 100
+    assert assert_same_as_a_new_process(office, clock) != kept

@@ -80,6 +80,7 @@ class _Office:
     done_events: int = 0  # today's 完了 events read
     last_event: int = 0  # the newest of them
     history: tuple | None = None  # (the categories in order, (samples, paces)) last assembled
+    calls: dict = field(default_factory=dict)  # since → {(category, kind): events} before today
 
 
 _offices: dict[int, _Office] = {}
@@ -117,6 +118,32 @@ def office_history(office_id: int, *, today: dt.date, stamp: str, categories: li
         service, pace, served_by = office.history[1]
         # Shared between estimates: the engine only reads them.
         return History(service=service, pace=pace, served_by=served_by, calibrated=calibrated), office.rota
+
+
+def calls_before_today(office_id: int, *, today: dt.date, stamp: str, since: dt.date,
+                       kinds: tuple[str, ...]) -> dict[tuple[int, str], int]:
+    """The office's events of ``kinds`` per (category, kind) of the business days ``since`` …
+    the day before ``today``: read once a business day (and again when ``stamp``, the office's
+    ``history_stamp``, changes — a past day's event added), like the past services."""
+    key = (since, kinds)
+    with _lock:
+        office = _offices.get(office_id)
+        kept = office.calls.get(key) if office is not None and office.key == (today, stamp) else None
+    if kept is not None:
+        return kept
+    q = connection.ops.quote_name
+    sql = (f"SELECT category_id, kind, COUNT(*) FROM {q(TicketEvent._meta.db_table)}"  # noqa: S608
+           f" WHERE office_id = %s AND business_date >= %s AND business_date < %s"
+           f" AND kind IN ({', '.join(['%s'] * len(kinds))}) GROUP BY category_id, kind")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [office_id, connection.ops.adapt_datefield_value(since),
+                             connection.ops.adapt_datefield_value(today), *kinds])
+        counts = {(category_id, kind): n for category_id, kind, n in cursor.fetchall()}
+    with _lock:
+        office = _offices.get(office_id)
+        if office is not None and office.key == (today, stamp):
+            office.calls[key] = counts
+    return counts
 
 
 def _past(categories: list[int], today: dt.date) -> dict[int, list[tuple[int, int | None]]]:

@@ -62,7 +62,7 @@ from .models import (
     PlaceHourForecast,
     WaitCalibration,
 )
-from .office_history import office_history
+from .office_history import calls_before_today, office_history
 
 SERVICE_SAMPLES = HISTORY_SIZE
 # The screens' runs: computed on every change of an office's queue, so a third of the backtest's
@@ -122,8 +122,9 @@ def _sql() -> dict[str, str]:
             # In the ORM's order (Counter.Meta: number): the engine breaks ties by it.
             "counters": f"SELECT id, is_open FROM {counter} WHERE office_id = %(office)s ORDER BY number, id",
             # The share of each category's calls that ended in a hold (保留), over the last week.
+            # Today's calls and holds (the days before: office_history.calls_before_today, kept).
             "holds": f"SELECT category_id, kind, COUNT(*) FROM {table(TicketEvent)} WHERE office_id = %(office)s"
-                     f" AND business_date >= %(since)s AND kind IN (%(call)s, %(hold)s) GROUP BY category_id, kind",
+                     f" AND business_date >= %(today)s AND kind IN (%(call)s, %(hold)s) GROUP BY category_id, kind",
             # The fast-lane tickets issued in the last hour (new ones go ahead of everyone).
             "fast": f"SELECT category_id, COUNT(*) FROM {ticket} WHERE {today} AND is_fast_lane = %(yes)s"
                     f" AND issued_at > %(hour_ago)s AND issued_at <= %(at)s GROUP BY category_id",
@@ -147,7 +148,6 @@ def _estimates(office_id: int, *, at: dt.datetime, runs: int,
     params = {"office": office_id, "today": connection.ops.adapt_datefield_value(today),
               "waiting": TicketState.WAITING.value, "called": TicketState.CALLED.value,
               "opened": CounterEventKind.OPENED.value, "paused": CounterEventKind.PAUSED.value,
-              "since": connection.ops.adapt_datefield_value(today - dt.timedelta(days=HOLD_DAYS)),
               "call": EventKind.CALLED.value, "hold": EventKind.HELD.value, "yes": True,
               "hour_ago": connection.ops.adapt_datetimefield_value(at - FAST_LANE_WINDOW),
               "at": connection.ops.adapt_datetimefield_value(at)}
@@ -187,8 +187,12 @@ def _estimates(office_id: int, *, at: dt.datetime, runs: int,
                 planned_pauses=rota_today(rota.get(pk, ()), paused_at.get(pk, ())),
                 paused_today=pk in paused_at))
         calls: dict[int, dict[str, int]] = defaultdict(dict)
-        for category_id, kind, n in rows("holds"):
+        for (category_id, kind), n in calls_before_today(
+                office_id, today=today, stamp=stamp, since=today - dt.timedelta(days=HOLD_DAYS),
+                kinds=(EventKind.CALLED.value, EventKind.HELD.value)).items():
             calls[category_id][kind] = n
+        for category_id, kind, n in rows("holds"):
+            calls[category_id][kind] = calls[category_id].get(kind, 0) + n
         fast = [pk for pk, is_fast, _prior in categories if is_fast]
         fast_issued = dict(rows("fast")) if fast else {}
     # The shared History's services and paces are only read; the holds are this estimate's.

@@ -32,7 +32,7 @@ class Office(models.Model):
     # Changes whenever a calendar row or a cut-off changes, so each process's cached
     # calendar is replaced at once (calendar.office_calendar).
     calendar_stamp = models.CharField(max_length=32, default=new_stamp, editable=False)
-    # Changes whenever a service of a past business day is added (a log or the demo's simulated
+    # Changes whenever an event of a past business day is added (a log or the demo's simulated
     # past written by services.history_append; a ticket of an earlier day finished today), so
     # each process's kept copy of the office's past services (the wait estimate's history,
     # forecasting/office_history.py) is read again at once. Today's services need no stamp: they

@@ -71,8 +71,11 @@ def _append_event(ticket: Ticket, *, kind: str, actor: Actor, from_state: str,
     detail = dict(detail or {})
     if ref:
         detail["ref"] = ref
+    at = now()
+    if ticket.business_date != business_date(at):  # called before midnight: a past day's record grows
+        _history_changed(ticket.office_id)
     event = TicketEvent.objects.create(
-        ticket=ticket, office_id=ticket.office_id, kind=kind, at=now(),
+        ticket=ticket, office_id=ticket.office_id, kind=kind, at=at,
         business_date=ticket.business_date, category_id=ticket.category_id,
         counter=counter, from_state=from_state, to_state=ticket.state,
         actor=actor.label, actor_user_id=actor.user_id, actor_token_id=actor.token_id,
@@ -352,8 +355,8 @@ def _call(ticket: Ticket, counter: Counter, actor: Actor, *, kind: str = EventKi
 
 
 def _history_changed(office_id) -> None:
-    """A service of a past business day was added: every process reads the office's past again
-    (``Office.history_stamp``)."""
+    """An event of a past business day was added (a service, a hold…): every process reads the
+    office's past again (``Office.history_stamp``)."""
     Office.objects.filter(pk=office_id).update(history_stamp=new_stamp())
 
 
@@ -363,8 +366,6 @@ def _finish(ticket: Ticket, counter: Counter, actor: Actor) -> Ticket:
     ticket.finished_at = at
     ticket.service_seconds = max(0, int((at - ticket.called_at).total_seconds()))
     ticket.save(update_fields=["state", "finished_at", "service_seconds"])
-    if ticket.business_date != business_date(at):  # called before midnight: a past day's service
-        _history_changed(ticket.office_id)
     _append_event(ticket, kind=EventKind.DONE, actor=actor, from_state=TicketState.CALLED,
                   counter=counter)
     live.board_changed(counter.office)
