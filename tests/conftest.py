@@ -4,6 +4,7 @@ from django.db import connection
 from madoguchi.core.actors import actor_for_user
 from madoguchi.queueing.demo import load_demo_data
 
+from .module_db import module_data
 from .services_available import missing
 
 
@@ -26,6 +27,15 @@ def _postgres_pass_only(request):
 def office(db):
     """The demo office: six categories from the seed's table, eight counters."""
     return load_demo_data()
+
+
+@pytest.fixture(scope="module")
+def module_office(django_db_setup, django_db_blocker):
+    """The demo office, loaded once for the module (see ``module_data``); tests ask for ``db``."""
+    with module_data(django_db_blocker):
+        with django_db_blocker.unblock():
+            office = load_demo_data()
+        yield office
 
 
 @pytest.fixture
@@ -81,7 +91,8 @@ BROWSER_FIXTURES = {"browser", "new_page"}
 def pytest_collection_modifyitems(config, items):
     """A test marked ``dbfree`` (left out of the PostgreSQL pass) must not use the database;
     a test driving chromium must be marked ``browser``: its demo server runs on SQLite in
-    either pass, so tests/run.py runs it once, in the SQLite pass."""
+    either pass, so tests/run.py runs it once (in the SQLite pass, or the PostgreSQL pass
+    when its module is marked ``second_pass``)."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if item.get_closest_marker("dbfree") and (

@@ -16,6 +16,10 @@ PostgreSQL pass uses the test PostgreSQL database and the test Redis
 database), so they run at the same time: the SQLite pass is printed as it
 runs, the PostgreSQL pass's output is kept whole in a file and printed after
 it. ``MADOGUCHI_TEST_SEQUENTIAL=1`` runs them one after the other instead.
+
+Browser tests run in the SQLite pass, except the modules marked ``second_pass``: the PostgreSQL
+pass runs those when it runs (a browser test's demo server is on a SQLite file of its own in
+either pass), so that the two passes take about as long.
 """
 
 import os
@@ -97,6 +101,8 @@ def main() -> int:
                 if k not in {"MADOGUCHI_TEST_DATABASE_URL", "MADOGUCHI_REDIS_URL"}}
     results = {}  # each pass's result
     checks = {}  # a missing service under CI=true
+    # Browser modules marked second_pass move to the PostgreSQL pass when it runs (their demo
+    # servers run on SQLite files of their own in either pass), so the two passes end together.
     passes = {"SQLite": Pass("SQLite pass (+ browser tests)", ["-m", "not postgres", *extra], base_env)}
     late_notes = []  # printed after the passes when there is no PostgreSQL pass to print them
     if reachable(PG_URL):
@@ -116,7 +122,10 @@ def main() -> int:
                 notes.append(f"WARNING: {message} It runs with the in-process broker; "
                              "set MADOGUCHI_TEST_REDIS_URL.")
             title = "PostgreSQL pass (in-process broker: no Redis)"
-        passes["PostgreSQL"] = Pass(title, ["-m", "not browser and not dbfree and not sqlite_only", *extra], env, notes)
+        passes["SQLite"].args = ["-m", "not postgres and not second_pass", *extra]
+        passes["PostgreSQL"] = Pass(f"{title} (+ browser tests marked second_pass)",
+                                    ["-m", "(not browser and not dbfree and not sqlite_only) or second_pass",
+                                     *extra], env, notes)
     else:
         message = f"PostgreSQL is not reachable at {PG_URL}: the PostgreSQL pass did not run."
         if IN_CI:

@@ -24,7 +24,8 @@ from .helpers import (
     wait_live,
 )
 
-pytestmark = pytest.mark.browser
+# second_pass: run by the PostgreSQL pass when there is one, so the two passes take about as long
+pytestmark = [pytest.mark.browser, pytest.mark.second_pass]
 
 LANGS = ["ja", "en"]
 DESKTOP = {"width": 1280, "height": 900}

@@ -39,7 +39,8 @@ from .helpers import (
     shot,
 )
 
-pytestmark = pytest.mark.browser
+# second_pass: run by the PostgreSQL pass when there is one, so the two passes take about as long
+pytestmark = [pytest.mark.browser, pytest.mark.second_pass]
 
 TODAY = dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
 FAMILY = [("head", 40), ("child", 3), ("parent", 70)]

@@ -29,6 +29,12 @@ ROUTES_BY_KEY = {(m, p): op for m, p, op in ROUTES}
 BAD_STRINGS = ["\ud800", "\x00", "ok\x00", "\udfff tail"]
 
 
+
+@pytest.fixture
+def office(module_office, db):
+    """The demo office, loaded once for this module's many tests (tests/module_db.py)."""
+    return module_office
+
 @pytest.fixture
 def known(client, office):
     """Valid values for every path parameter, so only the planted character is wrong."""

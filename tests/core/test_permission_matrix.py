@@ -311,9 +311,25 @@ def test_permissions_declares_no_more_than_exists():
 # ---------------------------------------------------------------- the identities
 
 
+@pytest.fixture(scope="module")
+def scene(module_office, django_db_blocker):
+    """The demo office in a known state, another office, and a client per identity.
+
+    The data is built once for the module (each test's requests are rolled back anyway);
+    the clients are new for every test, so no cookie a test's answer set (a log-out, a
+    language) reaches the next."""
+    with django_db_blocker.unblock():
+        ids, make_clients = build_scene(module_office)
+    return ids, make_clients
+
+
 @pytest.fixture
-def scene(office):
-    """The demo office in a known state, another office, and a client per identity."""
+def clients(scene, db):
+    ids, make_clients = scene
+    return ids, make_clients()
+
+
+def build_scene(office):
     from django.contrib.auth import get_user_model
 
     other = make_office("other", categories=[("x", 1, 99, False, 5)], counters={1: ["x"]})
@@ -382,18 +398,24 @@ def scene(office):
         c.force_login(user)
         return c
 
-    clients = {
-        ANON: (Client(), {}),
-        KIOSK: (device(TokenKind.KIOSK), bearer("demo-kiosk")),
-        DISPLAY: (device(TokenKind.DISPLAY), bearer("demo-display")),
-        STAFF: (logged_in(staff_user), bearer("demo-staff")),
-        OTHER: (logged_in(other_clerk), bearer(make_token(other, TokenKind.STAFF, user=other_clerk))),
-        SUPER: (logged_in(supervisor), bearer(make_token(office, TokenKind.STAFF, user=supervisor))),
-        ADMIN: (logged_in(admin_user), bearer(make_token(office, TokenKind.STAFF, user=admin_user))),
-        SU_OTHER: (Client(), bearer(make_token(other, TokenKind.STAFF, user=admin_user))),
-        DX: (logged_in(dx_user), bearer("demo-dx")),
-    }
-    return ids, clients
+    tokens = {OTHER: make_token(other, TokenKind.STAFF, user=other_clerk),
+              SUPER: make_token(office, TokenKind.STAFF, user=supervisor),
+              ADMIN: make_token(office, TokenKind.STAFF, user=admin_user),
+              SU_OTHER: make_token(other, TokenKind.STAFF, user=admin_user)}
+
+    def make_clients():
+        return {
+            ANON: (Client(), {}),
+            KIOSK: (device(TokenKind.KIOSK), bearer("demo-kiosk")),
+            DISPLAY: (device(TokenKind.DISPLAY), bearer("demo-display")),
+            STAFF: (logged_in(staff_user), bearer("demo-staff")),
+            OTHER: (logged_in(other_clerk), bearer(tokens[OTHER])),
+            SUPER: (logged_in(supervisor), bearer(tokens[SUPER])),
+            ADMIN: (logged_in(admin_user), bearer(tokens[ADMIN])),
+            SU_OTHER: (Client(), bearer(tokens[SU_OTHER])),
+            DX: (logged_in(dx_user), bearer("demo-dx")),
+        }
+    return ids, make_clients
 
 
 def _fill(value, ids):
@@ -422,9 +444,9 @@ def request(client, headers, row: Row, ids):
 
 
 @pytest.mark.parametrize("view_name", sorted(MATRIX))
-def test_matrix(scene, view_name, settings):
+def test_matrix(clients, view_name, settings):
     settings.TOKEN_CACHE_SECONDS = 0
-    ids, clients = scene
+    ids, clients = clients
     row = MATRIX[view_name]
     got, wrong = {}, []
     for identity in IDENTITIES:

@@ -34,7 +34,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def _in_process(office, settings):
+def _in_process(module_office, db, settings):
     """The WSGI handler closes the database connection after each request; the suite's
     test database lives in that connection (as Django's test client does, keep it open)."""
     settings.TOKEN_CACHE_SECONDS = 0
@@ -78,7 +78,7 @@ def _concrete(path: str) -> str:
 
 @pytest.mark.parametrize("path,method,operation", list(_operations()),
                          ids=[f"{m.upper()} {p}" for p, m, _ in _operations()])
-def test_guard_answers_are_documented_on_every_operation(client, office, settings,
+def test_guard_answers_are_documented_on_every_operation(client, module_office, db, settings,
                                                          path, method, operation):
     """The request guard answers before any operation runs (a NUL in a header: 422; a body
     over the upload limit: 413); every operation documents what it can get from the guard."""

@@ -28,6 +28,12 @@ WORDING = {
 }
 
 
+
+@pytest.fixture
+def office(module_office, db):
+    """The demo office, loaded once for this module's many tests (tests/module_db.py)."""
+    return module_office
+
 @pytest.fixture
 def dx_user(office):
     seed_dx(office)

@@ -1,16 +1,43 @@
 """The citizen's 混雑予想 page: a month calendar of eight weeks, the hours of the day tapped,
 closed days as 閉庁, in every citizen language; the feed speaks them too."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.test import Client
 from django.utils import translation
 
+from madoguchi.core.timeutil import JST
 from madoguchi.forecasting.api import OFFICE_LEVEL_WORDS
+from madoguchi.queueing.demo import load_demo_data
+
+from ..module_db import module_data
+from .conftest import center_history
 
 pytestmark = pytest.mark.django_db
 LANGS = ["en", "zh-hans", "ko", "vi", "pt-br"]
+
+
+@pytest.fixture(scope="module")
+def _center_once(django_db_setup, django_db_blocker):
+    """conftest's ``center_forecast``, built once for the module (module_db): five weeks of
+    tickets and a refit cost most of this module's time when built for every test."""
+    clock = {"now": dt.datetime(2026, 1, 1, tzinfo=JST)}
+    with module_data(django_db_blocker), pytest.MonkeyPatch.context() as patch:
+        with django_db_blocker.unblock():
+            load_demo_data()  # the ``office`` fixture, on today's clock
+            patch.setattr("django.utils.timezone.now", lambda: clock["now"])
+            center = center_history(clock=clock)
+        yield center, clock["now"]
+
+
+@pytest.fixture
+def center_forecast(_center_once, db, monkeypatch):
+    """The centre's forecast from 2 March 2026; the clock stays at 2:15 that morning."""
+    center, now = _center_once
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    return center
 
 
 def page(url, **headers):

@@ -15,6 +15,8 @@ from madoguchi.forecasting import services
 from madoguchi.forecasting.demo import DEMO_PLACE, seed_demo_place
 from madoguchi.forecasting.levels import LEVEL_WORDS, MARKS
 
+from ..module_db import module_data
+
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2025, 6, 18, 10, 30, tzinfo=JST)  # a Wednesday morning
 
@@ -29,10 +31,20 @@ LANGS = {
 }
 
 
+@pytest.fixture(scope="module")
+def _seeded_place(django_db_setup, django_db_blocker):
+    """The demo place's year of counts and its refit, once for the module (module_db)."""
+    with module_data(django_db_blocker), pytest.MonkeyPatch.context() as patch:
+        patch.setattr("madoguchi.core.timeutil.now", lambda: NOW)
+        with django_db_blocker.unblock():
+            place = seed_demo_place()
+        yield place
+
+
 @pytest.fixture
-def demo_place(monkeypatch):
+def demo_place(_seeded_place, db, monkeypatch):
     monkeypatch.setattr("madoguchi.core.timeutil.now", lambda: NOW)
-    return seed_demo_place()
+    return _seeded_place
 
 
 @pytest.mark.parametrize("lang", list(LANGS))
