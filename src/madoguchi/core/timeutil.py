@@ -19,3 +19,13 @@ def business_date(at: dt.datetime | None = None) -> dt.date:
 
 def to_jst(at: dt.datetime) -> dt.datetime:
     return at.astimezone(JST)
+
+
+def from_db(value) -> dt.datetime | None:
+    """A datetime column read by raw SQL → an aware datetime (None stays None): PostgreSQL
+    answers it aware, SQLite as UTC text (or naive UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from madoguchi.core.timeutil import from_db
 from madoguchi.queueing import estimates
 from madoguchi.queueing.models import (
     CounterEvent,
@@ -162,7 +163,7 @@ def _past(categories: list[int], today: dt.date) -> dict[int, list[tuple[int, in
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    rows.sort(key=lambda row: (row[0], str(row[1]), _instant(row[2]), row[3]))  # per category, oldest first
+    rows.sort(key=lambda row: (row[0], str(row[1]), from_db(row[2]), row[3]))  # per category, oldest first
     for category_id, _day, _finished, _id, seconds, counter_id in rows:
         out[category_id].append((seconds, counter_id))
     return out
@@ -211,20 +212,13 @@ def _read_today(office_id: int, today: dt.date, office: _Office) -> None:
             office.last_event = 0
         for event_id, ticket_id, category_id, seconds, counter_id, finished in new:
             category = office.categories.setdefault(category_id, _Category())
-            bisect.insort(category.today, (_instant(finished), ticket_id, seconds, counter_id))
+            bisect.insort(category.today, (from_db(finished), ticket_id, seconds, counter_id))
             category.built = None
             office.last_event = max(office.last_event, event_id)
         office.done_events = total
         if new or not after:
             office.history = None
         return
-
-
-def _instant(value) -> dt.datetime:
-    """A finish time as the database gives it (SQLite: text in UTC) → an aware datetime."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
 def _assemble(office: _Office, order: tuple[int, ...]) -> tuple[dict, dict]:

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 
-from madoguchi.core.timeutil import JST, business_date, now
+from madoguchi.core.timeutil import JST, business_date, from_db, now
 from madoguchi.queueing import estimates, rules
 from madoguchi.queueing.models import (
     Category,
@@ -132,15 +132,6 @@ def _sql() -> dict[str, str]:
     return _SQL[vendor]
 
 
-def _instant(value) -> dt.datetime | None:
-    """A time as the database gives it (SQLite: text in UTC) → an aware datetime."""
-    if value is None or isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-
-
 def _estimates(office_id: int, *, at: dt.datetime, runs: int,
                new_tickets: bool) -> tuple[dict[int, Estimate], dict[int, Estimate]]:
     today = business_date(at)
@@ -156,7 +147,7 @@ def _estimates(office_id: int, *, at: dt.datetime, runs: int,
             cursor.execute(sql[name], params)
             return cursor.fetchall()
 
-        waiting = [(pk, category_id, fast, _instant(issued)) for pk, category_id, fast, issued in rows("waiting")]
+        waiting = [(pk, category_id, fast, from_db(issued)) for pk, category_id, fast, issued in rows("waiting")]
         categories = rows("categories") if new_tickets or waiting else []
         office = rows("stamp") if categories else []
         if not office:
@@ -169,9 +160,9 @@ def _estimates(office_id: int, *, at: dt.datetime, runs: int,
         serves: dict[int, set[int]] = defaultdict(set)
         for counter_id, category_id in rows("serves"):
             serves[counter_id].add(category_id)
-        called = {counter_id: (category_id, _instant(called_at))
+        called = {counter_id: (category_id, from_db(called_at))
                   for counter_id, category_id, called_at in rows("called")}
-        paused_today = [(c, _instant(a)) for c, kind, a in rows("pauses") if kind == CounterEventKind.PAUSED]
+        paused_today = [(c, from_db(a)) for c, kind, a in rows("pauses") if kind == CounterEventKind.PAUSED]
         last_paused = dict(paused_today)
         paused_at: dict[int, list[float]] = defaultdict(list)  # the pauses taken today
         for c, a in paused_today:

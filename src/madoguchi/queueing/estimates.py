@@ -120,7 +120,7 @@ def _version(office_id: int) -> tuple[tuple, dt.datetime | None]:
     and the time of the latest of them."""
     from django.db import connection
 
-    from madoguchi.core.timeutil import business_date
+    from madoguchi.core.timeutil import business_date, from_db
 
     from .models import CounterEvent, TicketEvent
 
@@ -133,17 +133,8 @@ def _version(office_id: int) -> tuple[tuple, dt.datetime | None]:
     with connection.cursor() as cursor:
         cursor.execute(sql, {"office": office_id, "today": connection.ops.adapt_datefield_value(today)})
         ticket_event, ticket_at, counter_event, counter_at = cursor.fetchone()
-    latest = [t for t in (_aware(ticket_at), _aware(counter_at)) if t is not None]
+    latest = [t for t in (from_db(ticket_at), from_db(counter_at)) if t is not None]
     return (today, ticket_event or 0, counter_event or 0), max(latest, default=None)
-
-
-def _aware(value) -> dt.datetime | None:
-    """A MAX(at) as the database gives it (SQLite: text in UTC) → an aware datetime."""
-    if value is None or isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
 def _moment(at: dt.datetime, latest_event: dt.datetime | None) -> dt.datetime:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Count, Prefetch
 
-from madoguchi.core.timeutil import business_date, now, to_jst
+from madoguchi.core.timeutil import business_date, from_db, now, to_jst
 
 from . import calendar, estimates, rules
 from .models import (
@@ -363,16 +363,9 @@ def board_missed(no_shows: list[tuple[int, object]]) -> dict:
     ticket is no longer a no-show and drops out; a visitor who sees their number here tells a
     clerk, who reinstates it (fault 1.3).
     """
-    rows = sorted((number, _aware(at)) for number, at in no_shows)[:30]
+    rows = sorted((number, from_db(at)) for number, at in no_shows)[:30]
     return {"missed": [number for number, _at in rows],
             "missed_until": [to_jst(at + MISSED_WINDOW).isoformat(timespec="seconds") for _n, at in rows]}
-
-
-def _aware(value) -> dt.datetime:
-    """A datetime column read by raw SQL: PostgreSQL answers it aware, SQLite as UTC text or naive."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def counter_missed(counter: Counter) -> list[Ticket]:
